@@ -1,0 +1,37 @@
+/**
+ * Chooses the kernels behind every op. float32 work goes to the active backend (the fastest
+ * one available by default); float64 work always goes to the reference kernels, which are the
+ * specification and the gradient-check path.
+ */
+import type { Kernels } from './kernels.ts';
+import { referenceKernels } from './reference.ts';
+import { loadFastKernels } from './fast.ts';
+
+let active: Kernels | undefined;
+
+/** The kernels float32 ops use now (loads the fast backend on first use unless told not to). */
+export const activeKernels = (): Kernels => {
+  if (active === undefined) {
+    const wanted = process.env.TENFOLD_BACKEND ?? 'auto';
+    if (wanted !== 'auto' && wanted !== 'reference' && wanted !== 'wasm') {
+      throw new Error(`TENFOLD_BACKEND must be auto, reference or wasm, got "${wanted}"`);
+    }
+    const fast = wanted === 'reference' ? undefined : loadFastKernels();
+    if (wanted === 'wasm' && fast === undefined) {
+      throw new Error('TENFOLD_BACKEND=wasm but the WebAssembly kernels are not built or not supported here (run `npm run build`)');
+    }
+    active = fast ?? referenceKernels;
+  }
+  return active;
+};
+
+/** Replaces the float32 kernels (for tests and benchmarks); returns the previous ones. */
+export const setKernels = (k: Kernels): Kernels => {
+  const previous = activeKernels();
+  active = k;
+  return previous;
+};
+
+/** The kernels for a buffer of the given dtype. */
+export const kernelsFor = (dtype: 'float32' | 'float64'): Kernels =>
+  dtype === 'float64' ? referenceKernels : activeKernels();

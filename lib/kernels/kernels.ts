@@ -1,0 +1,116 @@
+/**
+ * The kernel seam: every piece of heavy math in tenfold goes through a `Kernels` value.
+ *
+ * Contract shared by all implementations:
+ * - Buffers are dense, row-major, and either all Float32Array or all Float64Array in one call.
+ * - A kernel writes only into `out` (and other `out*` arguments), which the caller has just
+ *   allocated (zero-filled) and nobody else has seen yet; it never writes into an input.
+ * - Outputs never alias inputs.
+ */
+
+/** A dense float buffer, the storage of a tensor. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Elementwise functions of one argument. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal' | 'sign'
+  | 'relu' | 'sigmoid' | 'tanh' | 'step';
+
+/** Elementwise functions of two arguments. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'greater' | 'equal';
+
+/** Reductions along one axis. */
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Geometry of a 2-D sliding window over NCHW input (convolution, pooling). */
+export interface Window2D {
+  readonly n: number; readonly c: number; readonly h: number; readonly w: number;
+  readonly kh: number; readonly kw: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padH: number; readonly padW: number;
+}
+
+/** Output height/width of a sliding window. */
+export const windowOutput = (g: Window2D): { readonly oh: number; readonly ow: number } => ({
+  oh: Math.floor((g.h + 2 * g.padH - g.kh) / g.strideH) + 1,
+  ow: Math.floor((g.w + 2 * g.padW - g.kw) / g.strideW) + 1,
+});
+
+/** Hyper-parameters of one fused Adam step (bias correction folded into `stepSize` and `eps`). */
+export interface AdamStep {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** Multiplies m̂/(√v̂+ε); negative for descent, e.g. -lr·√(1-β2ᵗ)/(1-β1ᵗ). */
+  readonly stepSize: number;
+}
+
+/** All heavy math of tenfold. A backend implements it; layers and ops only call it. */
+export interface Kernels {
+  /** Short name for logs and benchmarks, e.g. "reference" or "wasm-relaxed-simd". */
+  readonly name: string;
+
+  /**
+   * out[m×n] = op(A) · op(B), where op(A) is m×k and op(B) is k×n.
+   * A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).
+   */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: FloatArray, b: FloatArray, out: FloatArray): void;
+
+  /** out[i] = op(x[i]). */
+  unary(op: UnaryOp, x: FloatArray, out: FloatArray): void;
+
+  /**
+   * out[idx] = op(a[aIdx], b[bIdx]) over `outShape`, where aStrides/bStrides are the
+   * element strides of a and b per output axis (0 on broadcast axes).
+   */
+  binary(op: BinaryOp, a: FloatArray, aStrides: readonly number[], b: FloatArray,
+    bStrides: readonly number[], outShape: readonly number[], out: FloatArray): void;
+
+  /** out[i] = a[i] * s + t, the scalar affine map (scale, shift, fill by s = 0). */
+  scaleShift(x: FloatArray, s: number, t: number, out: FloatArray): void;
+
+  /** Bias add: out[r, j] = x[r, j] + bias[j] for a rows×cols matrix. */
+  addRowVector(x: FloatArray, bias: FloatArray, rows: number, cols: number, out: FloatArray): void;
+
+  /** Bias gradient: out[j] = Σ_r x[r, j] for a rows×cols matrix. */
+  sumRows(x: FloatArray, rows: number, cols: number, out: FloatArray): void;
+
+  /** ReLU backward: out[i] = x[i] > 0 ? dy[i] : 0. */
+  reluBackward(x: FloatArray, dy: FloatArray, out: FloatArray): void;
+
+  /** Reduce x viewed as [outer, len, inner] along the middle axis into out[outer, inner]. */
+  reduce(op: ReduceOp, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void;
+
+  /** Index of the first maximum of x viewed as [outer, len, inner] along the middle axis. */
+  argmax(x: FloatArray, outer: number, len: number, inner: number, out: Int32Array): void;
+
+  /** Row-wise numerically stable softmax of a rows×cols matrix. */
+  softmax(x: FloatArray, rows: number, cols: number, out: FloatArray): void;
+
+  /**
+   * Fused Adam: outM = β1·m + (1-β1)·g; outV = β2·v + (1-β2)·g²;
+   * outUpdate = stepSize · outM / (√outV + eps). Callers fold bias correction into
+   * `stepSize` and `eps` (see optim/transforms.ts).
+   */
+  adam(g: FloatArray, m: FloatArray, v: FloatArray, step: AdamStep,
+    outM: FloatArray, outV: FloatArray, outUpdate: FloatArray): void;
+
+  /** im2col of NCHW x into out[(n·oh·ow) × (c·kh·kw)] (the book's layout). */
+  im2col(x: FloatArray, g: Window2D, out: FloatArray): void;
+
+  /** col2im: the adjoint of im2col; sums cols[(n·oh·ow) × (c·kh·kw)] into out (NCHW, zeroed). */
+  col2im(cols: FloatArray, g: Window2D, out: FloatArray): void;
+
+  /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max. */
+  maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;
+
+  /** Max pooling backward: out (NCHW, zeroed) += dy routed to argmax positions. */
+  maxPoolBackward(dy: FloatArray, argmax: Int32Array, out: FloatArray): void;
+
+  /** Average pooling per channel (padding counts as zeros, divisor kh·kw). */
+  avgPool(x: FloatArray, g: Window2D, out: FloatArray): void;
+
+  /** Average pooling backward into out (NCHW, zeroed). */
+  avgPoolBackward(dy: FloatArray, g: Window2D, out: FloatArray): void;
+}

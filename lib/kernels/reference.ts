@@ -1,0 +1,303 @@
+/**
+ * Reference kernels in plain TypeScript: the specification every fast backend is tested
+ * against, and the float64 path for gradient checks.
+ */
+import {
+  windowOutput,
+  type AdamStep, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
+  type Window2D,
+} from './kernels.ts';
+
+const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  square: (x) => x * x,
+  reciprocal: (x) => 1 / x,
+  sign: Math.sign,
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  tanh: Math.tanh,
+  step: (x) => (x > 0 ? 1 : 0),
+};
+
+const binaryFns: Readonly<Record<BinaryOp, (a: number, b: number) => number>> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  max: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
+  min: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+  pow: Math.pow,
+  greater: (a, b) => (a > b ? 1 : 0),
+  equal: (a, b) => (a === b ? 1 : 0),
+};
+
+const gemm = (transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: FloatArray, b: FloatArray, out: FloatArray): void => {
+  if (!transA && !transB) {
+    for (let i = 0; i < m; i++) {
+      const o = i * n;
+      for (let p = 0; p < k; p++) {
+        const av = a[i * k + p];
+        if (av === 0) continue;
+        const bo = p * n;
+        for (let j = 0; j < n; j++) out[o + j] += av * b[bo + j];
+      }
+    }
+  } else if (!transA && transB) {
+    for (let i = 0; i < m; i++) {
+      const ao = i * k;
+      for (let j = 0; j < n; j++) {
+        const bo = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[ao + p] * b[bo + p];
+        out[i * n + j] = s;
+      }
+    }
+  } else if (transA && !transB) {
+    for (let p = 0; p < k; p++) {
+      const bo = p * n;
+      for (let i = 0; i < m; i++) {
+        const av = a[p * m + i];
+        if (av === 0) continue;
+        const o = i * n;
+        for (let j = 0; j < n; j++) out[o + j] += av * b[bo + j];
+      }
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[p * m + i] * b[j * k + p];
+        out[i * n + j] = s;
+      }
+    }
+  }
+};
+
+const binary = (op: BinaryOp, a: FloatArray, aStrides: readonly number[], b: FloatArray,
+  bStrides: readonly number[], outShape: readonly number[], out: FloatArray): void => {
+  const f = binaryFns[op];
+  const rank = outShape.length;
+  const size = out.length;
+  if (rank === 0) { if (size > 0) out[0] = f(a[0], b[0]); return; }
+  const last = rank - 1;
+  const lastLen = outShape[last];
+  const as = aStrides[last];
+  const bs = bStrides[last];
+  const index = new Array<number>(rank).fill(0);
+  let ai = 0;
+  let bi = 0;
+  for (let o = 0; o < size; o += lastLen) {
+    for (let j = 0; j < lastLen; j++) out[o + j] = f(a[ai + j * as], b[bi + j * bs]);
+    // advance the multi-index over all axes but the last
+    for (let d = last - 1; d >= 0; d--) {
+      index[d]++;
+      ai += aStrides[d];
+      bi += bStrides[d];
+      if (index[d] < outShape[d]) break;
+      ai -= aStrides[d] * outShape[d];
+      bi -= bStrides[d] * outShape[d];
+      index[d] = 0;
+    }
+  }
+};
+
+const reduce = (op: ReduceOp, x: FloatArray, outer: number, len: number, inner: number,
+  out: FloatArray): void => {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let acc = op === 'sum' ? 0 : x[base];
+      for (let l = op === 'sum' ? 0 : 1; l < len; l++) {
+        const v = x[base + l * inner];
+        if (op === 'sum') acc += v;
+        else if (op === 'max') acc = v > acc || Number.isNaN(v) ? v : acc;
+        else acc = v < acc || Number.isNaN(v) ? v : acc;
+      }
+      out[o * inner + i] = acc;
+    }
+  }
+};
+
+const argmax = (x: FloatArray, outer: number, len: number, inner: number, out: Int32Array): void => {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let best = 0;
+      let bestV = x[base];
+      for (let l = 1; l < len; l++) {
+        const v = x[base + l * inner];
+        if (v > bestV) { bestV = v; best = l; }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+};
+
+const softmax = (x: FloatArray, rows: number, cols: number, out: FloatArray): void => {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let mx = -Infinity;
+    for (let j = 0; j < cols; j++) if (x[o + j] > mx) mx = x[o + j];
+    let s = 0;
+    for (let j = 0; j < cols; j++) { const e = Math.exp(x[o + j] - mx); out[o + j] = e; s += e; }
+    const inv = 1 / s;
+    for (let j = 0; j < cols; j++) out[o + j] *= inv;
+  }
+};
+
+const adam = (g: FloatArray, m: FloatArray, v: FloatArray, s: AdamStep,
+  outM: FloatArray, outV: FloatArray, outUpdate: FloatArray): void => {
+  const { beta1, beta2, eps, stepSize } = s;
+  for (let i = 0; i < g.length; i++) {
+    const gi = g[i];
+    const mi = beta1 * m[i] + (1 - beta1) * gi;
+    const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+    outM[i] = mi;
+    outV[i] = vi;
+    outUpdate[i] = (stepSize * mi) / (Math.sqrt(vi) + eps);
+  }
+};
+
+const im2col = (x: FloatArray, g: Window2D, out: FloatArray): void => {
+  const { oh, ow } = windowOutput(g);
+  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW } = g;
+  const rowLen = c * kh * kw;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        let o = ((b * oh + y) * ow + xo) * rowLen;
+        for (let ch = 0; ch < c; ch++) {
+          const plane = (b * c + ch) * h * w;
+          for (let i = 0; i < kh; i++) {
+            const yy = y * strideH - padH + i;
+            const inRow = yy >= 0 && yy < h;
+            for (let j = 0; j < kw; j++) {
+              const xx = xo * strideW - padW + j;
+              out[o++] = inRow && xx >= 0 && xx < w ? x[plane + yy * w + xx] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+const col2im = (cols: FloatArray, g: Window2D, out: FloatArray): void => {
+  const { oh, ow } = windowOutput(g);
+  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW } = g;
+  const rowLen = c * kh * kw;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        let o = ((b * oh + y) * ow + xo) * rowLen;
+        for (let ch = 0; ch < c; ch++) {
+          const plane = (b * c + ch) * h * w;
+          for (let i = 0; i < kh; i++) {
+            const yy = y * strideH - padH + i;
+            const inRow = yy >= 0 && yy < h;
+            for (let j = 0; j < kw; j++, o++) {
+              const xx = xo * strideW - padW + j;
+              if (inRow && xx >= 0 && xx < w) out[plane + yy * w + xx] += cols[o];
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+/** Visits every pooling window: f(outIndex, planeOffset, y0, x0). */
+const forEachWindow = (g: Window2D, f: (o: number, plane: number, y0: number, x0: number) => void): void => {
+  const { oh, ow } = windowOutput(g);
+  let o = 0;
+  for (let p = 0; p < g.n * g.c; p++) {
+    const plane = p * g.h * g.w;
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) f(o++, plane, y * g.strideH - g.padH, xo * g.strideW - g.padW);
+    }
+  }
+};
+
+const maxPool = (x: FloatArray, g: Window2D, out: FloatArray, arg: Int32Array): void => {
+  forEachWindow(g, (o, plane, y0, x0) => {
+    let best = -Infinity;
+    let bestIdx = -1;
+    for (let i = Math.max(0, y0); i < Math.min(g.h, y0 + g.kh); i++) {
+      for (let j = Math.max(0, x0); j < Math.min(g.w, x0 + g.kw); j++) {
+        const idx = plane + i * g.w + j;
+        if (x[idx] > best || bestIdx < 0) { best = x[idx]; bestIdx = idx; }
+      }
+    }
+    out[o] = bestIdx < 0 ? 0 : best;
+    arg[o] = bestIdx;
+  });
+};
+
+const maxPoolBackward = (dy: FloatArray, arg: Int32Array, out: FloatArray): void => {
+  for (let o = 0; o < dy.length; o++) if (arg[o] >= 0) out[arg[o]] += dy[o];
+};
+
+const avgPool = (x: FloatArray, g: Window2D, out: FloatArray): void => {
+  const inv = 1 / (g.kh * g.kw);
+  forEachWindow(g, (o, plane, y0, x0) => {
+    let s = 0;
+    for (let i = Math.max(0, y0); i < Math.min(g.h, y0 + g.kh); i++) {
+      for (let j = Math.max(0, x0); j < Math.min(g.w, x0 + g.kw); j++) s += x[plane + i * g.w + j];
+    }
+    out[o] = s * inv;
+  });
+};
+
+const avgPoolBackward = (dy: FloatArray, g: Window2D, out: FloatArray): void => {
+  const inv = 1 / (g.kh * g.kw);
+  forEachWindow(g, (o, plane, y0, x0) => {
+    const d = dy[o] * inv;
+    for (let i = Math.max(0, y0); i < Math.min(g.h, y0 + g.kh); i++) {
+      for (let j = Math.max(0, x0); j < Math.min(g.w, x0 + g.kw); j++) out[plane + i * g.w + j] += d;
+    }
+  });
+};
+
+/** The reference TypeScript backend. */
+export const referenceKernels: Kernels = {
+  name: 'reference',
+  gemm,
+  unary: (op, x, out) => {
+    const f = unaryFns[op];
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  },
+  binary,
+  scaleShift: (x, s, t, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] * s + t;
+  },
+  addRowVector: (x, bias, rows, cols, out) => {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let j = 0; j < cols; j++) out[o + j] = x[o + j] + bias[j];
+    }
+  },
+  sumRows: (x, rows, cols, out) => {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let j = 0; j < cols; j++) out[j] += x[o + j];
+    }
+  },
+  reluBackward: (x, dy, out) => {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? dy[i] : 0;
+  },
+  reduce,
+  argmax,
+  softmax,
+  adam,
+  im2col,
+  col2im,
+  maxPool,
+  maxPoolBackward,
+  avgPool,
+  avgPoolBackward,
+};
