@@ -1,0 +1,28 @@
+/** tenfold: functional, immutable tensors and deep learning for TypeScript. */
+export * from './tensor.ts';
+export * as random from './random.ts';
+export { key, split, foldIn, type Key } from './random.ts';
+export * from './ops/shape.ts';
+export * from './ops/elementwise.ts';
+export * from './ops/reduce.ts';
+export * from './ops/linalg.ts';
+export * from './functions.ts';
+export * from './losses.ts';
+export * from './tree.ts';
+export * from './init.ts';
+export * from './gradcheck.ts';
+export * from './layers/layer.ts';
+export * from './layers/affine.ts';
+export * from './layers/activations.ts';
+export * from './layers/sequential.ts';
+export * from './optim/transform.ts';
+export * from './optim/transforms.ts';
+export * from './optim/schedules.ts';
+export * from './optim/optimizers.ts';
+export * from './train/dataset.ts';
+export * from './train/model.ts';
+export * from './train/fit.ts';
+export * from './train/hash.ts';
+export { activeKernels, setKernels, kernelsFor } from './kernels/backend.ts';
+export { referenceKernels } from './kernels/reference.ts';
+export type { Kernels, FloatArray, Window2D } from './kernels/kernels.ts';

@@ -1,0 +1,37 @@
+/** Activation layers: ReLU, Sigmoid, Tanh (book ch. 5), each a forward/backward pair without parameters. */
+import { kernelsFor } from '../kernels/backend.ts';
+import { mul, scaleShift, square, unary } from '../ops/elementwise.ts';
+import { allocate, buffer, wrap, type Tensor } from '../tensor.ts';
+import type { Layer } from './layer.ts';
+
+type NoParams = Record<string, never>;
+
+const shapeKeeping = (
+  name: string,
+  forward: (x: Tensor) => Tensor,
+  backward: (x: Tensor, y: Tensor, dy: Tensor) => Tensor,
+): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => ({
+  name,
+  init: (_key, inputShape) => ({ params: {}, state: {}, outputShape: inputShape }),
+  forward: (_params, x) => {
+    const y = forward(x);
+    return { y, cache: { x, y }, state: {} };
+  },
+  backward: (_params, cache, dy) => ({ dx: backward(cache.x, cache.y, dy), grads: {} }),
+});
+
+/** ReLU: max(0, x); gradient passes where x > 0. */
+export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
+  shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => {
+    const out = allocate(dy.dtype, dy.size);
+    kernelsFor(dy.dtype).reluBackward(buffer(x), buffer(dy), out);
+    return wrap(out, dy.shape);
+  });
+
+/** Sigmoid; gradient dy·y·(1−y). */
+export const sigmoidLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
+  shapeKeeping('sigmoid', (x) => unary('sigmoid', x), (_x, y, dy) => mul(dy, mul(y, scaleShift(y, -1, 1))));
+
+/** Tanh; gradient dy·(1−y²). */
+export const tanhLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
+  shapeKeeping('tanh', (x) => unary('tanh', x), (_x, y, dy) => mul(dy, scaleShift(square(y), -1, 1)));

@@ -1,0 +1,84 @@
+/**
+ * `sequential` composes layers into one layer (as stax's serial): init threads keys and shapes
+ * and names the layer whose input shape does not fit; forward threads keys, state and caches.
+ */
+import { foldIn, split } from '../random.ts';
+import { showShape, type Shape, type Tensor } from '../tensor.ts';
+import type { TreeRecord } from '../tree.ts';
+import { EMPTY, type Layer } from './layer.ts';
+
+/** A layer, or a layer with a chosen name (its key in the parameter tree). */
+export type LayerEntry = Layer | readonly [string, Layer];
+
+interface Child { readonly name: string; readonly layer: Layer }
+
+/** Gives every child a unique name: explicit ones as given, others as base name + count (affine1, relu1, affine2). */
+const nameChildren = (entries: readonly LayerEntry[]): readonly Child[] => {
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  return entries.map((e) => {
+    const [name, layer] = Array.isArray(e) ? (e as readonly [string, Layer]) : (() => {
+      const l = e as Layer;
+      const c = (counts.get(l.name) ?? 0) + 1;
+      counts.set(l.name, c);
+      return [`${l.name}${c}`, l] as const;
+    })();
+    if (seen.has(name)) throw new Error(`sequential: two layers are named "${name}"`);
+    seen.add(name);
+    return { name, layer };
+  });
+};
+
+const isEmpty = (r: TreeRecord): boolean => Object.keys(r).length === 0;
+
+/** Composes layers left to right into one layer. */
+export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord, readonly unknown[]> => {
+  const children = nameChildren(entries);
+  return {
+    name: 'sequential',
+    init: (key, inputShape) => {
+      const keys = split(key, children.length);
+      const params: Record<string, TreeRecord> = {};
+      const state: Record<string, TreeRecord> = {};
+      let shape: Shape = inputShape;
+      children.forEach(({ name, layer }, i) => {
+        let r;
+        try {
+          r = layer.init(keys[i], shape);
+        } catch (err) {
+          throw new Error(`sequential: layer ${i + 1} "${name}" cannot take input shape ${showShape(shape)}: ${(err as Error).message}`);
+        }
+        if (!isEmpty(r.params)) params[name] = r.params;
+        if (!isEmpty(r.state)) state[name] = r.state;
+        shape = r.outputShape;
+      });
+      return { params, state, outputShape: shape };
+    },
+    forward: (params, x, ctx) => {
+      const caches: unknown[] = [];
+      const state: Record<string, TreeRecord> = {};
+      let y: Tensor = x;
+      children.forEach(({ name, layer }, i) => {
+        const childState = (ctx.state[name] as TreeRecord | undefined) ?? EMPTY;
+        const r = layer.forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
+          mode: ctx.mode, key: foldIn(ctx.key, i), state: childState,
+        });
+        caches.push(r.cache);
+        if (!isEmpty(r.state)) state[name] = r.state;
+        y = r.y;
+      });
+      return { y, cache: caches, state };
+    },
+    backward: (params, cache, dy) => {
+      const grads: Record<string, TreeRecord> = {};
+      let d = dy;
+      for (let i = children.length - 1; i >= 0; i--) {
+        const { name, layer } = children[i];
+        const r = layer.backward((params[name] as TreeRecord | undefined) ?? EMPTY, cache[i], d);
+        if (!isEmpty(r.grads)) grads[name] = r.grads;
+        d = r.dx;
+      }
+      return { dx: d, grads };
+    },
+  };
+};

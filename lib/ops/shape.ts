@@ -1,0 +1,113 @@
+/** Shape ops: reshape (no copy), transpose, batch slicing, gathering rows, concat and stack. */
+import { allocate, buffer, sameShape, showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
+
+/** Same data, new shape (no copy). One dimension may be -1 to infer it. */
+export const reshape = (t: Tensor, shape: Shape): Tensor => {
+  const known = shape.filter((d) => d !== -1);
+  const inferred = shape.length - known.length;
+  if (inferred > 1) throw new Error(`reshape: only one -1 allowed in ${showShape(shape)}`);
+  const knownSize = sizeOf(known);
+  const resolved = inferred === 1 ? shape.map((d) => (d === -1 ? t.size / knownSize : d)) : shape;
+  if (sizeOf(resolved) !== t.size || resolved.some((d) => !Number.isInteger(d))) {
+    throw new Error(`reshape: cannot reshape ${showShape(t.shape)} (${t.size} elements) to ${showShape(shape)}`);
+  }
+  return sameShape(resolved, t.shape) ? t : wrap(buffer(t), resolved);
+};
+
+/** Flattens all axes after the first: [n, ...] → [n, prod(...)]. */
+export const flatten2d = (t: Tensor): Tensor => reshape(t, [t.shape[0], t.size / Math.max(1, t.shape[0])]);
+
+/** Permutes axes (default: reverse them), copying into a new tensor. */
+export const transpose = (t: Tensor, axes?: readonly number[]): Tensor => {
+  const rank = t.shape.length;
+  const perm = axes ?? t.shape.map((_, i) => rank - 1 - i);
+  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((a, i) => a !== i)) {
+    throw new Error(`transpose: axes [${perm.join(',')}] are not a permutation for shape ${showShape(t.shape)}`);
+  }
+  const outShape = perm.map((a) => t.shape[a]);
+  const inStrides = stridesOf(t.shape);
+  const src = buffer(t);
+  const out = allocate(t.dtype, t.size);
+  const idx = new Array<number>(rank).fill(0);
+  let srcOff = 0;
+  for (let o = 0; o < t.size; o++) {
+    out[o] = src[srcOff];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      srcOff += inStrides[perm[d]];
+      if (idx[d] < outShape[d]) break;
+      srcOff -= inStrides[perm[d]] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+  return wrap(out, outShape);
+};
+
+/** Row-major element strides of a shape. */
+export const stridesOf = (shape: Shape): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+};
+
+/** Examples start..end-1 along the first axis, sharing data (no copy). */
+export const sliceBatch = (t: Tensor, start: number, end: number): Tensor => {
+  const n = t.shape[0];
+  if (!(start >= 0 && start <= end && end <= n)) {
+    throw new Error(`sliceBatch: range [${start}, ${end}) is outside the batch of ${n} (shape ${showShape(t.shape)})`);
+  }
+  const per = t.size / Math.max(1, n);
+  return wrap(buffer(t).subarray(start * per, end * per), [end - start, ...t.shape.slice(1)]);
+};
+
+/** The examples at `indices` along the first axis, copied in that order. */
+export const gather = (t: Tensor, indices: ArrayLike<number>): Tensor => {
+  const n = t.shape[0];
+  const per = t.size / Math.max(1, n);
+  const src = buffer(t);
+  const out = allocate(t.dtype, indices.length * per);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    if (!(j >= 0 && j < n)) throw new Error(`gather: index ${j} is outside the batch of ${n}`);
+    out.set(src.subarray(j * per, (j + 1) * per), i * per);
+  }
+  return wrap(out, [indices.length, ...t.shape.slice(1)]);
+};
+
+/** Joins tensors along an existing axis. */
+export const concat = (ts: readonly Tensor[], axis = 0): Tensor => {
+  if (ts.length === 0) throw new Error('concat: no tensors given');
+  const first = ts[0];
+  const rank = first.shape.length;
+  const ax = axis < 0 ? rank + axis : axis;
+  for (const t of ts) {
+    if (t.shape.length !== rank || t.dtype !== first.dtype || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
+      throw new Error(`concat: shapes ${ts.map((x) => showShape(x.shape)).join(', ')} do not match off axis ${ax}`);
+    }
+  }
+  const outer = sizeOf(first.shape.slice(0, ax));
+  const inner = sizeOf(first.shape.slice(ax + 1));
+  const total = ts.reduce((s, t) => s + t.shape[ax], 0);
+  const out = allocate(first.dtype, outer * total * inner);
+  let offset = 0;
+  for (const t of ts) {
+    const chunk = t.shape[ax] * inner;
+    const src = buffer(t);
+    for (let o = 0; o < outer; o++) out.set(src.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
+    offset += chunk;
+  }
+  return wrap(out, first.shape.map((d, i) => (i === ax ? total : d)));
+};
+
+/** Stacks equal-shaped tensors along a new axis. */
+export const stack = (ts: readonly Tensor[], axis = 0): Tensor => {
+  if (ts.length === 0) throw new Error('stack: no tensors given');
+  const shape = ts[0].shape;
+  for (const t of ts) {
+    if (!sameShape(t.shape, shape)) throw new Error(`stack: shapes ${ts.map((x) => showShape(x.shape)).join(', ')} differ`);
+  }
+  const ax = axis < 0 ? shape.length + 1 + axis : axis;
+  const expanded = ts.map((t) => reshape(t, [...shape.slice(0, ax), 1, ...shape.slice(ax)]));
+  return concat(expanded, ax);
+};

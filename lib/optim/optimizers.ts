@@ -1,0 +1,73 @@
+/** The book's optimizers (ch. 6) and AdamW, each a chain of small transformations. */
+import type { Schedule } from './schedules.ts';
+import { chain, fromTransform, type GradientTransformation, type Optimizer } from './transform.ts';
+import {
+  addDecayedWeights, addL1, scaleByAdagrad, scaleByAdam, scaleByLearningRate, scaleByRms, trace,
+} from './transforms.ts';
+
+/** Regularisation added to the gradient before the optimizer's own scaling. */
+export interface Regularization {
+  /** L2 weight decay λ: adds λ·w to the gradient (the book's weight_decay_lambda). */
+  readonly weightDecay?: number;
+  /** L1 penalty λ: adds λ·sign(w) to the gradient. */
+  readonly l1?: number;
+  /** Which parameter paths the penalties apply to (default: weights, not biases). */
+  readonly mask?: (path: string) => boolean;
+}
+
+const regularized = (r: Regularization, ...rest: readonly GradientTransformation[]): Optimizer =>
+  fromTransform(chain(
+    ...(r.weightDecay ? [addDecayedWeights(r.weightDecay, r.mask)] : []),
+    ...(r.l1 ? [addL1(r.l1, r.mask)] : []),
+    ...rest,
+  ));
+
+/** Stochastic gradient descent: w ← w − lr·g. */
+export const sgd = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer =>
+  regularized(r, scaleByLearningRate(lr));
+
+/** Momentum: v ← αv − lr·g; w ← w + v. */
+export const momentum = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer =>
+  regularized(r, trace(alpha), scaleByLearningRate(lr));
+
+/** Nesterov momentum (Sutskever's form, as optax and Lasagne): w ← w − lr·(g + α·t), t ← g + α·t. */
+export const nesterov = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer =>
+  regularized(r, trace(alpha, true), scaleByLearningRate(lr));
+
+/** AdaGrad: h ← h + g²; w ← w − lr·g/(√h + 1e-7). */
+export const adagrad = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer =>
+  regularized(r, scaleByAdagrad(), scaleByLearningRate(lr));
+
+/** RMSprop: h ← ρh + (1−ρ)g²; w ← w − lr·g/(√h + 1e-7). */
+export const rmsprop = (lr: number | Schedule = 0.01, decay = 0.99, r: Regularization = {}): Optimizer =>
+  regularized(r, scaleByRms(decay), scaleByLearningRate(lr));
+
+/** Adam with bias correction (Kingma & Ba): w ← w − lr·m̂/(√v̂ + ε). */
+export const adam = (
+  lr: number | Schedule = 0.001, beta1 = 0.9, beta2 = 0.999, r: Regularization = {}, eps = 1e-8,
+): Optimizer => regularized(r, scaleByAdam(beta1, beta2, eps), scaleByLearningRate(lr));
+
+/** AdamW: Adam with decoupled weight decay w ← w − lr·(m̂/(√v̂+ε) + wd·w) (Loshchilov & Hutter). */
+export const adamw = (
+  lr: number | Schedule = 0.001, weightDecay = 0.01, beta1 = 0.9, beta2 = 0.999,
+  mask?: (path: string) => boolean, eps = 1e-8,
+): Optimizer => fromTransform(chain(scaleByAdam(beta1, beta2, eps), addDecayedWeights(weightDecay, mask), scaleByLearningRate(lr)));
+
+/** Optimizer names the command line accepts. */
+export const optimizerNames = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
+/** One of `optimizerNames`. */
+export type OptimizerName = (typeof optimizerNames)[number];
+
+/** An optimizer by name, with the book's defaults for everything but lr. */
+export const optimizerByName = (name: OptimizerName, lr: number | Schedule, weightDecay = 0): Optimizer => {
+  const r: Regularization = { weightDecay };
+  switch (name) {
+    case 'sgd': return sgd(lr, r);
+    case 'momentum': return momentum(lr, 0.9, r);
+    case 'nesterov': return nesterov(lr, 0.9, r);
+    case 'adagrad': return adagrad(lr, r);
+    case 'rmsprop': return rmsprop(lr, 0.99, r);
+    case 'adam': return adam(lr, 0.9, 0.999, r);
+    case 'adamw': return adamw(lr, weightDecay || 0.01);
+  }
+};

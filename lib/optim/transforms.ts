@@ -1,0 +1,122 @@
+/** Small gradient transformations that optimizers are chained from (after optax). */
+import { kernelsFor } from '../kernels/backend.ts';
+import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
+import { allocate, buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { isTensor, leaves, mapTree, type TreeRecord } from '../tree.ts';
+import { asSchedule, type Schedule } from './schedules.ts';
+import { counter, countOf, type GradientTransformation } from './transform.ts';
+
+const zerosTree = (params: TreeRecord): TreeRecord => mapTree(params, zerosLike);
+
+/** Multiplies updates by a constant. */
+export const scale = (factor: number): GradientTransformation => ({
+  init: () => ({}),
+  update: (u, state) => ({ updates: mapTree(u, (g) => scaleShift(g, factor, 0)), state }),
+});
+
+/** Multiplies updates by −lr(step): the descent step, with a constant or scheduled rate. */
+export const scaleByLearningRate = (lr: number | Schedule): GradientTransformation => {
+  const schedule = asSchedule(lr);
+  return {
+    init: () => ({ count: counter(0) }),
+    update: (u, state) => {
+      const step = countOf(state);
+      const rate = schedule(step);
+      return { updates: mapTree(u, (g) => scaleShift(g, -rate, 0)), state: { count: counter(step + 1) } };
+    },
+  };
+};
+
+/** Momentum trace t ← g + decay·t; with `nesterov` the update is g + decay·t (look-ahead). */
+export const trace = (decay: number, nesterov = false): GradientTransformation => ({
+  init: (params) => ({ trace: zerosTree(params) }),
+  update: (u, state) => {
+    const t = mapTree(u, (g, old) => add(g, scaleShift(old, decay, 0)), state.trace as TreeRecord);
+    const updates = nesterov ? mapTree(u, (g, tt) => add(g, scaleShift(tt, decay, 0)), t) : t;
+    return { updates, state: { trace: t } };
+  },
+});
+
+/** AdaGrad scaling: h ← h + g²; g / (√h + eps) (the book's eps 1e-7). */
+export const scaleByAdagrad = (eps = 1e-7): GradientTransformation => ({
+  init: (params) => ({ sumOfSquares: zerosTree(params) }),
+  update: (u, state) => {
+    const h = mapTree(u, (g, old) => add(old, square(g)), state.sumOfSquares as TreeRecord);
+    return { updates: mapTree(u, (g, hh) => div(g, scaleShift(sqrt(hh), 1, eps)), h), state: { sumOfSquares: h } };
+  },
+});
+
+/** RMSprop scaling: h ← ρh + (1−ρ)g²; g / (√h + eps) (the book's ρ 0.99, eps 1e-7). */
+export const scaleByRms = (decay = 0.99, eps = 1e-7): GradientTransformation => ({
+  init: (params) => ({ nu: zerosTree(params) }),
+  update: (u, state) => {
+    const nu = mapTree(u, (g, old) => add(scaleShift(old, decay, 0), scaleShift(square(g), 1 - decay, 0)), state.nu as TreeRecord);
+    return { updates: mapTree(u, (g, v) => div(g, scaleShift(sqrt(v), 1, eps)), nu), state: { nu } };
+  },
+});
+
+/** Adam scaling m̂/(√v̂ + eps) with bias correction, fused into one kernel per tensor. */
+export const scaleByAdam = (beta1 = 0.9, beta2 = 0.999, eps = 1e-8): GradientTransformation => ({
+  init: (params) => ({ count: counter(0), mu: zerosTree(params), nu: zerosTree(params) }),
+  update: (u, state) => {
+    const t = countOf(state) + 1;
+    const c2 = Math.sqrt(1 - beta2 ** t);
+    const step = { beta1, beta2, eps: eps * c2, stepSize: c2 / (1 - beta1 ** t) };
+    const mu: Record<string, Tensor> = {};
+    const nu: Record<string, Tensor> = {};
+    const updates = mapTree(u, (g, m, v) => {
+      const outM = allocate(g.dtype, g.size);
+      const outV = allocate(g.dtype, g.size);
+      const outU = allocate(g.dtype, g.size);
+      kernelsFor(g.dtype).adam(buffer(g), buffer(m), buffer(v), step, outM, outV, outU);
+      const id = String(Object.keys(mu).length);
+      mu[id] = wrap(outM, g.shape);
+      nu[id] = wrap(outV, g.shape);
+      return wrap(outU, g.shape);
+    }, state.mu as TreeRecord, state.nu as TreeRecord);
+    // rebuild mu/nu trees in the structure of the updates (mapTree visits leaves in a fixed order)
+    let i = 0;
+    const muTree = mapTree(updates, () => mu[String(i++)]);
+    i = 0;
+    const nuTree = mapTree(updates, () => nu[String(i++)]);
+    return { updates, state: { count: counter(t), mu: muTree, nu: nuTree } };
+  },
+});
+
+/** Adds wd·params to the updates: before a scaling it is L2 regularisation, after it decoupled decay (AdamW). */
+export const addDecayedWeights = (weightDecay: number, mask?: (path: string) => boolean): GradientTransformation => ({
+  init: () => ({}),
+  update: (u, state, params) => ({
+    updates: maskedMap(u, params, mask, (g, p) => add(g, scaleShift(p, weightDecay, 0))),
+    state,
+  }),
+});
+
+/** Adds λ·sign(params) to the gradient: the subgradient of the L1 penalty λ·Σ|w|. */
+export const addL1 = (lambda: number, mask?: (path: string) => boolean): GradientTransformation => ({
+  init: () => ({}),
+  update: (u, state, params) => ({
+    updates: maskedMap(u, params, mask, (g, p) => add(g, mul(sign(p), lambda))),
+    state,
+  }),
+});
+
+/** By default decay applies to weights, not biases or batch-norm shifts (paths ending in "/b" or "/beta"). */
+export const weightsOnly = (path: string): boolean => !/(^|\/)(b|beta|bias)$/.test(path);
+
+const maskedMap = (
+  u: TreeRecord, params: TreeRecord, mask: ((path: string) => boolean) | undefined,
+  f: (g: Tensor, p: Tensor) => Tensor,
+): TreeRecord => {
+  const paths = leaves(params).map(([path]) => path);
+  const use = new Set(paths.filter(mask ?? weightsOnly));
+  const go = (node: TreeRecord, pNode: TreeRecord, prefix: string): TreeRecord =>
+    Object.fromEntries(Object.keys(node).map((k) => {
+      const path = prefix === '' ? k : `${prefix}/${k}`;
+      const g = node[k];
+      const p = pNode[k];
+      if (isTensor(g) && isTensor(p)) return [k, use.has(path) ? f(g, p) : g];
+      return [k, go(g as TreeRecord, p as TreeRecord, path)];
+    }));
+  return go(u, params, '');
+};

@@ -1,0 +1,51 @@
+/** A model: a network layer, its loss and its trained values; prediction and evaluation in batches. */
+import { softmax } from '../functions.ts';
+import { inferenceCtx, type Layer } from '../layers/layer.ts';
+import type { Loss } from '../losses.ts';
+import { argmax } from '../ops/reduce.ts';
+import { concat } from '../ops/shape.ts';
+import { key } from '../random.ts';
+import type { Tensor } from '../tensor.ts';
+import type { TreeRecord } from '../tree.ts';
+import { orderedBatches, type Dataset } from './dataset.ts';
+
+/** A network and the loss it is trained with. */
+export interface Model {
+  readonly net: Layer;
+  readonly loss: Loss;
+}
+
+/** Trained values of a network: parameters and layer state (batch-norm statistics). */
+export interface Variables {
+  readonly params: TreeRecord;
+  readonly state: TreeRecord;
+}
+
+/** Network outputs (logits) for all inputs, in inference mode, in batches. */
+export const predictLogits = (net: Layer, v: Variables, x: Tensor, batchSize = 500): Tensor => {
+  const d: Dataset = { x, labels: new Int32Array(x.shape[0]) };
+  const parts: Tensor[] = [];
+  for (const b of orderedBatches(d, batchSize)) parts.push(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y);
+  return concat(parts, 0);
+};
+
+/** Class probabilities (softmax of the logits) for all inputs. */
+export const predictProbabilities = (net: Layer, v: Variables, x: Tensor, batchSize = 500): Tensor =>
+  softmax(predictLogits(net, v, x, batchSize));
+
+/** Fraction of predictions equal to the labels. */
+export const accuracyOf = (predicted: ArrayLike<number>, labels: ArrayLike<number>): number => {
+  let hits = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) hits++;
+  return labels.length === 0 ? 0 : hits / labels.length;
+};
+
+/** Accuracy of a network on a dataset, in inference mode. */
+export const evaluateAccuracy = (net: Layer, v: Variables, d: Dataset, batchSize = 500): number => {
+  let hits = 0;
+  for (const b of orderedBatches(d, batchSize)) {
+    const predicted = argmax(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y, -1);
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === b.labels[i]) hits++;
+  }
+  return d.labels.length === 0 ? 0 : hits / d.labels.length;
+};
