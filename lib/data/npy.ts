@@ -1,0 +1,249 @@
+/**
+ * NumPy `.npy` reader and writer (format versions 1.0, 2.0 and 3.0).
+ *
+ * Layout: magic `\x93NUMPY`, major and minor version bytes, a little-endian
+ * header length (uint16 in v1, uint32 in v2/v3), an ASCII (v3: UTF-8) Python
+ * dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`,
+ * then the raw elements. Only C-order arrays are read.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+
+/** An array read from or written to a `.npy` file; `data` is row-major (C order). */
+export type NpyArray =
+  | { readonly dtype: 'float32'; readonly shape: readonly number[]; readonly data: Float32Array }
+  | { readonly dtype: 'float64'; readonly shape: readonly number[]; readonly data: Float64Array };
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+// --- header dict: a tiny parser for the Python literal subset numpy writes ---
+
+type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+
+function parsePyLiteral(src: string): PyValue {
+  let i = 0;
+  const err = (what: string): never => {
+    throw new Error(`${what} at offset ${i} of header ${JSON.stringify(src)}`);
+  };
+  const ws = (): void => {
+    while (i < src.length && /\s/.test(src[i])) i++;
+  };
+  // Items up to `close`, allowing the trailing comma Python permits.
+  const seq = <T>(close: string, item: () => T): T[] => {
+    const out: T[] = [];
+    for (;;) {
+      ws();
+      if (src[i] === close) return i++, out;
+      out.push(item());
+      ws();
+      if (src[i] === ',') i++;
+      else if (src[i] !== close) err(`expected ',' or '${close}'`);
+    }
+  };
+  const value = (): PyValue => {
+    ws();
+    const c = src[i];
+    if (c === '{') {
+      i++;
+      const obj: { [key: string]: PyValue } = {};
+      seq('}', () => {
+        const k = value();
+        if (typeof k !== 'string') err('dict key must be a string');
+        ws();
+        if (src[i++] !== ':') err("expected ':'");
+        obj[k as string] = value();
+      });
+      return obj;
+    }
+    if (c === '(') return i++, seq(')', value);
+    if (c === '[') return i++, seq(']', value);
+    if (c === "'" || c === '"') {
+      let s = '';
+      for (i++; src[i] !== c; i++) {
+        if (i >= src.length) err('unterminated string');
+        s += src[i] === '\\' ? src[++i] : src[i];
+      }
+      return i++, s;
+    }
+    const word = /^(?:True|False|None|-?\d+L?)/.exec(src.slice(i));
+    if (!word) return err('unexpected character');
+    i += word[0].length;
+    if (word[0] === 'True') return true;
+    if (word[0] === 'False') return false;
+    if (word[0] === 'None') return null;
+    return Number.parseInt(word[0], 10); // Python 2 files may write `3L`
+  };
+  const v = value();
+  ws();
+  if (i !== src.length) err('unexpected trailing text');
+  return v;
+}
+
+// --- header validation with io-ts, so each failure names its field ---
+
+interface NonNegIntBrand {
+  readonly NonNegInt: unique symbol;
+}
+const NonNegInt = t.brand(
+  t.number,
+  (n): n is t.Branded<number, NonNegIntBrand> => Number.isSafeInteger(n) && n >= 0,
+  'NonNegInt',
+);
+const Header = t.type({ descr: t.string, fortran_order: t.boolean, shape: t.array(NonNegInt) });
+const KEYS = new Set(['descr', 'fortran_order', 'shape']);
+
+function decodeHeader(raw: PyValue, name: string): t.TypeOf<typeof Header> {
+  const bad = (what: string): never => {
+    throw new Error(`${name}: invalid .npy header: ${what}`);
+  };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('not a dict');
+  for (const k of Object.keys(raw)) if (!KEYS.has(k)) bad(`unexpected key '${k}'`);
+  if (Array.isArray(raw.descr)) bad(`structured dtype ${JSON.stringify(raw.descr)} is not supported`);
+  const r = Header.decode(raw);
+  if (isLeft(r)) {
+    const msgs = r.left.map((e) => {
+      const field = e.context.slice(1).map((c) => c.key).join('.');
+      const want = e.context[e.context.length - 1].type.name;
+      const got = e.value === undefined ? 'missing' : JSON.stringify(e.value);
+      return `field '${field}' must be ${want}, got ${got}`;
+    });
+    return bad(msgs.join('; '));
+  }
+  return r.right;
+}
+
+// --- dtypes ---
+
+interface DtypeInfo {
+  readonly size: number;
+  readonly out: 'float32' | 'float64';
+  /** Reads element i (little-endian) from a view over the data region. */
+  readonly get: (v: DataView, i: number) => number;
+}
+
+// Integer and byte dtypes are widened to float64 (exact up to 2^53).
+const DTYPES: Readonly<Record<string, DtypeInfo>> = {
+  '<f4': { size: 4, out: 'float32', get: (v, i) => v.getFloat32(4 * i, true) },
+  '<f8': { size: 8, out: 'float64', get: (v, i) => v.getFloat64(8 * i, true) },
+  '<i4': { size: 4, out: 'float64', get: (v, i) => v.getInt32(4 * i, true) },
+  '<i8': { size: 8, out: 'float64', get: (v, i) => Number(v.getBigInt64(8 * i, true)) },
+  '|u1': { size: 1, out: 'float64', get: (v, i) => v.getUint8(i) },
+};
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Number of elements of a shape (1 for the scalar shape `[]`). */
+export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Parse `.npy` bytes into a fresh, aligned typed array. `name` prefixes every error. */
+export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+  const fail = (what: string): never => {
+    throw new Error(`${name}: ${what}`);
+  };
+  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) fail('bad magic: not a .npy file');
+  const major = bytes[6];
+  const minor = bytes[7];
+  if (major < 1 || major > 3) fail(`unsupported .npy format version ${major}.${minor}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lenBytes = major === 1 ? 2 : 4;
+  if (bytes.length < 8 + lenBytes) fail('truncated header');
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = 8 + lenBytes + headerLen;
+  if (bytes.length < start) fail(`truncated header: needs ${start} bytes, found ${bytes.length}`);
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, start));
+  let raw: PyValue;
+  try {
+    raw = parsePyLiteral(text.trim());
+  } catch (e) {
+    return fail(`invalid .npy header: ${(e as Error).message}`);
+  }
+  const header = decodeHeader(raw, name);
+  if (header.fortran_order) fail('fortran_order=True (column-major) arrays are not supported; save with C order');
+  const dt = DTYPES[header.descr];
+  if (!dt) {
+    fail(`unsupported dtype '${header.descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
+  }
+  const shape: number[] = [...header.shape];
+  const n = shapeSize(shape);
+  const nbytes = n * dt.size;
+  const found = bytes.length - start;
+  if (found < nbytes) fail(`truncated data: shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`);
+  if (found > nbytes) fail(`too long: shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`);
+  const region = bytes.subarray(start, start + nbytes);
+  // Fast path: a straight byte copy when the element layout matches the host's.
+  if (LITTLE_ENDIAN_HOST && header.descr === '<f4') {
+    const data = new Float32Array(n);
+    new Uint8Array(data.buffer).set(region);
+    return { dtype: 'float32', shape, data };
+  }
+  if (LITTLE_ENDIAN_HOST && header.descr === '<f8') {
+    const data = new Float64Array(n);
+    new Uint8Array(data.buffer).set(region);
+    return { dtype: 'float64', shape, data };
+  }
+  const v = new DataView(region.buffer, region.byteOffset, region.byteLength);
+  if (dt.out === 'float32') {
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = dt.get(v, i);
+    return { dtype: 'float32', shape, data };
+  }
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = dt.get(v, i);
+  return { dtype: 'float64', shape, data };
+}
+
+/** Serialize an array as `.npy` (v1.0, or v2.0 if the header needs it), C order, little-endian. */
+export function encodeNpy(arr: NpyArray, name = 'array'): Uint8Array {
+  const n = shapeSize(arr.shape);
+  if (!arr.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`${name}: invalid shape [${arr.shape.join(', ')}]`);
+  }
+  if (arr.data.length !== n) {
+    throw new Error(`${name}: shape (${arr.shape.join(', ')}) has ${n} elements but data has ${arr.data.length}`);
+  }
+  const descr = arr.dtype === 'float32' ? '<f4' : '<f8';
+  const tuple = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  // numpy pads the header with spaces and a final newline so data starts 64-byte aligned.
+  let major = 1;
+  let pre = 10;
+  if (dict.length + 1 + pre > 0xffff) (major = 2), (pre = 12);
+  const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
+  dict = dict.padEnd(total - pre - 1, ' ') + '\n';
+  const out = new Uint8Array(total + arr.data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = major;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, dict.length, true);
+  else view.setUint32(8, dict.length, true);
+  for (let k = 0; k < dict.length; k++) out[pre + k] = dict.charCodeAt(k);
+  if (LITTLE_ENDIAN_HOST) {
+    out.set(new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength), total);
+  } else {
+    const dv = new DataView(out.buffer, total);
+    for (let i = 0; i < n; i++) {
+      if (arr.dtype === 'float32') dv.setFloat32(4 * i, arr.data[i], true);
+      else dv.setFloat64(8 * i, arr.data[i], true);
+    }
+  }
+  return out;
+}
+
+/** Read a `.npy` file (or parse bytes already in memory). */
+export function readNpy(source: string | Uint8Array, name = typeof source === 'string' ? source : '<bytes>'): NpyArray {
+  if (typeof source !== 'string') return parseNpy(source, name);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(source);
+  } catch (e) {
+    throw new Error(`${source}: cannot read: ${(e as Error).message}`);
+  }
+  return parseNpy(bytes, name);
+}
+
+/** Write one array to a `.npy` file. */
+export function writeNpy(path: string, arr: NpyArray): void {
+  writeFileSync(path, encodeNpy(arr, path));
+}

@@ -1,0 +1,65 @@
+/** Blocked GEMM over packed panels (Goto/BLIS loop order), one sub-block of C per call. */
+import { MR, NR, KC, MC, NC } from './tile';
+import { packA, packB } from './pack';
+import { micro4x8 } from './micro';
+
+const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
+const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
+const TILE_BYTES: usize = <usize>(MR * NR) << 2;
+
+/** Bytes of scratch one gemm call needs (packed A block, packed B block, edge tile). */
+export function gemmScratchBytes(): usize {
+  return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+}
+
+/**
+ * Computes rows [i0, i1) × columns [j0, j1) of C[m×n] = op(A)·op(B) (C row stride n).
+ * Two threads can fill disjoint sub-blocks at once, each with its own scratch.
+ */
+export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize): void {
+  const pa = scratch;
+  const pb = scratch + PACK_A_BYTES;
+  const tile = pb + PACK_B_BYTES;
+  const ldc = <usize>n << 2;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const acc = pc > 0;
+      packB(transB, b, n, k, pc, kc, jc, nc, pb);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
+        packA(transA, a, m, k, ic, mc, pc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const bPanel = pb + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const aPanel = pa + (<usize>(ir * kc) << 2);
+            const cTile = c + (<usize>(ic + ir) * ldc) + (<usize>(jc + jr) << 2);
+            if (rows == MR && cols == NR) {
+              micro4x8(kc, aPanel, bPanel, cTile, ldc, acc);
+            } else {
+              micro4x8(kc, aPanel, bPanel, tile, <usize>NR << 2, false);
+              mergeEdge(tile, cTile, ldc, rows, cols, acc);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Copies (or adds) the valid rows×cols corner of an edge tile into C. */
+function mergeEdge(tile: usize, c: usize, ldc: usize, rows: i32, cols: i32, acc: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const src = tile + (<usize>(r * NR) << 2);
+    const dst = c + <usize>r * ldc;
+    for (let j = 0; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(dst + o, acc ? v + load<f32>(dst + o) : v);
+    }
+  }
+}
