@@ -1,0 +1,90 @@
+/**
+ * Charts as SVG via Vega-Lite compiled to Vega and rendered headless (renderer 'none':
+ * no canvas or browser needed). Chosen because it is a well-kept grammar of graphics
+ * whose server-side SVG output needs no native dependencies.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { History } from '../train/fit.ts';
+
+/** Renders a Vega-Lite spec to an SVG string. */
+export const renderVegaLite = async (spec: TopLevelSpec): Promise<string> => {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+};
+
+/** A run's history under a display name. */
+export interface NamedHistory {
+  readonly name: string;
+  readonly history: History;
+}
+
+/** Means over consecutive windows so a long run plots as at most `points` points: [step, loss][]. */
+export const downsample = (values: readonly number[], points = 400): readonly (readonly [number, number])[] => {
+  const width = Math.max(1, Math.ceil(values.length / points));
+  const out: [number, number][] = [];
+  for (let start = 0; start < values.length; start += width) {
+    const chunk = values.slice(start, start + width);
+    out.push([start + chunk.length, chunk.reduce((a, b) => a + b, 0) / chunk.length]);
+  }
+  return out;
+};
+
+const common = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 460, height: 280, background: 'white' } as const;
+
+/** Training loss per step (window means) for each run; undefined when no run has any. */
+export const lossChart = async (runs: readonly NamedHistory[]): Promise<string | undefined> => {
+  const values = runs.flatMap((r) => downsample(r.history.loss).map(([step, loss]) => ({ run: r.name, step, loss })));
+  if (values.length === 0) return undefined;
+  return renderVegaLite({
+    ...common, title: 'Training loss', data: { values }, mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'loss', type: 'quantitative', title: 'loss (window mean)', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name) },
+    },
+  });
+};
+
+/** Train and test accuracy per epoch for each run; undefined when no run has an epoch. */
+export const accuracyChart = async (runs: readonly NamedHistory[]): Promise<string | undefined> => {
+  const values = runs.flatMap((r) => r.history.epochs.flatMap((e) => [
+    { run: r.name, epoch: e.epoch, split: 'train', accuracy: e.trainAccuracy },
+    ...(e.testAccuracy === null ? [] : [{ run: r.name, epoch: e.epoch, split: 'test', accuracy: e.testAccuracy }]),
+  ]));
+  if (values.length === 0) return undefined;
+  return renderVegaLite({
+    ...common, title: 'Accuracy', data: { values }, mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false }, axis: { format: '.1%' } },
+      color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name) },
+      strokeDash: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'test'] },
+    },
+  });
+};
+
+/** A heat-coloured confusion matrix with counts (rows: true class, columns: predicted). */
+export const confusionChart = async (matrix: readonly (readonly number[])[], names: readonly string[]): Promise<string> => {
+  const values = matrix.flatMap((row, t) => row.map((count, p) => ({ truth: names[t], predicted: names[p], count })));
+  const max = Math.max(1, ...values.map((v) => v.count));
+  const axis = (field: string, title: string) => ({ field, type: 'ordinal', title, sort: [...names], axis: { labelAngle: 0 } }) as const;
+  return renderVegaLite({
+    $schema: common.$schema, background: 'white', title: 'Confusion matrix', width: 360, height: 360, data: { values },
+    encoding: { x: axis('predicted', 'predicted'), y: axis('truth', 'true') },
+    layer: [
+      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'orangered', type: 'sqrt' }, title: 'count' } } },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: {
+          text: { field: 'count', type: 'quantitative' },
+          color: { condition: { test: `datum.count > ${max / 2}`, value: 'white' }, value: 'black' },
+        },
+      },
+    ],
+  });
+};
