@@ -1,57 +1,45 @@
 /** Trains one model on MNIST or Fashion-MNIST and reports accuracy: `npm run train -- --help`. */
-import { datasetNames, loadDataset } from '../lib/data/datasets.ts';
-import { initializers } from '../lib/init.ts';
-import { activeKernels } from '../lib/kernels/backend.ts';
-import { softmaxCrossEntropy } from '../lib/losses.ts';
-import { initNames, modelNames, models } from '../lib/models/registry.ts';
-import { optimizerByName, optimizerNames } from '../lib/optim/optimizers.ts';
-import { key } from '../lib/random.ts';
-import { fit, initTrainState } from '../lib/train/fit.ts';
-import { paramsSha256 } from '../lib/train/hash.ts';
+import * as t from 'io-ts';
 import { parseFlags, runMain, usage } from '../lib/cli/args.ts';
-import { NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber } from '../lib/cli/codecs.ts';
+import { jobFlagSpecs, modelFlag } from '../lib/cli/job-flags.ts';
+import { activeKernels } from '../lib/kernels/backend.ts';
+import { key } from '../lib/random.ts';
+import { writeJobReport } from '../lib/run/job-report.ts';
+import { runJob } from '../lib/run/job.ts';
+import { paramsSha256 } from '../lib/train/hash.ts';
+import { progress } from '../lib/train/progress.ts';
 
 const specs = {
-  model: { codec: oneOf(modelNames), default: 'mlp', help: `model: ${modelNames.join('|')}` },
-  hidden: { codec: PositiveIntList, default: '50', help: 'hidden layer sizes of an MLP, e.g. 100,50' },
-  optimizer: { codec: oneOf(optimizerNames), default: 'sgd', help: `optimizer: ${optimizerNames.join('|')}` },
-  lr: { codec: PositiveNumber, default: '0.1', help: 'learning rate' },
-  'batch-size': { codec: PositiveInt, default: '100', help: 'examples per minibatch' },
-  epochs: { codec: PositiveInt, default: '17', help: 'passes over the training set' },
-  seed: { codec: NonNegativeInt, default: '1', help: 'random seed (same seed, same result)' },
-  init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own, He for ReLU nets)` },
-  'weight-decay': { codec: NonNegativeNumber, default: '0', help: 'L2 weight decay λ (AdamW: decoupled decay)' },
-  dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
-  json: { codec: 'boolean', help: 'print one JSON object as the last line' },
-  help: { codec: 'boolean', help: 'show this help' },
+  model: modelFlag('mlp'),
+  ...jobFlagSpecs,
+  out: { codec: t.string, help: 'checkpoint directory (a checkpoint after every epoch)' },
+  resume: { codec: 'boolean', help: 'continue from the checkpoint in --out' },
+  report: { codec: t.string, help: 'write an HTML report to this file' },
 } as const;
 
-runMain('train', specs, () => {
+runMain('train', specs, async () => {
   const flags = parseFlags(process.argv.slice(2), specs);
   if (flags.help) { process.stdout.write(`${usage('train', specs)}\n`); return; }
-  const entry = models[flags.model];
-  const data = loadDataset(flags.dataset, entry.flatInput);
-  const model = {
-    net: entry.build({ hidden: flags.hidden, classes: data.classes, init: flags.init ? initializers[flags.init] : undefined }),
-    loss: softmaxCrossEntropy,
+  if (flags.resume && flags.out === undefined) throw new Error('--resume needs --out DIR (where the checkpoint is)');
+  const config = {
+    model: flags.model, hidden: flags.hidden, init: flags.init, optimizer: flags.optimizer, lr: flags.lr,
+    schedule: flags.schedule, batchSize: flags['batch-size'], epochs: flags.epochs, weightDecay: flags['weight-decay'],
+    dataset: flags.dataset, augment: flags.augment, trainEvalLimit: flags['train-eval-limit'],
   };
-  const optimizer = optimizerByName(flags.optimizer, flags.lr, flags['weight-decay']);
   const started = performance.now();
-  const initial = initTrainState(model, optimizer, key(flags.seed), data.inputShape);
-  process.stdout.write(`training ${flags.model} on ${data.name} with ${flags.optimizer} (lr ${flags.lr}), kernels: ${activeKernels().name}\n`);
-  const { state, history } = fit(model, optimizer, initial, {
-    train: data.train, test: data.test, epochs: flags.epochs, batchSize: flags['batch-size'],
-    onEpoch: (_s, h) => {
-      const e = h.epochs[h.epochs.length - 1];
-      process.stdout.write(`epoch ${e.epoch}/${flags.epochs}  loss ${e.meanLoss.toFixed(4)}  train ${(100 * e.trainAccuracy).toFixed(2)}%  test ${(100 * (e.testAccuracy ?? 0)).toFixed(2)}%  ${e.seconds.toFixed(1)} s\n`);
-    },
-  });
-  const last = history.epochs[history.epochs.length - 1];
+  if (!flags.quiet) process.stdout.write(`training ${flags.model} on ${flags.dataset} with ${flags.optimizer} (lr ${flags.lr}, ${flags.schedule}), kernels: ${activeKernels().name}\n`);
+  const bar = progress({ epochs: flags.epochs, quiet: flags.quiet });
+  const job = (() => {
+    try { return runJob(config, key(flags.seed), { checkpointDir: flags.out, resume: flags.resume }, bar); } finally { bar.stop(); }
+  })();
+  const last = job.history.epochs[job.history.epochs.length - 1];
+  if (flags.report !== undefined) await writeJobReport(flags.report, [{ name: flags.model, job }]);
   const summary = {
-    model: flags.model, dataset: data.name, optimizer: flags.optimizer, lr: flags.lr, batchSize: flags['batch-size'],
-    epochs: flags.epochs, seed: flags.seed, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
-    secondsPerEpoch: history.epochs.reduce((s, e) => s + e.seconds, 0) / history.epochs.length,
-    seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(state.params),
+    model: flags.model, dataset: flags.dataset, optimizer: flags.optimizer, lr: flags.lr, schedule: flags.schedule,
+    batchSize: flags['batch-size'], epochs: flags.epochs, seed: flags.seed, resumed: job.resumed,
+    trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
+    secondsPerEpoch: job.history.epochs.reduce((s, e) => s + e.seconds, 0) / job.history.epochs.length,
+    seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.state.params),
   };
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%\n`);
 });

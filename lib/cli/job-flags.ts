@@ -1,0 +1,30 @@
+/** The flags that describe a training job, shared by `train` and `ensemble`. */
+import { augmentNames } from '../augment/presets.ts';
+import { datasetNames } from '../data/datasets.ts';
+import { initNames, modelNames } from '../models/registry.ts';
+import { optimizerNames } from '../optim/optimizers.ts';
+import { scheduleNames } from '../optim/schedule-names.ts';
+import { listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber } from './codecs.ts';
+
+/** Flags of one training job; defaults are the book's TwoLayerNet run. */
+export const jobFlagSpecs = {
+  hidden: { codec: PositiveIntList, default: '50', help: 'hidden layer sizes of an MLP, e.g. 100,50' },
+  optimizer: { codec: oneOf(optimizerNames), default: 'sgd', help: `optimizer: ${optimizerNames.join('|')}` },
+  lr: { codec: PositiveNumber, default: '0.1', help: 'learning rate (the peak rate of a schedule)' },
+  schedule: { codec: oneOf(scheduleNames), default: 'constant', help: `learning-rate schedule: ${scheduleNames.join('|')}` },
+  'batch-size': { codec: PositiveInt, default: '100', help: 'examples per minibatch' },
+  epochs: { codec: PositiveInt, default: '17', help: 'passes over the training set' },
+  seed: { codec: NonNegativeInt, default: '1', help: 'random seed (same seed, same result)' },
+  init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own, He for ReLU nets)` },
+  'weight-decay': { codec: NonNegativeNumber, default: '0', help: 'L2 weight decay λ (AdamW: decoupled decay, default 0.01)' },
+  dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
+  augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },
+  'train-eval-limit': { codec: PositiveInt, help: 'measure train accuracy on at most this many examples (default: all)' },
+  quiet: { codec: 'boolean', help: 'no progress output' },
+  json: { codec: 'boolean', help: 'print one JSON object as the last line' },
+  help: { codec: 'boolean', help: 'show this help' },
+} as const;
+
+/** The model flag, with a per-command default. */
+export const modelFlag = (defaultModel: string) =>
+  ({ codec: oneOf(modelNames), default: defaultModel, help: `model: ${modelNames.join('|')}` }) as const;
