@@ -1,0 +1,71 @@
+/** ensemble.json: what an ensemble directory holds (members and their configurations), decoded with io-ts. */
+import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { augmentNames } from '../augment/presets.ts';
+import { datasetNames } from '../data/datasets.ts';
+import { initNames, modelNames } from '../models/registry.ts';
+import { optimizerNames } from '../optim/optimizers.ts';
+import { scheduleNames } from '../optim/schedule-names.ts';
+import type { JobConfig } from '../run/job.ts';
+
+const keysOf = <N extends string>(names: readonly N[]) => t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<N, null>);
+
+const JobConfigC = t.intersection([
+  t.type({
+    model: keysOf(modelNames), hidden: t.array(t.number), optimizer: keysOf(optimizerNames), lr: t.number,
+    schedule: keysOf(scheduleNames), batchSize: t.number, epochs: t.number, weightDecay: t.number,
+    dataset: keysOf(datasetNames), augment: t.array(keysOf(augmentNames)),
+  }),
+  t.partial({ init: keysOf(initNames), trainEvalLimit: t.number }),
+]);
+
+const EnsembleManifestC = t.type({
+  format: t.literal('tenfold-ensemble'),
+  version: t.literal(1),
+  seed: t.number,
+  members: t.array(t.type({ index: t.number, dir: t.string, config: JobConfigC })),
+});
+
+/** One member: its index (which folds into the seed) and checkpoint directory (relative). */
+export interface EnsembleMember {
+  readonly index: number;
+  readonly dir: string;
+  readonly config: JobConfig;
+}
+
+/** The contents of ensemble.json. */
+export interface EnsembleManifest {
+  readonly format: 'tenfold-ensemble';
+  readonly version: 1;
+  readonly seed: number;
+  readonly members: readonly EnsembleMember[];
+}
+
+/** File name of the manifest inside an ensemble directory. */
+export const ENSEMBLE_FILE = 'ensemble.json';
+
+/** Reads and checks an ensemble directory's manifest; errors name the file and the field. */
+export const readEnsembleManifest = (dir: string): EnsembleManifest => {
+  const file = join(dir, ENSEMBLE_FILE);
+  if (!existsSync(file)) throw new Error(`${file}: not found (is ${dir} an ensemble directory written by npm run ensemble?)`);
+  let raw: unknown;
+  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new Error(`${file}: not valid JSON: ${(err as Error).message}`); }
+  const r = EnsembleManifestC.decode(raw);
+  if (isLeft(r)) {
+    const e = r.left[0];
+    const path = e?.context.map((c) => c.key).filter((k) => k !== '').join('.') ?? '';
+    throw new Error(`${file}: field "${path}" has an unexpected value ${JSON.stringify(e?.value)}`);
+  }
+  return r.right;
+};
+
+/** Writes the manifest atomically (temporary file, then rename). */
+export const writeEnsembleManifest = (dir: string, m: EnsembleManifest): void => {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, ENSEMBLE_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
+  renameSync(tmp, file);
+};

@@ -1,0 +1,45 @@
+/** The ensemble's HTML report: member curves, the ensemble's accuracy, filters and test errors. */
+import { join } from 'node:path';
+import type { TrainTest } from '../data/datasets.ts';
+import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
+import { writeReport } from '../report/report.ts';
+import { loadCheckpoint } from '../train/checkpoint.ts';
+import { leaves } from '../tree.ts';
+import type { EnsembleManifest } from './manifest.ts';
+import type { MemberOutcome } from './member-task.ts';
+import type { EnsembleSummary } from './summary.ts';
+
+/** Inputs of the ensemble report. */
+export interface EnsembleReportInput {
+  readonly manifest: EnsembleManifest;
+  readonly out: string;
+  readonly outcomes: readonly MemberOutcome[];
+  readonly summary: EnsembleSummary;
+  readonly data: TrainTest;
+}
+
+/** Writes the report; filters come from member 1's checkpoint (its first 4-D weight). */
+export const writeEnsembleReport = async (file: string, r: EnsembleReportInput): Promise<void> => {
+  const first = loadCheckpoint(join(r.out, r.manifest.members[0].dir));
+  const filters = leaves(first.params).map(([, t]) => t).find((t) => t.shape.length === 4);
+  const epochs = r.manifest.members[0].config.epochs;
+  await writeReport(file, {
+    title: `tenfold ensemble of ${r.manifest.members.length} on ${r.data.name}`,
+    metadata: {
+      members: r.manifest.members.length, models: [...new Set(r.manifest.members.map((m) => m.config.model))].join(', '),
+      epochs, seed: r.manifest.seed, ensembleAccuracy: r.summary.ensembleAccuracy, voteAccuracy: r.summary.voteAccuracy,
+      bestMemberAccuracy: r.summary.bestMemberAccuracy,
+    },
+    members: r.summary.members.map((m) => ({ name: `member ${m.index + 1}`, history: m.history })),
+    ensemble: {
+      name: 'ensemble',
+      history: { loss: [], epochs: [{ epoch: epochs, meanLoss: Number.NaN, trainAccuracy: Number.NaN, testAccuracy: r.summary.ensembleAccuracy, seconds: 0 }] },
+    },
+    filters,
+    evaluation: {
+      images: r.data.test.x, labels: r.data.test.labels, predicted: r.summary.predicted, classes: r.data.classes,
+      source: `ensemble of ${r.manifest.members.length}`,
+    },
+    classNames: r.data.name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined,
+  });
+};

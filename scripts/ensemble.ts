@@ -1,0 +1,119 @@
+/**
+ * Trains K members on worker threads and averages them: `npm run ensemble -- --help`.
+ * Run again with the same --out and it resumes: finished members load, unfinished ones continue.
+ */
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import * as t from 'io-ts';
+import { Piscina } from 'piscina';
+import { augmentNames } from '../lib/augment/presets.ts';
+import { parseFlags, runMain, usage, UsageError } from '../lib/cli/args.ts';
+import { listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber } from '../lib/cli/codecs.ts';
+import { datasetNames, loadDataset } from '../lib/data/datasets.ts';
+import { summariseEnsemble } from '../lib/ensemble/summary.ts';
+import { readEnsembleManifest, writeEnsembleManifest, ENSEMBLE_FILE, type EnsembleManifest } from '../lib/ensemble/manifest.ts';
+import type { MemberOutcome, MemberTask } from '../lib/ensemble/member-task.ts';
+import { ensemblePresetNames, ensemblePresets } from '../lib/ensemble/presets.ts';
+import { writeEnsembleReport } from '../lib/ensemble/report.ts';
+import { activeKernels } from '../lib/kernels/backend.ts';
+import { modelNames } from '../lib/models/registry.ts';
+import { optimizerNames } from '../lib/optim/optimizers.ts';
+import { scheduleNames } from '../lib/optim/schedule-names.ts';
+import { existsSync } from 'node:fs';
+
+const specs = {
+  preset: { codec: oneOf(ensemblePresetNames), default: 'default', help: `starting values of every flag below: ${ensemblePresetNames.join('|')}` },
+  members: { codec: PositiveInt, help: 'number of members K' },
+  model: { codec: listOf(modelNames), help: `architecture(s), comma-separated, used in turn: ${modelNames.join('|')}` },
+  epochs: { codec: PositiveInt, help: 'epochs per member' },
+  seed: { codec: NonNegativeInt, default: '1', help: 'run seed; member i trains from the seed with i folded in' },
+  dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
+  augment: { codec: listOf(augmentNames), help: 'augmentations: crop|flip|affine|none, or default (the dataset\'s preset)' },
+  schedule: { codec: oneOf(scheduleNames), help: `learning-rate schedule: ${scheduleNames.join('|')}` },
+  optimizer: { codec: oneOf(optimizerNames), help: `optimizer: ${optimizerNames.join('|')}` },
+  lr: { codec: PositiveNumber, help: 'peak learning rate' },
+  'batch-size': { codec: PositiveInt, help: 'examples per minibatch' },
+  'weight-decay': { codec: NonNegativeNumber, help: 'L2 weight decay (AdamW: decoupled)' },
+  hidden: { codec: PositiveIntList, default: '100', help: 'hidden sizes, for mlp members' },
+  tta: { codec: PositiveInt, help: 'test-time augmentation: average over this many views (1: off)' },
+  out: { codec: t.string, help: 'directory for checkpoints, ensemble.json and report.html (default runs/ensemble-<preset>-<dataset>-<seed>)' },
+  workers: { codec: PositiveInt, help: `worker threads (default: one per core, here ${availableParallelism()})` },
+  report: { codec: t.string, help: 'HTML report file (default OUT/report.html)' },
+  quiet: { codec: 'boolean', help: 'no progress lines' },
+  json: { codec: 'boolean', help: 'print one JSON object as the last line' },
+  help: { codec: 'boolean', help: 'show this help' },
+} as const;
+
+runMain('ensemble', specs, async () => {
+  const flags = parseFlags(process.argv.slice(2), specs);
+  if (flags.help) { process.stdout.write(`${usage('ensemble', specs)}\n`); return; }
+  const preset = ensemblePresets[flags.preset];
+  const members = flags.members ?? preset.members;
+  const modelList = flags.model ?? preset.models;
+  if (modelList.length === 0) throw new UsageError('--model: give at least one model');
+  const out = resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${flags.dataset}-${flags.seed}`));
+  const manifest: EnsembleManifest = {
+    format: 'tenfold-ensemble', version: 1, seed: flags.seed,
+    members: Array.from({ length: members }, (_, index) => ({
+      index, dir: `member-${index + 1}`,
+      config: {
+        model: modelList[index % modelList.length], hidden: flags.hidden, optimizer: flags.optimizer ?? preset.optimizer,
+        lr: flags.lr ?? preset.lr, schedule: flags.schedule ?? preset.schedule, batchSize: flags['batch-size'] ?? preset.batchSize,
+        epochs: flags.epochs ?? preset.epochs, weightDecay: flags['weight-decay'] ?? preset.weightDecay, dataset: flags.dataset,
+        augment: flags.augment ?? preset.augment, trainEvalLimit: preset.trainEvalLimit,
+      },
+    })),
+  };
+  if (existsSync(join(out, ENSEMBLE_FILE))) {
+    const saved = readEnsembleManifest(out);
+    if (JSON.stringify(saved) !== JSON.stringify(manifest)) {
+      throw new Error(`${join(out, ENSEMBLE_FILE)} describes a different ensemble; use the same flags to resume it, or another --out`);
+    }
+  } else {
+    writeEnsembleManifest(out, manifest);
+  }
+  const workers = Math.min(flags.workers ?? availableParallelism(), members);
+  const tta = flags.tta ?? preset.tta;
+  // with a worker per core, each worker's kernels use one thread (more would only contend)
+  const threadsPerWorker = Math.max(1, Math.floor(availableParallelism() / workers));
+  const pool = new Piscina({
+    filename: new URL('../lib/ensemble/worker.ts', import.meta.url).href,
+    minThreads: workers, maxThreads: workers, idleTimeout: 1000, concurrentTasksPerWorker: 1,
+    env: { ...process.env, TENFOLD_THREADS: process.env.TENFOLD_THREADS ?? String(threadsPerWorker) },
+  });
+  const log = (s: string): void => { if (!flags.quiet) process.stdout.write(s.endsWith('\n') ? s : `${s}\n`); };
+  log(`ensemble of ${members} (${[...new Set(modelList)].join(', ')}) on ${flags.dataset}, ${workers} workers, kernels ${activeKernels().name}, out ${out}`);
+  const started = performance.now();
+  const outcomes = await Promise.all(manifest.members.map(async (m): Promise<MemberOutcome> => {
+    const channel = new MessageChannel();
+    channel.port2.on('message', (line: string) => log(line));
+    const task: MemberTask = {
+      index: m.index, members, seed: flags.seed, config: m.config, checkpointDir: join(out, m.dir), tta, quiet: flags.quiet,
+      port: channel.port1,
+    };
+    try {
+      const r = await pool.run(task, { transferList: [channel.port1] }) as MemberOutcome;
+      log(`member ${m.index + 1}/${members}: test ${(100 * r.testAccuracy).toFixed(2)}%${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`);
+      return r;
+    } finally {
+      channel.port2.close();
+    }
+  })).finally(() => pool.destroy());
+  const data = loadDataset(flags.dataset, false);
+  const summary = summariseEnsemble(outcomes, data.test.labels);
+  const seconds = (performance.now() - started) / 1000;
+  const report = flags.report ?? join(out, 'report.html');
+  await writeEnsembleReport(report, { manifest, out, outcomes, summary, data });
+  log(summary.members.map((m) => `  member ${m.index + 1}: ${(100 * m.testAccuracy).toFixed(2)}%`).join('\n'));
+  log(`ensemble (mean of softmax): ${(100 * summary.ensembleAccuracy).toFixed(2)}%   majority vote: ${(100 * summary.voteAccuracy).toFixed(2)}%   best member: ${(100 * summary.bestMemberAccuracy).toFixed(2)}%`);
+  log(`${seconds.toFixed(0)} s; report ${report}`);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({
+      dataset: flags.dataset, preset: flags.preset, out,
+      members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
+      ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
+      workers, seconds, kernels: activeKernels().name,
+    })}\n`);
+  }
+});
