@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = (script: string, args: readonly string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, TENFOLD_BACKEND: 'reference' } });
+
+describe('command-line scripts refuse bad input', () => {
+  it('train: unknown flag → usage and exit 2', () => {
+    const r = run('scripts/train.ts', ['--bogus']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/Unknown option '--bogus'/);
+    expect(r.stderr).to.match(/usage: npm run train/);
+  });
+
+  it('train: bad values name the flag and what was expected', () => {
+    const r = run('scripts/train.ts', ['--lr', 'fast']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/--lr: expected a number > 0, got "fast"/);
+    const m = run('scripts/train.ts', ['--model', 'resnet9000']);
+    expect(m.stderr).to.match(/--model: expected one of mlp/);
+    const a = run('scripts/train.ts', ['--augment', 'flip']);
+    expect(a.status).to.equal(1);
+    expect(a.stderr).to.match(/"flip" does not preserve mnist labels/);
+  });
+
+  it('train: --resume without --out is refused', () => {
+    const r = run('scripts/train.ts', ['--resume']);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/--resume needs --out/);
+  });
+
+  it('ensemble: bad flags are refused', () => {
+    const r = run('scripts/ensemble.ts', ['--members', '0']);
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/--members: expected a whole number ≥ 1, got "0"/);
+  });
+});
