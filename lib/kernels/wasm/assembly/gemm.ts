@@ -1,7 +1,7 @@
 /** Blocked GEMM over packed panels (Goto/BLIS loop order), one sub-block of C per call. */
 import { MR, NR, KC, MC, NC } from './tile';
 import { packA, packB } from './pack';
-import { micro4x8 } from './micro';
+import { micro5x8, micro6x8 } from './micro';
 
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
@@ -38,16 +38,34 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
             const rows = min(MR, mc - ir);
             const aPanel = pa + (<usize>(ir * kc) << 2);
             const cTile = c + (<usize>(ic + ir) * ldc) + (<usize>(jc + jr) << 2);
-            if (rows == MR && cols == NR) {
-              micro4x8(kc, aPanel, bPanel, cTile, ldc, acc);
-            } else {
-              micro4x8(kc, aPanel, bPanel, tile, <usize>NR << 2, false);
-              mergeEdge(tile, cTile, ldc, rows, cols, acc);
-            }
+            micro(kc, aPanel, bPanel, tile);
+            if (rows == MR && cols == NR) mergeFull(tile, cTile, ldc, acc);
+            else mergeEdge(tile, cTile, ldc, rows, cols, acc);
           }
         }
       }
     }
+  }
+}
+
+/** The micro-kernel of this build's tile height (resolved at compile time). */
+// @ts-ignore: decorator
+@inline function micro(kc: i32, pa: usize, pb: usize, tile: usize): void {
+  if (MR == 6) micro6x8(kc, pa, pb, tile);
+  else micro5x8(kc, pa, pb, tile);
+}
+
+/** Copies (or adds, after the first depth block) a full MR×NR tile into C. */
+function mergeFull(tile: usize, c: usize, ldc: usize, acc: bool): void {
+  for (let r = 0; r < MR; r++, c += ldc, tile += <usize>NR << 2) {
+    let lo = v128.load(tile);
+    let hi = v128.load(tile, 16);
+    if (acc) {
+      lo = f32x4.add(lo, v128.load(c));
+      hi = f32x4.add(hi, v128.load(c, 16));
+    }
+    v128.store(c, lo);
+    v128.store(c, hi, 16);
   }
 }
 

@@ -15,19 +15,33 @@ export function packA(transA: bool, a: usize, m: i32, k: i32, i0: i32, mc: i32, 
     const panel = dst + (<usize>(ir * kc) << 2);
     const i = i0 + ir;
     if (rows == MR && transA) {
-      // element (i, p) at a[p·m + i]: MR rows are contiguous
+      // element (i, p) at a[p·m + i]: the MR rows are contiguous
       let src = a + (<usize>(p0 * m + i) << 2);
       const step = <usize>m << 2;
-      for (let p = 0; p < kc; p++, src += step) v128.store(panel + (<usize>p << 4), v128.load(src));
+      for (let p = 0; p < kc; p++, src += step) {
+        const d = panel + (<usize>(p * MR) << 2);
+        v128.store(d, v128.load(src));
+        for (let r = 4; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+      }
     } else if (rows == MR) {
-      // element (i, p) at a[i·k + p]: transpose 4×4 blocks of 4 rows
+      // element (i, p) at a[i·k + p]: transpose 4×4 blocks of rows 0..3, copy the rest
       const r0 = a + (<usize>(i * k + p0) << 2);
       const ld = <usize>k << 2;
+      const stride = <usize>MR << 2;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         const o = <usize>p << 2;
+        const d = panel + <usize>p * stride;
         transpose4(v128.load(r0 + o), v128.load(r0 + ld + o), v128.load(r0 + 2 * ld + o),
-          v128.load(r0 + 3 * ld + o), panel + (<usize>p << 4), 16);
+          v128.load(r0 + 3 * ld + o), d, stride);
+        for (let r = 4; r < MR; r++) {
+          const v = v128.load(r0 + <usize>r * ld + o);
+          const dr = d + (<usize>r << 2);
+          store<f32>(dr, f32x4.extract_lane(v, 0));
+          store<f32>(dr + stride, f32x4.extract_lane(v, 1));
+          store<f32>(dr + 2 * stride, f32x4.extract_lane(v, 2));
+          store<f32>(dr + 3 * stride, f32x4.extract_lane(v, 3));
+        }
       }
       for (; p < kc; p++) {
         for (let r = 0; r < MR; r++) {

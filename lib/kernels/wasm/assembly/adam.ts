@@ -1,0 +1,35 @@
+/** The fused Adam update, four lanes at a time. */
+import { madd } from './simd';
+
+/**
+ * outM = β1·m + (1-β1)·g; outV = β2·v + (1-β2)·g²; outU = stepSize·outM / (√outV + eps).
+ * oneMinusBeta1/2 come from the glue (computed in f64) so they are not rounded twice.
+ */
+export function adam(g: usize, m: usize, v: usize, len: i32, beta1: f32, oneMinusBeta1: f32,
+  beta2: f32, oneMinusBeta2: f32, eps: f32, stepSize: f32, outM: usize, outV: usize, outU: usize): void {
+  const b1 = f32x4.splat(beta1);
+  const c1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2);
+  const c2 = f32x4.splat(oneMinusBeta2);
+  const ve = f32x4.splat(eps);
+  const vs = f32x4.splat(stepSize);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    const gi = v128.load(g + o);
+    const mi = madd(b1, v128.load(m + o), f32x4.mul(c1, gi));
+    const vi = madd(b2, v128.load(v + o), f32x4.mul(c2, f32x4.mul(gi, gi)));
+    v128.store(outM + o, mi);
+    v128.store(outV + o, vi);
+    v128.store(outU + o, f32x4.div(f32x4.mul(vs, mi), f32x4.add(f32x4.sqrt(vi), ve)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + oneMinusBeta1 * gi;
+    const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * gi * gi;
+    store<f32>(outM + o, mi);
+    store<f32>(outV + o, vi);
+    store<f32>(outU + o, (stepSize * mi) / (Mathf.sqrt(vi) + eps));
+  }
+}

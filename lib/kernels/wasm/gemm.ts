@@ -1,0 +1,52 @@
+/** GEMM through the wasm kernels, split over two threads when the product is large. */
+import type { Arena } from './arena.ts';
+import type { Helper } from './helper.ts';
+import type { WasmExports } from './exports.ts';
+
+/** Below this many flops (2·m·n·k) a second thread costs more than it saves (measured). */
+export const THREAD_MIN_FLOPS = 2 * 96 * 96 * 96;
+
+/** Split points are multiples of these (whole micro-tiles: MR ∈ {5, 6} rows, NR = 8 columns). */
+const ROW_ALIGN = 30;
+const COL_ALIGN = 8;
+
+/** A sub-block of C: rows [i0, i1) × columns [j0, j1). */
+type Block = readonly [i0: number, i1: number, j0: number, j1: number];
+
+/** out = op(A)·op(B) for Float32 buffers (see Kernels.gemm). */
+export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: Float32Array, b: Float32Array, out: Float32Array): void => {
+  if (m === 0 || n === 0) return;
+  if (k === 0) { out.fill(0); return; }
+  arena.reset();
+  const pa = arena.put(a.length === m * k ? a : a.subarray(0, m * k));
+  const pb = arena.put(b.length === k * n ? b : b.subarray(0, k * n));
+  const pc = arena.alloc(m * n * 4);
+  const scratch = arena.alloc(ex.gemmScratchBytes());
+  const ta = transA ? 1 : 0;
+  const tb = transB ? 1 : 0;
+  const run = ([i0, i1, j0, j1]: Block, s: number): void =>
+    ex.gemm(ta, tb, m, n, k, pa, pb, pc, i0, i1, j0, j1, s);
+  const halves = helper !== undefined && 2 * m * n * k >= THREAD_MIN_FLOPS ? split(m, n) : undefined;
+  if (halves !== undefined && helper !== undefined && helper.ready()) {
+    const [mine, theirs] = halves;
+    const theirScratch = arena.alloc(ex.gemmScratchBytes());
+    helper.post([ta, tb, m, n, k, pa, pb, pc, ...theirs, theirScratch]);
+    run(mine, scratch);
+    if (!helper.join()) run(theirs, theirScratch);
+  } else {
+    run([0, m, 0, n], scratch);
+  }
+  arena.get(pc, out);
+};
+
+/** C cut in two along its longer side at whole tiles; undefined when too thin to cut. */
+const split = (m: number, n: number): readonly [Block, Block] | undefined => {
+  if (m >= n) {
+    const at = Math.round(m / 2 / ROW_ALIGN) * ROW_ALIGN;
+    return at > 0 && at < m ? [[0, at, 0, n], [at, m, 0, n]] : undefined;
+  }
+  const at = Math.round(n / 2 / COL_ALIGN) * COL_ALIGN;
+  return at > 0 && at < n ? [[0, m, 0, at], [0, m, at, n]] : undefined;
+};

@@ -1,0 +1,226 @@
+/**
+ * The WebAssembly backend: every Kernels method copies its float32 inputs into the wasm
+ * memory, runs the AssemblyScript kernel and copies the result out into `out`. Anything that
+ * is not float32 goes to the reference kernels.
+ */
+import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../kernels.ts';
+import { referenceKernels as ref } from '../reference.ts';
+import { Arena } from './arena.ts';
+import { binaryCode, reduceCode, unaryCode } from './codes.ts';
+import { coalesce } from './strides.ts';
+import { wasmGemm } from './gemm.ts';
+import { CONTROL_BYTES, Helper } from './helper.ts';
+import type { LoadedKernels } from './load.ts';
+
+const isF32 = (x: FloatArray): x is Float32Array => x instanceof Float32Array;
+
+/** The 12 geometry words the wasm window kernels read (assembly/geometry.ts). */
+const geometryWords = (g: Window2D): number[] => {
+  const { oh, ow } = windowOutput(g);
+  return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, oh, ow];
+};
+
+/** The wasm backend: Kernels plus a probe of its GEMM helper thread. */
+export interface WasmKernels extends Kernels {
+  /** Whether large GEMMs run on two threads now (starts the helper if it is enabled). */
+  readonly threadsReady: () => boolean;
+}
+
+/** Builds the backend on a loaded module; `threads` = 2 lets large GEMMs use a helper thread. */
+export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmKernels => {
+  const ex = loaded.exports;
+  // the helper's control words sit between static data and the arena (all in the first page)
+  const control = Math.ceil(ex.heapBase() / 64) * 64;
+  const arena = new Arena(loaded.memory, control + CONTROL_BYTES);
+  const helper = threads > 1 ? new Helper(loaded, control) : undefined;
+
+  return {
+    name: `wasm-${loaded.variant}`,
+    threadsReady: () => helper !== undefined && helper.ready(),
+
+    gemm: (transA, transB, m, n, k, a, b, out) => {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return ref.gemm(transA, transB, m, n, k, a, b, out);
+      wasmGemm(ex, arena, helper, transA, transB, m, n, k, a, b, out);
+    },
+
+    unary: (op, x, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.unary(op, x, out);
+      if (x.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(x.length * 4);
+      ex.unary(unaryCode[op], px, po, x.length);
+      arena.get(po, out);
+    },
+
+    binary: (op, a, aStrides, b, bStrides, outShape, out) => {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return ref.binary(op, a, aStrides, b, bStrides, outShape, out);
+      if (out.length === 0) return;
+      const s = coalesce({ shape: outShape, aStrides, bStrides });
+      arena.reset();
+      const pa = arena.put(a);
+      const pb = arena.put(b);
+      const po = arena.alloc(out.length * 4);
+      const rank = s.shape.length;
+      ex.binary(binaryCode[op], pa, pb, po, rank, arena.ints(s.shape), arena.ints(s.aStrides),
+        arena.ints(s.bStrides), arena.alloc(rank * 4));
+      arena.get(po, out);
+    },
+
+    scaleShift: (x, s, t, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.scaleShift(x, s, t, out);
+      if (x.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(x.length * 4);
+      ex.scaleShift(px, s, t, po, x.length);
+      arena.get(po, out);
+    },
+
+    addRowVector: (x, bias, rows, cols, out) => {
+      if (!isF32(x) || !isF32(bias) || !isF32(out)) return ref.addRowVector(x, bias, rows, cols, out);
+      if (rows * cols === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const pb = arena.put(bias);
+      const po = arena.alloc(rows * cols * 4);
+      ex.addRowVector(px, pb, rows, cols, po);
+      arena.get(po, out);
+    },
+
+    sumRows: (x, rows, cols, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.sumRows(x, rows, cols, out);
+      if (cols === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(cols * 4);
+      ex.sumRows(px, rows, cols, po);
+      arena.get(po, out);
+    },
+
+    reluBackward: (x, dy, out) => {
+      if (!isF32(x) || !isF32(dy) || !isF32(out)) return ref.reluBackward(x, dy, out);
+      if (x.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const pd = arena.put(dy);
+      const po = arena.alloc(x.length * 4);
+      ex.reluBackward(px, pd, po, x.length);
+      arena.get(po, out);
+    },
+
+    reduce: (op, x, outer, len, inner, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.reduce(op, x, outer, len, inner, out);
+      if (outer * inner === 0) return;
+      if (len === 0) return ref.reduce(op, x, outer, len, inner, out);
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(outer * inner * 4);
+      ex.reduce(reduceCode[op], px, outer, len, inner, po, arena.alloc(inner * 8));
+      arena.get(po, out);
+    },
+
+    argmax: (x, outer, len, inner, out) => {
+      if (!isF32(x)) return ref.argmax(x, outer, len, inner, out);
+      if (outer * inner === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(outer * inner * 4);
+      ex.argmax(px, outer, len, inner, po);
+      arena.get(po, out);
+    },
+
+    softmax: (x, rows, cols, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.softmax(x, rows, cols, out);
+      if (rows * cols === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(rows * cols * 4);
+      ex.softmax(px, rows, cols, po);
+      arena.get(po, out);
+    },
+
+    adam: (g, m, v, step, outM, outV, outUpdate) => {
+      if (!isF32(g) || !isF32(m) || !isF32(v) || !isF32(outM) || !isF32(outV) || !isF32(outUpdate)) {
+        return ref.adam(g, m, v, step, outM, outV, outUpdate);
+      }
+      const n = g.length;
+      if (n === 0) return;
+      arena.reset();
+      const pg = arena.put(g);
+      const pm = arena.put(m);
+      const pv = arena.put(v);
+      const om = arena.alloc(n * 4);
+      const ov = arena.alloc(n * 4);
+      const ou = arena.alloc(n * 4);
+      ex.adam(pg, pm, pv, n, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.eps, step.stepSize,
+        om, ov, ou);
+      arena.get(om, outM);
+      arena.get(ov, outV);
+      arena.get(ou, outUpdate);
+    },
+
+    im2col: (x, g, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.im2col(x, g, out);
+      if (out.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(out.length * 4);
+      ex.im2col(px, arena.ints(geometryWords(g)), po);
+      arena.get(po, out);
+    },
+
+    col2im: (cols, g, out) => {
+      if (!isF32(cols) || !isF32(out)) return ref.col2im(cols, g, out);
+      if (out.length === 0) return;
+      arena.reset();
+      const pc = arena.put(cols);
+      const po = arena.alloc(out.length * 4);
+      ex.col2im(pc, arena.ints(geometryWords(g)), po);
+      arena.get(po, out);
+    },
+
+    maxPool: (x, g, out, argmax) => {
+      if (!isF32(x) || !isF32(out)) return ref.maxPool(x, g, out, argmax);
+      if (out.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(out.length * 4);
+      const pi = arena.alloc(out.length * 4);
+      ex.maxPool(px, arena.ints(geometryWords(g)), po, pi);
+      arena.get(po, out);
+      arena.get(pi, argmax);
+    },
+
+    maxPoolBackward: (dy, argmax, out) => {
+      if (!isF32(dy) || !isF32(out)) return ref.maxPoolBackward(dy, argmax, out);
+      if (out.length === 0) return;
+      arena.reset();
+      const pd = arena.put(dy);
+      const pi = arena.put(argmax.length === dy.length ? argmax : argmax.subarray(0, dy.length));
+      const po = arena.alloc(out.length * 4);
+      ex.maxPoolBackward(pd, pi, dy.length, po, out.length);
+      arena.get(po, out);
+    },
+
+    avgPool: (x, g, out) => {
+      if (!isF32(x) || !isF32(out)) return ref.avgPool(x, g, out);
+      if (out.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.alloc(out.length * 4);
+      ex.avgPool(px, arena.ints(geometryWords(g)), po);
+      arena.get(po, out);
+    },
+
+    avgPoolBackward: (dy, g, out) => {
+      if (!isF32(dy) || !isF32(out)) return ref.avgPoolBackward(dy, g, out);
+      if (out.length === 0) return;
+      arena.reset();
+      const pd = arena.put(dy);
+      const po = arena.alloc(out.length * 4);
+      ex.avgPoolBackward(pd, arena.ints(geometryWords(g)), po);
+      arena.get(po, out);
+    },
+  };
+};

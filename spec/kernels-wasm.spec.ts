@@ -1,0 +1,288 @@
+/**
+ * The WebAssembly kernels against the reference kernels (the specification) on random inputs:
+ * odd sizes, vectors, sizes that are not multiples of the GEMM tile, every transpose, strided
+ * conv/pool windows. Both builds (relaxed FMA and plain SIMD) and the two-thread GEMM are
+ * covered. A missing build fails here: `npm ci` builds it.
+ */
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../lib/kernels/kernels.ts';
+import { referenceKernels as ref } from '../lib/kernels/reference.ts';
+import { loadKernels, wasmPath, type Variant } from '../lib/kernels/wasm/load.ts';
+import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels.ts';
+import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
+import { loadFastKernels } from '../lib/kernels/fast.ts';
+
+/** Deterministic uniform [0, 1) generator (mulberry32). */
+const rng = (seed: number): (() => number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const rand = rng(12345);
+const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+const randn = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+/** Small integers, so ties (argmax, max pooling, equal) actually happen. */
+const randi = (n: number): Float32Array => Float32Array.from({ length: n }, () => int(-3, 3));
+
+/** Max |x - y| relative to max(1, |y|) elementwise; NaN must match NaN. */
+const maxRelErr = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+  expect(x.length).to.equal(y.length);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(y[i]) || Number.isNaN(x[i])) {
+      expect(Number.isNaN(x[i]), `NaN mismatch at ${i}: ${x[i]} vs ${y[i]}`).to.equal(Number.isNaN(y[i]));
+      continue;
+    }
+    if (x[i] === y[i]) continue;
+    worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
+  }
+  return worst;
+};
+const close = (x: ArrayLike<number>, y: ArrayLike<number>, tol: number, what: string): void => {
+  const err = maxRelErr(x, y);
+  expect(err, `${what}: max relative error ${err}`).to.be.at.most(tol);
+};
+const same = (x: ArrayLike<number>, y: ArrayLike<number>, what: string): void => {
+  expect(Array.from(x), what).to.deep.equal(Array.from(y));
+};
+
+/** Runs a kernel on fresh zeroed outputs for both backends; checks inputs are untouched. */
+const both = <T extends FloatArray | Int32Array>(k: Kernels, inputs: readonly FloatArray[], size: number,
+  make: (n: number) => T, call: (kk: Kernels, out: T) => void): [T, T] => {
+  const copies = inputs.map((x) => x.slice());
+  const got = make(size);
+  const want = make(size);
+  call(k, got);
+  call(ref, want);
+  inputs.forEach((x, i) => same(x, copies[i], 'input unchanged'));
+  return [got, want];
+};
+const f32 = (n: number): Float32Array => new Float32Array(n);
+
+const geometries: readonly Window2D[] = [
+  { n: 2, c: 3, h: 7, w: 5, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+  { n: 1, c: 2, h: 9, w: 11, kh: 3, kw: 2, strideH: 2, strideW: 2, padH: 1, padW: 0 },
+  { n: 3, c: 1, h: 28, w: 28, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 0, padW: 0 },
+  { n: 2, c: 4, h: 6, w: 6, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 },
+  { n: 1, c: 2, h: 8, w: 7, kh: 3, kw: 3, strideH: 2, strideW: 3, padH: 2, padW: 2 },
+  { n: 2, c: 1, h: 4, w: 4, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 },
+  { n: 1, c: 3, h: 5, w: 3, kh: 1, kw: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 },
+  { n: 1, c: 1, h: 3, w: 3, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 3, padW: 3 },
+];
+const sizes = (g: Window2D): { inLen: number; colLen: number; poolLen: number } => {
+  const { oh, ow } = windowOutput(g);
+  return { inLen: g.n * g.c * g.h * g.w, colLen: g.n * oh * ow * g.c * g.kh * g.kw, poolLen: g.n * g.c * oh * ow };
+};
+
+const gemmShapes: ReadonlyArray<readonly [number, number, number]> = [
+  [1, 1, 1], [1, 17, 9], [19, 1, 7], [1, 1, 300], [7, 9, 5], [6, 8, 256], [5, 8, 4], [13, 17, 300],
+  [64, 64, 64], [130, 20, 513], [3, 2100, 3], [121, 33, 1], [100, 10, 50], [31, 250, 31],
+];
+
+const describeVariant = (variant: Variant): void => {
+  describe(`wasm kernels (${variant})`, () => {
+    let k: WasmKernels;
+    before(function () {
+      if (variant === 'relaxed-simd' && !hasRelaxedSimd()) this.skip(); // runtime without relaxed SIMD
+      expect(existsSync(wasmPath(variant)), `${wasmPath(variant)} is missing: run npm run build`).to.equal(true);
+      const loaded = loadKernels(variant);
+      expect(loaded, 'wasm kernels failed to load').to.not.equal(undefined);
+      k = createWasmKernels(loaded!, 1);
+    });
+
+    it('names its variant', () => {
+      expect(k.name).to.equal(`wasm-${variant}`);
+    });
+
+    it('gemm: every transpose, odd and tile-straddling shapes', () => {
+      for (const [m, n, kk] of gemmShapes) {
+        for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const a = randn(m * kk);
+          const b = randn(kk * n);
+          const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm(ta, tb, m, n, kk, a, b, out));
+          close(got, want, 1e-4, `gemm ${m}×${n}×${kk} transA=${ta} transB=${tb}`);
+        }
+      }
+    });
+
+    it('gemm: k = 0 gives zeros', () => {
+      const out = f32(6).fill(7);
+      k.gemm(false, false, 2, 3, 0, f32(0), f32(0), out);
+      same(out, f32(6), 'k = 0');
+    });
+
+    it('unary: every op, special values included', () => {
+      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-30, -1e-30, 88, -88, 100, -100];
+      const ops = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal', 'sign', 'relu', 'sigmoid', 'tanh', 'step'] as const;
+      for (const len of [1, 3, 4, 17, 1000]) {
+        const x = Float32Array.from([...randn(len, 5), ...specials]);
+        for (const op of ops) {
+          const [got, want] = both(k, [x], x.length, f32, (kern, out) => kern.unary(op, x, out));
+          close(got, want, 2e-6, `unary ${op}`);
+        }
+      }
+    });
+
+    it('binary: broadcasting, transposed strides and every op', () => {
+      const ops = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'greater', 'equal'] as const;
+      for (let trial = 0; trial < 60; trial++) {
+        const rank = int(0, 4);
+        const shape = Array.from({ length: rank }, () => int(1, 6));
+        const operand = (): { data: Float32Array; strides: number[] } => {
+          // each axis is either present or broadcast; optionally stored transposed
+          const dims = shape.map((d) => (rand() < 0.3 ? 1 : d));
+          const order = dims.map((_, i) => i);
+          if (rand() < 0.3) order.reverse();
+          const strides = new Array<number>(rank).fill(0);
+          let s = 1;
+          for (let i = order.length - 1; i >= 0; i--) { strides[order[i]] = dims[order[i]] === 1 ? 0 : s; s *= dims[order[i]]; }
+          return { data: trial % 2 === 0 ? randn(s, 3) : randi(s), strides };
+        };
+        const a = operand();
+        const b = operand();
+        const size = shape.reduce((p, d) => p * d, 1);
+        for (const op of ops) {
+          const [got, want] = both(k, [a.data, b.data], size, f32,
+            (kern, out) => kern.binary(op, a.data, a.strides, b.data, b.strides, shape, out));
+          close(got, want, 2e-6, `binary ${op} ${JSON.stringify(shape)} a${JSON.stringify(a.strides)} b${JSON.stringify(b.strides)}`);
+        }
+      }
+    });
+
+    it('scaleShift, addRowVector, sumRows, reluBackward', () => {
+      for (const [rows, cols] of [[1, 1], [1, 7], [9, 1], [13, 10], [100, 33], [4, 64]] as const) {
+        const x = randn(rows * cols, 4);
+        const dy = randn(rows * cols);
+        const bias = randn(cols);
+        for (const [s, t] of [[0.5, -1.25], [0, 3], [-2, 0]] as const) {
+          const [got, want] = both(k, [x], x.length, f32, (kern, out) => kern.scaleShift(x, s, t, out));
+          close(got, want, 1e-6, 'scaleShift');
+        }
+        const [ar, aw] = both(k, [x, bias], x.length, f32, (kern, out) => kern.addRowVector(x, bias, rows, cols, out));
+        same(ar, aw, 'addRowVector');
+        const [sr, sw] = both(k, [x], cols, f32, (kern, out) => kern.sumRows(x, rows, cols, out));
+        same(sr, sw, 'sumRows');
+        const [rr, rw] = both(k, [x, dy], x.length, f32, (kern, out) => kern.reluBackward(x, dy, out));
+        same(rr, rw, 'reluBackward');
+      }
+    });
+
+    it('reduce, argmax and softmax over [outer, len, inner]', () => {
+      for (const [outer, len, inner] of [[1, 1, 1], [1, 9, 1], [3, 7, 1], [2, 5, 3], [4, 1, 6], [1, 30, 9], [5, 3, 8], [100, 10, 1]] as const) {
+        for (const x of [randn(outer * len * inner, 10), randi(outer * len * inner)]) {
+          for (const op of ['sum', 'max', 'min'] as const) {
+            const [got, want] = both(k, [x], outer * inner, f32, (kern, out) => kern.reduce(op, x, outer, len, inner, out));
+            close(got, want, 1e-6, `reduce ${op} ${outer}×${len}×${inner}`);
+          }
+          const [ag, aw] = both(k, [x], outer * inner, (n) => new Int32Array(n), (kern, out) => kern.argmax(x, outer, len, inner, out));
+          same(ag, aw, `argmax ${outer}×${len}×${inner}`);
+          const [sg, sw] = both(k, [x], x.length, f32, (kern, out) => kern.softmax(x, outer * inner, len, out));
+          close(sg, sw, 1e-6, 'softmax');
+        }
+      }
+    });
+
+    it('adam', () => {
+      for (const n of [1, 5, 64, 1001]) {
+        const g = randn(n);
+        const m = randn(n, 0.1);
+        const v = Float32Array.from(randn(n, 0.01), Math.abs);
+        const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.001 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3) };
+        const outs = (kern: Kernels): Float32Array[] => {
+          const o = [f32(n), f32(n), f32(n)];
+          kern.adam(g, m, v, step, o[0], o[1], o[2]);
+          return o;
+        };
+        const got = outs(k);
+        const want = outs(ref);
+        got.forEach((x, i) => close(x, want[i], 1e-5, `adam output ${i}`));
+      }
+    });
+
+    it('im2col and col2im: strides, padding, non-square windows', () => {
+      for (const g of geometries) {
+        const { inLen, colLen } = sizes(g);
+        const x = randn(inLen);
+        const [cg, cw] = both(k, [x], colLen, f32, (kern, out) => kern.im2col(x, g, out));
+        same(cg, cw, `im2col ${JSON.stringify(g)}`);
+        const cols = randn(colLen);
+        const [ig, iw] = both(k, [cols], inLen, f32, (kern, out) => kern.col2im(cols, g, out));
+        close(ig, iw, 1e-6, `col2im ${JSON.stringify(g)}`);
+      }
+    });
+
+    it('max and average pooling, forward and backward', () => {
+      for (const g of geometries) {
+        const { inLen, poolLen } = sizes(g);
+        for (const x of [randn(inLen), randi(inLen)]) {
+          const argGot = new Int32Array(poolLen);
+          const argWant = new Int32Array(poolLen);
+          const [pg, pw] = both(k, [x], poolLen, f32, (kern, out) => kern.maxPool(x, g, out, kern === ref ? argWant : argGot));
+          same(pg, pw, `maxPool ${JSON.stringify(g)}`);
+          same(argGot, argWant, `maxPool argmax ${JSON.stringify(g)}`);
+          const dy = randn(poolLen);
+          const [bg, bw] = both(k, [dy], inLen, f32, (kern, out) => kern.maxPoolBackward(dy, argWant, out));
+          close(bg, bw, 1e-6, 'maxPoolBackward');
+          const [ag, aw] = both(k, [x], poolLen, f32, (kern, out) => kern.avgPool(x, g, out));
+          close(ag, aw, 1e-6, `avgPool ${JSON.stringify(g)}`);
+          const [abg, abw] = both(k, [dy], inLen, f32, (kern, out) => kern.avgPoolBackward(dy, g, out));
+          close(abg, abw, 1e-6, `avgPoolBackward ${JSON.stringify(g)}`);
+        }
+      }
+    });
+
+    it('delegates float64 work to the reference kernels', () => {
+      const a = Float64Array.from(randn(12));
+      const b = Float64Array.from(randn(12));
+      const got = new Float64Array(9);
+      const want = new Float64Array(9);
+      k.gemm(false, true, 3, 3, 4, a, b, got);
+      ref.gemm(false, true, 3, 3, 4, a, b, want);
+      same(got, want, 'float64 gemm');
+    });
+  });
+};
+
+describeVariant('relaxed-simd');
+describeVariant('simd');
+
+describe('wasm kernels: memory and threads', () => {
+  it('reuses its scratch memory instead of growing per call', () => {
+    const loaded = loadKernels();
+    expect(loaded).to.not.equal(undefined);
+    const k = createWasmKernels(loaded!, 1);
+    const a = randn(200 * 300);
+    const out = f32(200 * 200);
+    k.gemm(false, true, 200, 200, 300, a, a, out);
+    const size = loaded!.memory.buffer.byteLength;
+    for (let i = 0; i < 20; i++) {
+      k.gemm(false, true, 200, 200, 300, a, a, out);
+      k.unary('exp', a, f32(a.length));
+    }
+    expect(loaded!.memory.buffer.byteLength).to.equal(size);
+  });
+
+  it('splits large GEMMs over a helper thread with the same results', async () => {
+    const loaded = loadKernels();
+    const k = createWasmKernels(loaded!, 2);
+    const deadline = Date.now() + 10_000;
+    while (!k.threadsReady()) {
+      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const [m, n, kk] of [[300, 200, 100], [97, 301, 129], [1000, 7, 60], [5, 900, 70]] as const) {
+      for (const [ta, tb] of [[false, false], [true, true], [true, false], [false, true]] as const) {
+        const a = randn(m * kk);
+        const b = randn(kk * n);
+        const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm(ta, tb, m, n, kk, a, b, out));
+        close(got, want, 1e-4, `threaded gemm ${m}×${n}×${kk} ${ta} ${tb}`);
+      }
+    }
+  });
+
+  it('is what loadFastKernels returns', () => {
+    expect(loadFastKernels()?.name).to.match(/^wasm-/);
+  });
+});
