@@ -107,3 +107,25 @@ describe('tensor', () => {
     expect(Array.from(a.data)).to.deep.equal(before);
   });
 });
+
+describe('transpose fast path', () => {
+  it('agrees with the general permutation for batched swaps and others', async () => {
+    const { normal, key } = await import('../lib/random.ts');
+    const t4 = normal(key(1), [3, 5, 7, 4]);
+    const naive = (t: typeof t4, perm: number[]) => {
+      const shape = perm.map((p) => t.shape[p]);
+      const out: number[] = [];
+      const strides = [t.shape[1] * t.shape[2] * t.shape[3], t.shape[2] * t.shape[3], t.shape[3], 1];
+      const idx = [0, 0, 0, 0];
+      const walk = (d: number): void => {
+        if (d === 4) { let o = 0; for (let i = 0; i < 4; i++) o += idx[i] * strides[perm[i]]; out.push(t.data[o]); return; }
+        for (let i = 0; i < shape[d]; i++) { idx[d] = i; walk(d + 1); }
+      };
+      walk(0);
+      return out;
+    };
+    for (const perm of [[0, 3, 1, 2], [0, 2, 3, 1], [2, 3, 0, 1], [0, 1, 3, 2], [3, 2, 1, 0], [1, 0, 2, 3]]) {
+      expect(Array.from(transpose(t4, perm).data), perm.join(',')).to.deep.equal(naive(t4, perm));
+    }
+  });
+});

@@ -1,5 +1,6 @@
 /** Shape ops: reshape (no copy), transpose, batch slicing, gathering rows, concat and stack. */
-import { allocate, buffer, sameShape, showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
+import type { FloatArray } from '../kernels/kernels.ts';
+import { allocate, buffer, sameShape, showShape, sizeOf, wrap, type DType, type Shape, type Tensor } from '../tensor.ts';
 
 /** Same data, new shape (no copy). One dimension may be -1 to infer it. */
 export const reshape = (t: Tensor, shape: Shape): Tensor => {
@@ -25,6 +26,8 @@ export const transpose = (t: Tensor, axes?: readonly number[]): Tensor => {
     throw new Error(`transpose: axes [${perm.join(',')}] are not a permutation for shape ${showShape(t.shape)}`);
   }
   const outShape = perm.map((a) => t.shape[a]);
+  const swapped = asBatchedSwap(t.shape, perm);
+  if (swapped !== undefined) return wrap(batchedSwap(buffer(t), t.dtype, ...swapped), outShape);
   const inStrides = stridesOf(t.shape);
   const src = buffer(t);
   const out = allocate(t.dtype, t.size);
@@ -41,6 +44,43 @@ export const transpose = (t: Tensor, axes?: readonly number[]): Tensor => {
     }
   }
   return wrap(out, outShape);
+};
+
+/**
+ * Most transposes in practice (NHWC↔NCHW, matrix transposes) swap two adjacent groups of axes
+ * after a leading group: [A, B, C] → [A, C, B]. Returns [A, B, C] when `perm` is such a swap.
+ */
+const asBatchedSwap = (shape: Shape, perm: readonly number[]): readonly [number, number, number] | undefined => {
+  const rank = perm.length;
+  let lead = 0;
+  while (lead < rank && perm[lead] === lead) lead++;
+  if (lead === rank) return undefined;
+  const split = perm[lead];
+  const secondLen = rank - split;
+  // perm must read: 0..lead-1, split..rank-1, lead..split-1
+  for (let i = 0; i < secondLen; i++) if (perm[lead + i] !== split + i) return undefined;
+  for (let i = 0; i < split - lead; i++) if (perm[lead + secondLen + i] !== lead + i) return undefined;
+  return [sizeOf(shape.slice(0, lead)), sizeOf(shape.slice(lead, split)), sizeOf(shape.slice(split))];
+};
+
+/** out[a, c, b] = x[a, b, c], in 32×32 tiles so both sides stay in cache. */
+const batchedSwap = (x: FloatArray, dtype: DType, a: number, b: number, c: number): FloatArray => {
+  const out = allocate(dtype, a * b * c);
+  const T = 32;
+  for (let ai = 0; ai < a; ai++) {
+    const base = ai * b * c;
+    for (let b0 = 0; b0 < b; b0 += T) {
+      const b1 = Math.min(b, b0 + T);
+      for (let c0 = 0; c0 < c; c0 += T) {
+        const c1 = Math.min(c, c0 + T);
+        for (let bi = b0; bi < b1; bi++) {
+          const src = base + bi * c;
+          for (let ci = c0; ci < c1; ci++) out[base + ci * b + bi] = x[src + ci];
+        }
+      }
+    }
+  }
+  return out;
 };
 
 /** Row-major element strides of a shape. */
