@@ -102,6 +102,23 @@ export interface Kernels {
   /** col2im: the adjoint of im2col; sums cols[(n·oh·ow) × (c·kh·kw)] into out (NCHW, zeroed). */
   col2im(cols: FloatArray, g: Window2D, out: FloatArray): void;
 
+  /**
+   * Fused 2-D convolution forward (the book's: cross-correlation, zero padding, stride) with
+   * the output directly in NCHW: out[n, f, oy, ox] = bias[f] + Σ_{c,i,j} w[f, c, i, j] ·
+   * x[n, c, oy·strideH - padH + i, ox·strideW - padW + j] (zero outside the image).
+   * x is NCHW per `g`, w is (filters, c, kh, kw), bias is (filters), out is (n, filters, oh, ow), zeroed.
+   */
+  conv2dForward(x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D, filters: number,
+    out: FloatArray): void;
+
+  /**
+   * Fused 2-D convolution backward for dy (n, filters, oh, ow): outDx (NCHW) = ∂L/∂x,
+   * outDw (filters, c, kh, kw) = Σ_n dy_n · cols_n, outDb (filters) = Σ_{n,oy,ox} dy. All outputs
+   * arrive zeroed; outDx may be empty (length 0), and then the input gradient is skipped.
+   */
+  conv2dBackward(x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D, filters: number,
+    outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
+
   /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max. */
   maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;
 

@@ -7,6 +7,7 @@ import {
   type AdamStep, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
   type Window2D,
 } from './kernels.ts';
+import { conv2dBackward, conv2dForward } from './reference-conv.ts';
 
 const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
   neg: (x) => -x,
@@ -263,6 +264,8 @@ const avgPoolBackward = (dy: FloatArray, g: Window2D, out: FloatArray): void => 
   });
 };
 
+const convParts = { gemm, im2col, col2im };
+
 /** The reference TypeScript backend. */
 export const referenceKernels: Kernels = {
   name: 'reference',
@@ -296,6 +299,9 @@ export const referenceKernels: Kernels = {
   adam,
   im2col,
   col2im,
+  conv2dForward: (x, w, bias, g, filters, out) => conv2dForward(convParts, x, w, bias, g, filters, out),
+  conv2dBackward: (x, w, dy, g, filters, outDx, outDw, outDb) =>
+    conv2dBackward(convParts, x, w, dy, g, filters, outDx, outDw, outDb),
   maxPool,
   maxPoolBackward,
   avgPool,

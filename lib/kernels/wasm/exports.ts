@@ -25,6 +25,12 @@ export interface WasmExports {
     outU: number) => void;
   readonly im2col: (x: number, geometry: number, out: number) => void;
   readonly col2im: (cols: number, geometry: number, out: number) => void;
+  readonly convForwardScratchBytes: (ckk: number, p: number) => number;
+  readonly convBackwardScratchBytes: (ckk: number, p: number) => number;
+  readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, out: number,
+    n0: number, n1: number, scratch: number) => void;
+  readonly conv2dBackward: (x: number, w: number, dy: number, geometry: number, filters: number, dx: number,
+    dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;
   readonly maxPoolBackward: (dy: number, arg: number, len: number, out: number, outLen: number) => void;
   readonly avgPool: (x: number, geometry: number, out: number) => void;
@@ -33,7 +39,8 @@ export interface WasmExports {
 
 const names: ReadonlyArray<keyof WasmExports> = [
   'heapBase', 'relaxed', 'gemmScratchBytes', 'gemm', 'unary', 'binary', 'scaleShift', 'addRowVector',
-  'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im', 'maxPool',
+  'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im',
+  'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward',
 ];
 

@@ -1,6 +1,6 @@
 /** GEMM through the wasm kernels, split over two threads when the product is large. */
 import type { Arena } from './arena.ts';
-import type { Helper } from './helper.ts';
+import { JOB_GEMM, type Helper } from './helper.ts';
 import type { WasmExports } from './exports.ts';
 
 /** Below this many flops (2·m·n·k) a second thread costs more than it saves (measured). */
@@ -32,7 +32,7 @@ export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefin
   if (halves !== undefined && helper !== undefined && helper.ready()) {
     const [mine, theirs] = halves;
     const theirScratch = arena.alloc(ex.gemmScratchBytes());
-    helper.post([ta, tb, m, n, k, pa, pb, pc, ...theirs, theirScratch]);
+    helper.post([JOB_GEMM, ta, tb, m, n, k, pa, pb, pc, ...theirs, theirScratch]);
     run(mine, scratch);
     if (!helper.join()) run(theirs, theirScratch);
   } else {

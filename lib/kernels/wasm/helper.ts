@@ -1,7 +1,9 @@
 /**
- * A second thread for large GEMMs. The Kernels API is synchronous, so instead of messages the
- * threads share the wasm memory and a few control words: the main thread posts a sub-block,
- * computes its own part, then blocks in Atomics.wait until the helper is done.
+ * A second thread for large GEMMs and convolutions. The Kernels API is synchronous, so instead
+ * of messages the threads share the wasm memory and a few control words: the main thread posts
+ * a job (a GEMM sub-block, or a range of images of a convolution), computes its own part, then
+ * blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
+ * ARGS holds the job code, the wasm export's arguments follow.
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadedKernels } from './load.ts';
@@ -11,14 +13,34 @@ const DONE = 1;
 const READY = 2;
 const FAILED = 3;
 const ARGS = 4;
-const ARG_COUNT = 13;
+/** Job code plus the longest argument list (conv2dBackward's 11; gemm's 13). */
+const ARG_COUNT = 14;
 
 /** Bytes of control words the helper needs, placed by the caller below the arena. */
 export const CONTROL_BYTES = (ARGS + ARG_COUNT) * 4;
 
+/** Job codes (worker.mjs has the same). */
+export const JOB_GEMM = 0;
+export const JOB_CONV_FORWARD = 1;
+export const JOB_CONV_BACKWARD = 2;
+
 /** Arguments of one wasm gemm call (a sub-block of C). */
 export type GemmArgs = readonly [transA: number, transB: number, m: number, n: number, k: number,
   a: number, b: number, c: number, i0: number, i1: number, j0: number, j1: number, scratch: number];
+
+/** Arguments of one wasm conv2dForward call (images [n0, n1)). */
+export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, filters: number,
+  out: number, n0: number, n1: number, scratch: number];
+
+/** Arguments of one wasm conv2dBackward call (images [n0, n1)). */
+export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, geometry: number, filters: number,
+  dx: number, dw: number, db: number, n0: number, n1: number, scratch: number];
+
+/** One job for the helper: its code and the export's arguments. */
+export type Job =
+  | readonly [typeof JOB_GEMM, ...GemmArgs]
+  | readonly [typeof JOB_CONV_FORWARD, ...ConvForwardArgs]
+  | readonly [typeof JOB_CONV_BACKWARD, ...ConvBackwardArgs];
 
 /** The helper thread, started lazily; `ready` turns true once its instance exists. */
 export class Helper {
@@ -37,14 +59,14 @@ export class Helper {
     return Atomics.load(this.ctrl, READY) === 1;
   }
 
-  /** Posts one sub-block to the helper (call only when ready()). */
-  post(args: GemmArgs): void {
-    this.ctrl.set(args, ARGS);
+  /** Posts one job to the helper (call only when ready()). */
+  post(job: Job): void {
+    this.ctrl.set(job, ARGS);
     Atomics.store(this.ctrl, SEQ, Atomics.load(this.ctrl, SEQ) + 1);
     Atomics.notify(this.ctrl, SEQ);
   }
 
-  /** Blocks until the posted block is done; false if the helper failed on it. */
+  /** Blocks until the posted job is done; false if the helper failed on it. */
   join(): boolean {
     const seq = Atomics.load(this.ctrl, SEQ);
     for (;;) {

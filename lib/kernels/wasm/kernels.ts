@@ -3,22 +3,17 @@
  * memory, runs the AssemblyScript kernel and copies the result out into `out`. Anything that
  * is not float32 goes to the reference kernels.
  */
-import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../kernels.ts';
+import type { FloatArray, Kernels } from '../kernels.ts';
 import { referenceKernels as ref } from '../reference.ts';
 import { Arena } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
 import { wasmGemm } from './gemm.ts';
+import { geometryWords, wasmConv2dBackward, wasmConv2dForward } from './conv.ts';
 import { CONTROL_BYTES, Helper } from './helper.ts';
 import type { LoadedKernels } from './load.ts';
 
 const isF32 = (x: FloatArray): x is Float32Array => x instanceof Float32Array;
-
-/** The 12 geometry words the wasm window kernels read (assembly/geometry.ts). */
-const geometryWords = (g: Window2D): number[] => {
-  const { oh, ow } = windowOutput(g);
-  return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, oh, ow];
-};
 
 /** The wasm backend: Kernels plus a probe of its GEMM helper thread. */
 export interface WasmKernels extends Kernels {
@@ -178,6 +173,18 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const po = arena.alloc(out.length * 4);
       ex.col2im(pc, arena.ints(geometryWords(g)), po);
       arena.get(po, out);
+    },
+
+    conv2dForward: (x, w, bias, g, filters, out) => {
+      if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out)) return ref.conv2dForward(x, w, bias, g, filters, out);
+      wasmConv2dForward(ex, arena, helper, x, w, bias, g, filters, out);
+    },
+
+    conv2dBackward: (x, w, dy, g, filters, outDx, outDw, outDb) => {
+      if (!isF32(x) || !isF32(w) || !isF32(dy) || !isF32(outDx) || !isF32(outDw) || !isF32(outDb)) {
+        return ref.conv2dBackward(x, w, dy, g, filters, outDx, outDw, outDb);
+      }
+      wasmConv2dBackward(ex, arena, helper, x, w, dy, g, filters, outDx, outDw, outDb);
     },
 
     maxPool: (x, g, out, argmax) => {

@@ -1,12 +1,14 @@
-// The GEMM helper thread: instantiates the kernel module on the shared memory, then runs the
-// sub-blocks the main thread posts through the control words (see helper.ts for the layout).
+// The helper thread: instantiates the kernel module on the shared memory, then runs the jobs
+// the main thread posts through the control words (see helper.ts for the layout): GEMM
+// sub-blocks and image ranges of convolutions.
 // Plain JavaScript so it starts without a TypeScript loader.
 import { workerData } from 'node:worker_threads';
 
-const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4;
+const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4, ARG_COUNT = 14;
+const JOB_GEMM = 0, JOB_CONV_FORWARD = 1, JOB_CONV_BACKWARD = 2;
 const { module, memory, control } = workerData;
-const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
-const ctrl = new Int32Array(memory.buffer, control, ARGS + 13);
+const { gemm, conv2dForward, conv2dBackward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctrl = new Int32Array(memory.buffer, control, ARGS + ARG_COUNT);
 
 let seen = Atomics.load(ctrl, SEQ);
 Atomics.store(ctrl, READY, 1);
@@ -17,8 +19,20 @@ for (;;) {
   if (seq === seen) continue;
   seen = seq;
   try {
-    const a = ctrl.subarray(ARGS, ARGS + 13);
-    gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+    const a = ctrl.subarray(ARGS + 1, ARGS + ARG_COUNT);
+    switch (ctrl[ARGS]) {
+      case JOB_GEMM:
+        gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+        break;
+      case JOB_CONV_FORWARD:
+        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+        break;
+      case JOB_CONV_BACKWARD:
+        conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+        break;
+      default:
+        throw new Error(`unknown job ${ctrl[ARGS]}`);
+    }
   } catch {
     Atomics.store(ctrl, FAILED, 1);
   }

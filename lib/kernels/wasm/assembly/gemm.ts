@@ -18,6 +18,12 @@ export function gemmScratchBytes(): usize {
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize,
   i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize): void {
+  gemmInto(transA, transB, m, n, k, a, b, c, i0, i1, j0, j1, scratch, false);
+}
+
+/** Like gemm; with `accumulate` the product is added to what C holds instead of replacing it. */
+export function gemmInto(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize, accumulate: bool): void {
   const pa = scratch;
   const pb = scratch + PACK_A_BYTES;
   const tile = pb + PACK_B_BYTES;
@@ -26,7 +32,7 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
     const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const acc = pc > 0;
+      const acc = accumulate || pc > 0;
       packB(transB, b, n, k, pc, kc, jc, nc, pb);
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);

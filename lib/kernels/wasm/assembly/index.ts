@@ -8,6 +8,7 @@ export { scaleShift, addRowVector, sumRows, reluBackward } from './affine';
 export { reduce, argmax, softmax } from './reduce';
 export { adam } from './adam';
 export { im2col, col2im } from './window';
+export { conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes } from './conv';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 
 /** First byte past static data: the glue's scratch arena starts at or after it. */

@@ -1,0 +1,72 @@
+/**
+ * Reference fused convolution, image by image on the reference im2col/gemm/col2im: with
+ * cols_n = im2col(x_n) (P × CKK, P = oh·ow, CKK = c·kh·kw), y_n = W · cols_nᵀ + b is F × P,
+ * which is already the NCHW layout of image n; backward dW = Σ_n dy_n · cols_n,
+ * db = row sums of dy_n, dx_n = col2im(dy_nᵀ · W).
+ */
+import { windowOutput, type FloatArray, type Window2D } from './kernels.ts';
+
+/** The reference kernels the convolution is made of (passed in to avoid an import cycle). */
+export interface ConvParts {
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: FloatArray, b: FloatArray, out: FloatArray): void;
+  im2col(x: FloatArray, g: Window2D, out: FloatArray): void;
+  col2im(cols: FloatArray, g: Window2D, out: FloatArray): void;
+}
+
+/** A zeroed buffer of the same element type as `like`. */
+const zerosLike = (like: FloatArray, n: number): FloatArray =>
+  like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+
+/** Sizes of one image of the window `g` and its output. */
+const sizes = (g: Window2D): { one: Window2D; p: number; ckk: number; chw: number } => {
+  const { oh, ow } = windowOutput(g);
+  return { one: { ...g, n: 1 }, p: oh * ow, ckk: g.c * g.kh * g.kw, chw: g.c * g.h * g.w };
+};
+
+/** See Kernels.conv2dForward. */
+export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D,
+  filters: number, out: FloatArray): void => {
+  const { one, p, ckk, chw } = sizes(g);
+  if (p === 0 || filters === 0) return;
+  const cols = zerosLike(x, p * ckk);
+  const y = zerosLike(x, filters * p);
+  for (let n = 0; n < g.n; n++) {
+    cols.fill(0);
+    k.im2col(x.subarray(n * chw, (n + 1) * chw), one, cols);
+    y.fill(0);
+    k.gemm(false, true, filters, p, ckk, w, cols, y);
+    const o = n * filters * p;
+    for (let f = 0; f < filters; f++) {
+      const b = bias[f];
+      for (let j = 0; j < p; j++) out[o + f * p + j] = y[f * p + j] + b;
+    }
+  }
+};
+
+/** See Kernels.conv2dBackward. */
+export const conv2dBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D,
+  filters: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
+  const { one, p, ckk, chw } = sizes(g);
+  if (p === 0 || filters === 0) return;
+  const cols = zerosLike(x, p * ckk);
+  const dw = zerosLike(x, filters * ckk);
+  const dcols = zerosLike(x, p * ckk);
+  for (let n = 0; n < g.n; n++) {
+    const dyn = dy.subarray(n * filters * p, (n + 1) * filters * p);
+    for (let f = 0; f < filters; f++) {
+      let s = 0;
+      for (let j = 0; j < p; j++) s += dyn[f * p + j];
+      outDb[f] += s;
+    }
+    cols.fill(0);
+    k.im2col(x.subarray(n * chw, (n + 1) * chw), one, cols);
+    dw.fill(0);
+    k.gemm(false, false, filters, ckk, p, dyn, cols, dw);
+    for (let i = 0; i < dw.length; i++) outDw[i] += dw[i];
+    if (outDx.length === 0) continue;
+    dcols.fill(0);
+    k.gemm(true, false, p, ckk, filters, dyn, w, dcols);
+    k.col2im(dcols, one, outDx.subarray(n * chw, (n + 1) * chw));
+  }
+};

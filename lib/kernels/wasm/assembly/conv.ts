@@ -1,0 +1,196 @@
+/**
+ * Fused 2-D convolution, image by image, in the transposed im2col layout ("im2col-T"):
+ * colsT[(c, i, j), oy·ow + ox] = x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for one image
+ * (CKK = c·kh·kw, P = oh·ow). Then forward is the plain GEMM y_n = W · colsT (F × P), which is
+ * image n's slice of the NCHW output; backward is dW += dy_n · colsTᵀ and
+ * dcolsT = Wᵀ · dy_n folded back by col2im-T. Each call handles images [n0, n1), so two threads
+ * can split a batch, each with its own scratch (and its own dW/db partial sums).
+ */
+import { Geometry } from './geometry';
+import { gemmInto, gemmScratchBytes } from './gemm';
+
+/** Rounds a byte count up to whole 64-byte lines. */
+// @ts-ignore: decorator
+@inline function align(bytes: usize): usize {
+  return (bytes + 63) & ~(<usize>63);
+}
+
+/** Bytes of scratch one conv2dForward call needs. */
+export function convForwardScratchBytes(ckk: i32, p: i32): usize {
+  return align(<usize>(ckk * p) << 2) + gemmScratchBytes();
+}
+
+/** Bytes of scratch one conv2dBackward call needs. */
+export function convBackwardScratchBytes(ckk: i32, p: i32): usize {
+  return 2 * align(<usize>(ckk * p) << 2) + gemmScratchBytes();
+}
+
+/** First output column ox whose input column ox·s - pad + j is ≥ 0, at most ow. */
+// @ts-ignore: decorator
+@inline function firstInside(pad: i32, j: i32, s: i32, ow: i32): i32 {
+  const d = pad - j;
+  return d <= 0 ? 0 : min(ow, (d + s - 1) / s);
+}
+
+/** One past the last output column whose input column ox·s - pad + j is < w, clamped to [lo, ow]. */
+// @ts-ignore: decorator
+@inline function lastInside(w: i32, pad: i32, j: i32, s: i32, lo: i32, ow: i32): i32 {
+  const d = w - 1 + pad - j;
+  const hi = d < 0 ? 0 : min(ow, d / s + 1);
+  return max(lo, hi);
+}
+
+/** Stores zeros into len floats at dst. */
+// @ts-ignore: decorator
+@inline function zero(dst: usize, len: i32): void {
+  const z = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= len; k += 4) v128.store(dst + (<usize>k << 2), z);
+  for (; k < len; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
+/** im2col-T of one image x (c × h × w) into out (CKK × P). */
+function im2colT(x: usize, g: Geometry, out: usize): void {
+  const ow = g.ow;
+  const sw = g.strideW;
+  const rowBytes = <usize>ow << 2;
+  for (let ch = 0; ch < g.c; ch++) {
+    const plane = x + (<usize>(ch * g.h * g.w) << 2);
+    for (let i = 0; i < g.kh; i++) {
+      for (let j = 0; j < g.kw; j++) {
+        const lo = firstInside(g.padW, j, sw, ow);
+        const hi = lastInside(g.w, g.padW, j, sw, lo, ow);
+        for (let oy = 0; oy < g.oh; oy++, out += rowBytes) {
+          const yy = oy * g.strideH - g.padH + i;
+          if (yy < 0 || yy >= g.h) { zero(out, ow); continue; }
+          zero(out, lo);
+          // input column of output column ox is ox·sw + off
+          const src = plane + (<usize>(yy * g.w) << 2);
+          const off = j - g.padW;
+          if (sw == 1) {
+            const s = src + (<usize>(lo + off) << 2);
+            const d = out + (<usize>lo << 2);
+            const len = hi - lo;
+            let k = 0;
+            for (; k + 4 <= len; k += 4) v128.store(d + (<usize>k << 2), v128.load(s + (<usize>k << 2)));
+            for (; k < len; k++) store<f32>(d + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
+          } else {
+            for (let ox = lo; ox < hi; ox++) {
+              store<f32>(out + (<usize>ox << 2), load<f32>(src + (<usize>(ox * sw + off) << 2)));
+            }
+          }
+          zero(out + (<usize>hi << 2), ow - hi);
+        }
+      }
+    }
+  }
+}
+
+/** col2im-T: adds colsT (CKK × P) into one image dx (c × h × w), which it zeroes first. */
+function col2imT(cols: usize, g: Geometry, dx: usize): void {
+  const ow = g.ow;
+  const sw = g.strideW;
+  const rowBytes = <usize>ow << 2;
+  memory.fill(dx, 0, <usize>(g.c * g.h * g.w) << 2);
+  for (let ch = 0; ch < g.c; ch++) {
+    const plane = dx + (<usize>(ch * g.h * g.w) << 2);
+    for (let i = 0; i < g.kh; i++) {
+      for (let j = 0; j < g.kw; j++) {
+        const lo = firstInside(g.padW, j, sw, ow);
+        const hi = lastInside(g.w, g.padW, j, sw, lo, ow);
+        for (let oy = 0; oy < g.oh; oy++, cols += rowBytes) {
+          const yy = oy * g.strideH - g.padH + i;
+          if (yy < 0 || yy >= g.h) continue;
+          const dst = plane + (<usize>(yy * g.w) << 2);
+          const off = j - g.padW;
+          if (sw == 1) {
+            const d = dst + (<usize>(lo + off) << 2);
+            const s = cols + (<usize>lo << 2);
+            const len = hi - lo;
+            let k = 0;
+            for (; k + 4 <= len; k += 4) {
+              const o = <usize>k << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
+            }
+            for (; k < len; k++) {
+              const o = <usize>k << 2;
+              store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+            }
+          } else {
+            for (let ox = lo; ox < hi; ox++) {
+              const d = dst + (<usize>(ox * sw + off) << 2);
+              store<f32>(d, load<f32>(d) + load<f32>(cols + (<usize>ox << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Images [n0, n1) of the NCHW output: out_n (F × P) = bias ⊗ 1 + W (F × CKK) · colsT_n.
+ * x is NCHW (g.n images), w is F × CKK, scratch holds convForwardScratchBytes.
+ */
+export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, out: usize,
+  n0: i32, n1: i32, scratch: usize): void {
+  const p = g.oh * g.ow;
+  const ckk = g.c * g.kh * g.kw;
+  const colsT = scratch;
+  const gs = scratch + align(<usize>(ckk * p) << 2);
+  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
+  const outBytes = <usize>(filters * p) << 2;
+  for (let n = n0; n < n1; n++) {
+    im2colT(x + <usize>n * imageBytes, g, colsT);
+    const y = out + <usize>n * outBytes;
+    for (let f = 0; f < filters; f++) {
+      const row = y + (<usize>(f * p) << 2);
+      const b = load<f32>(bias + (<usize>f << 2));
+      const vb = f32x4.splat(b);
+      let k = 0;
+      for (; k + 4 <= p; k += 4) v128.store(row + (<usize>k << 2), vb);
+      for (; k < p; k++) store<f32>(row + (<usize>k << 2), b);
+    }
+    gemmInto(false, false, filters, p, ckk, w, colsT, y, 0, filters, 0, p, gs, true);
+  }
+}
+
+/**
+ * Images [n0, n1) of the backward pass: dw (F × CKK) and db (F) are overwritten with these
+ * images' sums; dx images n0..n1-1 are overwritten unless dx is 0 (skipped).
+ * scratch holds convBackwardScratchBytes.
+ */
+export function conv2dBackward(x: usize, w: usize, dy: usize, g: Geometry, filters: i32, dx: usize,
+  dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
+  const p = g.oh * g.ow;
+  const ckk = g.c * g.kh * g.kw;
+  const colsBytes = align(<usize>(ckk * p) << 2);
+  const colsT = scratch;
+  const dcolsT = scratch + colsBytes;
+  const gs = dcolsT + colsBytes;
+  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
+  const dyBytes = <usize>(filters * p) << 2;
+  memory.fill(dw, 0, <usize>(filters * ckk) << 2);
+  memory.fill(db, 0, <usize>filters << 2);
+  for (let n = n0; n < n1; n++) {
+    const dyn = dy + <usize>n * dyBytes;
+    for (let f = 0; f < filters; f++) {
+      const row = dyn + (<usize>(f * p) << 2);
+      let acc = f32x4.splat(0);
+      let k = 0;
+      for (; k + 4 <= p; k += 4) acc = f32x4.add(acc, v128.load(row + (<usize>k << 2)));
+      let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+        f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      for (; k < p; k++) s += load<f32>(row + (<usize>k << 2));
+      const d = db + (<usize>f << 2);
+      store<f32>(d, load<f32>(d) + s);
+    }
+    im2colT(x + <usize>n * imageBytes, g, colsT);
+    // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
+    gemmInto(false, true, filters, ckk, p, dyn, colsT, dw, 0, filters, 0, ckk, gs, true);
+    if (dx == 0) continue;
+    // dcolsT (CKK × P) = Wᵀ · dy_n (W is F × CKK: A stored k×m)
+    gemmInto(true, false, ckk, p, filters, w, dyn, dcolsT, 0, ckk, 0, p, gs, false);
+    col2imT(dcolsT, g, dx + <usize>n * imageBytes);
+  }
+}

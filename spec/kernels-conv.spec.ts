@@ -1,0 +1,337 @@
+/**
+ * The fused convolution kernels (Kernels.conv2dForward / conv2dBackward): the reference against
+ * a naive direct convolution written here (forward, and the three gradients by their direct
+ * formulas plus a finite-difference check of ⟨dy, conv(x)⟩), then the wasm kernels (both builds,
+ * one and two threads) against the reference on random geometries: strides 1–3, padding 0–2,
+ * non-square inputs and kernels, windows that only just fit.
+ */
+import { expect } from 'chai';
+import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../lib/kernels/kernels.ts';
+import { referenceKernels as ref } from '../lib/kernels/reference.ts';
+import { loadKernels, type Variant } from '../lib/kernels/wasm/load.ts';
+import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels.ts';
+import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
+
+/** Deterministic uniform [0, 1) generator (mulberry32). */
+const rng = (seed: number): (() => number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const rand = rng(2024);
+const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+const randf = <T extends FloatArray>(make: (n: number) => T, n: number): T => {
+  const a = make(n);
+  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
+  return a;
+};
+const f32 = (n: number): Float32Array => new Float32Array(n);
+const f64 = (n: number): Float64Array => new Float64Array(n);
+
+/** Max |x - y| / max(1, |y|). */
+const maxRelErr = (x: ArrayLike<number>, y: ArrayLike<number>): number => {
+  expect(x.length).to.equal(y.length);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) return Infinity;
+    worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(y[i])));
+  }
+  return worst;
+};
+const close = (x: ArrayLike<number>, y: ArrayLike<number>, tol: number, what: string): void => {
+  const err = maxRelErr(x, y);
+  expect(err, `${what}: max relative error ${err}`).to.be.at.most(tol);
+};
+
+/** A convolution problem: geometry, filters and its sizes. */
+interface Case { readonly g: Window2D; readonly f: number }
+const show = ({ g, f }: Case): string =>
+  `${g.n}×${g.c}×${g.h}×${g.w} * ${f}@${g.kh}×${g.kw} s${g.strideH},${g.strideW} p${g.padH},${g.padW}`;
+const sizes = ({ g, f }: Case): { x: number; w: number; y: number } => {
+  const { oh, ow } = windowOutput(g);
+  return { x: g.n * g.c * g.h * g.w, w: f * g.c * g.kh * g.kw, y: g.n * f * oh * ow };
+};
+
+/** Random geometries over the ranges in the header, each window fitting its padded input. */
+const randomCase = (cs: readonly number[], fs: readonly number[], ns: readonly number[], maxHW: number): Case => {
+  const kh = int(1, 5);
+  const kw = int(1, 5);
+  const padH = int(0, 2);
+  const padW = int(0, 2);
+  const h = int(Math.max(1, kh - 2 * padH), maxHW);
+  const w = int(Math.max(1, kw - 2 * padW), maxHW);
+  return {
+    g: { n: pick(ns), c: pick(cs), h, w, kh, kw, strideH: int(1, 3), strideW: int(1, 3), padH, padW },
+    f: pick(fs),
+  };
+};
+
+/** Hand-picked edges: the window exactly fills the padded input, 1-pixel images, 1×1 kernels. */
+const edgeCases: readonly Case[] = [
+  { g: { n: 2, c: 3, h: 5, w: 7, kh: 5, kw: 7, strideH: 1, strideW: 1, padH: 0, padW: 0 }, f: 5 },
+  { g: { n: 1, c: 1, h: 1, w: 1, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 2, padW: 2 }, f: 1 },
+  { g: { n: 3, c: 1, h: 1, w: 9, kh: 3, kw: 3, strideH: 2, strideW: 3, padH: 1, padW: 2 }, f: 5 },
+  { g: { n: 3, c: 16, h: 6, w: 6, kh: 1, kw: 1, strideH: 1, strideW: 1, padH: 0, padW: 0 }, f: 30 },
+  { g: { n: 8, c: 3, h: 9, w: 4, kh: 2, kw: 4, strideH: 3, strideW: 1, padH: 2, padW: 0 }, f: 1 },
+  { g: { n: 1, c: 1, h: 2, w: 2, kh: 4, kw: 4, strideH: 3, strideW: 3, padH: 1, padW: 1 }, f: 30 },
+];
+
+/** Naive direct convolution (7 loops): the book's definition. */
+const naiveForward = ({ g, f }: Case, x: FloatArray, w: FloatArray, b: FloatArray): Float64Array => {
+  const { oh, ow } = windowOutput(g);
+  const y = f64(g.n * f * oh * ow);
+  for (let n = 0; n < g.n; n++) {
+    for (let k = 0; k < f; k++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          let s = b[k];
+          for (let c = 0; c < g.c; c++) {
+            for (let i = 0; i < g.kh; i++) {
+              for (let j = 0; j < g.kw; j++) {
+                const yy = oy * g.strideH - g.padH + i;
+                const xx = ox * g.strideW - g.padW + j;
+                if (yy < 0 || yy >= g.h || xx < 0 || xx >= g.w) continue;
+                s += w[((k * g.c + c) * g.kh + i) * g.kw + j] * x[((n * g.c + c) * g.h + yy) * g.w + xx];
+              }
+            }
+          }
+          y[((n * f + k) * oh + oy) * ow + ox] = s;
+        }
+      }
+    }
+  }
+  return y;
+};
+
+/** Naive gradients by their direct formulas: every (output, tap) pair feeds dx, dW and db. */
+const naiveBackward = ({ g, f }: Case, x: FloatArray, w: FloatArray, dy: FloatArray): { dx: Float64Array; dw: Float64Array; db: Float64Array } => {
+  const { oh, ow } = windowOutput(g);
+  const dx = f64(g.n * g.c * g.h * g.w);
+  const dw = f64(f * g.c * g.kh * g.kw);
+  const db = f64(f);
+  for (let n = 0; n < g.n; n++) {
+    for (let k = 0; k < f; k++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          const d = dy[((n * f + k) * oh + oy) * ow + ox];
+          db[k] += d;
+          for (let c = 0; c < g.c; c++) {
+            for (let i = 0; i < g.kh; i++) {
+              for (let j = 0; j < g.kw; j++) {
+                const yy = oy * g.strideH - g.padH + i;
+                const xx = ox * g.strideW - g.padW + j;
+                if (yy < 0 || yy >= g.h || xx < 0 || xx >= g.w) continue;
+                const wi = ((k * g.c + c) * g.kh + i) * g.kw + j;
+                const xi = ((n * g.c + c) * g.h + yy) * g.w + xx;
+                dx[xi] += d * w[wi];
+                dw[wi] += d * x[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { dx, dw, db };
+};
+
+/** Random inputs of one case. */
+const inputs = <T extends FloatArray>(c: Case, make: (n: number) => T): { x: T; w: T; b: T; dy: T } => {
+  const s = sizes(c);
+  return { x: randf(make, s.x), w: randf(make, s.w), b: randf(make, c.f), dy: randf(make, s.y) };
+};
+
+/** Runs forward and backward of kernels k on fresh zeroed outputs; checks inputs are untouched. */
+const run = <T extends FloatArray>(k: Kernels, c: Case, make: (n: number) => T, inp: { x: T; w: T; b: T; dy: T },
+  withDx = true): { y: T; dx: T; dw: T; db: T } => {
+  const copies = [inp.x, inp.w, inp.b, inp.dy].map((a) => a.slice());
+  const s = sizes(c);
+  const y = make(s.y);
+  k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, y);
+  const dx = make(withDx ? s.x : 0);
+  const dw = make(s.w);
+  const db = make(c.f);
+  k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, dx, dw, db);
+  [inp.x, inp.w, inp.b, inp.dy].forEach((a, i) => {
+    const changed = a.findIndex((v, j) => !Object.is(v, copies[i][j]));
+    expect(changed, `input ${i} written at ${changed}`).to.equal(-1);
+  });
+  return { y, dx, dw, db };
+};
+
+const randomCases = (count: number, cs: readonly number[], fs: readonly number[], ns: readonly number[], maxHW: number): Case[] =>
+  Array.from({ length: count }, () => randomCase(cs, fs, ns, maxHW));
+
+describe('conv kernels: reference', () => {
+  const cases = [...edgeCases, ...randomCases(40, [1, 3, 16], [1, 5, 30], [1, 3], 11)];
+
+  it('forward equals the naive direct convolution (float64)', () => {
+    for (const c of cases) {
+      const inp = inputs(c, f64);
+      const { y } = run(ref, c, f64, inp);
+      close(y, naiveForward(c, inp.x, inp.w, inp.b), 1e-12, `forward ${show(c)}`);
+    }
+  });
+
+  it('backward equals the direct formulas for dx, dW and db (float64)', () => {
+    for (const c of cases) {
+      const inp = inputs(c, f64);
+      const got = run(ref, c, f64, inp);
+      const want = naiveBackward(c, inp.x, inp.w, inp.dy);
+      close(got.dx, want.dx, 1e-12, `dx ${show(c)}`);
+      close(got.dw, want.dw, 1e-12, `dW ${show(c)}`);
+      close(got.db, want.db, 1e-12, `db ${show(c)}`);
+    }
+  });
+
+  it('backward is the gradient of ⟨dy, conv(x, W, b)⟩ (central differences)', () => {
+    for (const c of cases.slice(0, 12)) {
+      const inp = inputs(c, f64);
+      const got = run(ref, c, f64, inp);
+      const loss = (x: Float64Array, w: Float64Array, b: Float64Array): number => {
+        const y = f64(sizes(c).y);
+        ref.conv2dForward(x, w, b, c.g, c.f, y);
+        return y.reduce((s, v, i) => s + v * inp.dy[i], 0);
+      };
+      const eps = 1e-5;
+      const probe = (which: 'x' | 'w' | 'b', grad: Float64Array): void => {
+        for (let t = 0; t < 4; t++) {
+          const i = int(0, grad.length - 1);
+          const plus = { x: inp.x.slice(), w: inp.w.slice(), b: inp.b.slice() };
+          const minus = { x: inp.x.slice(), w: inp.w.slice(), b: inp.b.slice() };
+          plus[which][i] += eps;
+          minus[which][i] -= eps;
+          const num = (loss(plus.x, plus.w, plus.b) - loss(minus.x, minus.w, minus.b)) / (2 * eps);
+          expect(Math.abs(num - grad[i]), `d${which}[${i}] ${show(c)}: ${num} vs ${grad[i]}`).to.be.below(1e-6 * Math.max(1, Math.abs(num)));
+        }
+      };
+      probe('x', got.dx);
+      probe('w', got.dw);
+      probe('b', got.db);
+    }
+  });
+
+  it('skips dx when outDx is empty', () => {
+    const c = edgeCases[0];
+    const inp = inputs(c, f64);
+    const full = run(ref, c, f64, inp);
+    const noDx = run(ref, c, f64, inp, false);
+    expect(noDx.dx.length).to.equal(0);
+    close(noDx.dw, full.dw, 0, 'dW without dx');
+    close(noDx.db, full.db, 0, 'db without dx');
+  });
+});
+
+/** The book's and DeepConvNet's convolution shapes (smaller batch). */
+const netCases: readonly Case[] = [
+  { g: { n: 8, c: 1, h: 28, w: 28, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 0, padW: 0 }, f: 30 },
+  { g: { n: 3, c: 16, h: 28, w: 28, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, f: 16 },
+  { g: { n: 3, c: 32, h: 14, w: 14, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 2, padW: 2 }, f: 32 },
+  { g: { n: 8, c: 64, h: 8, w: 8, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, f: 64 },
+];
+
+type Inputs32 = ReturnType<typeof inputs<Float32Array>>;
+type Outputs32 = ReturnType<typeof run<Float32Array>>;
+/** Reference results per case, shared by the four wasm backends (the reference is the slow part). */
+const memo = new Map<string, { inp: Inputs32; want: Outputs32 }>();
+const expected = (c: Case, withDx: boolean): { inp: Inputs32; want: Outputs32 } => {
+  const key = `${show(c)} ${withDx}`;
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    const inp = inputs(c, f32);
+    hit = { inp, want: run(ref, c, f32, inp, withDx) };
+    memo.set(key, hit);
+  }
+  return hit;
+};
+
+const describeWasm = (variant: Variant, threads: number): void => {
+  describe(`conv kernels: wasm ${variant} ×${threads} vs reference`, () => {
+    let k: WasmKernels;
+    before(async function () {
+      if (variant === 'relaxed-simd' && !hasRelaxedSimd()) this.skip();
+      const loaded = loadKernels(variant);
+      expect(loaded, 'wasm kernels failed to load: run npm run build').to.not.equal(undefined);
+      k = createWasmKernels(loaded!, threads);
+      if (threads > 1) {
+        const deadline = Date.now() + 10_000;
+        while (!k.threadsReady()) {
+          expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    });
+
+    const check = (c: Case, withDx = true): void => {
+      const { inp, want } = expected(c, withDx);
+      const got = run(k, c, f32, inp, withDx);
+      close(got.y, want.y, 1e-4, `forward ${show(c)}`);
+      close(got.dx, want.dx, 1e-4, `dx ${show(c)}`);
+      close(got.dw, want.dw, 1e-4, `dW ${show(c)}`);
+      close(got.db, want.db, 1e-4, `db ${show(c)}`);
+    };
+
+    it('edge geometries', () => { for (const c of edgeCases) check(c); });
+
+    it('random geometries: strides 1–3, padding 0–2, C ∈ {1,3,16}, F ∈ {1,5,30}, N ∈ {1,3,8}', () => {
+      for (const c of randomCases(60, [1, 3, 16], [1, 5, 30], [1, 3, 8], 13)) check(c);
+    });
+
+    it('SimpleConvNet and DeepConvNet shapes (large enough to use both threads)', () => {
+      for (const c of netCases) check(c);
+    });
+
+    it('skips dx when outDx is empty', () => {
+      for (const c of [edgeCases[3], netCases[0]]) check(c, false);
+    });
+
+    it('leaves float64 to the reference kernels', () => {
+      const c = edgeCases[4];
+      const inp = inputs(c, f64);
+      const got = run(k, c, f64, inp);
+      const want = run(ref, c, f64, inp);
+      close(got.y, want.y, 0, 'forward');
+      close(got.dx, want.dx, 0, 'dx');
+      close(got.dw, want.dw, 0, 'dW');
+    });
+  });
+};
+
+describe('maxPool (wasm, four windows per SIMD step) vs reference', () => {
+  it('random geometries, ties and NaNs: same maxima and same first-maximum indices', () => {
+    const loaded = loadKernels();
+    expect(loaded).to.not.equal(undefined);
+    const k = createWasmKernels(loaded!, 1);
+    for (let t = 0; t < 150; t++) {
+      const kh = int(1, 4);
+      const kw = int(1, 4);
+      const padH = int(0, 2);
+      const padW = int(0, 2);
+      const g: Window2D = {
+        n: int(1, 3), c: int(1, 3), h: int(Math.max(1, kh - 2 * padH), 20), w: int(Math.max(1, kw - 2 * padW), 30),
+        kh, kw, strideH: int(1, 3), strideW: int(1, 3), padH, padW,
+      };
+      const { oh, ow } = windowOutput(g);
+      const len = g.n * g.c * g.h * g.w;
+      // small integers make ties; a few NaNs check the first-element rule
+      const x = Float32Array.from({ length: len }, () => (rand() < 0.02 ? NaN : int(-3, 3)));
+      const outLen = g.n * g.c * oh * ow;
+      const got = f32(outLen);
+      const want = f32(outLen);
+      const argGot = new Int32Array(outLen);
+      const argWant = new Int32Array(outLen);
+      k.maxPool(x, g, got, argGot);
+      ref.maxPool(x, g, want, argWant);
+      const what = JSON.stringify(g);
+      expect(Array.from(argGot), `argmax ${what}`).to.deep.equal(Array.from(argWant));
+      expect(Array.from(got).map(String), `max ${what}`).to.deep.equal(Array.from(want).map(String));
+    }
+  });
+});
+
+describeWasm('relaxed-simd', 1);
+describeWasm('relaxed-simd', 2);
+describeWasm('simd', 1);
+describeWasm('simd', 2);
