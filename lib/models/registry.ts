@@ -1,6 +1,8 @@
 /** Models by the names the command line uses. */
 import { initializers, type Initializer } from '../init.ts';
 import type { Layer } from '../layers/layer.ts';
+import { deepConvNet, lenet5, simpleConvNet } from './convnets.ts';
+import { deepMlp } from './deep-mlp.ts';
 import { mlp } from './mlp.ts';
 
 /** What every model builder may be given. */
@@ -22,6 +24,12 @@ export interface ModelEntry {
 /** Every model the scripts can train, by name. */
 export const models = {
   mlp: { build: (o) => mlp({ hidden: o.hidden, classes: o.classes, init: o.init }), flatInput: true, description: 'affine/ReLU layers (book ch. 5–6)' },
+  'mlp-bn': { build: (o) => deepMlp({ hidden: o.hidden, classes: o.classes, init: o.init, batchNorm: true }), flatInput: true, description: 'MLP with batch norm after every hidden affine (book ch. 6)' },
+  'mlp-dropout': { build: (o) => deepMlp({ hidden: o.hidden, classes: o.classes, init: o.init, dropout: 0.2 }), flatInput: true, description: 'MLP with dropout 0.2 after every hidden ReLU (book ch. 6)' },
+  // the conv nets are the book's fixed architectures: --hidden does not apply to them
+  'simple-convnet': { build: (o) => simpleConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'SimpleConvNet: conv 30@5×5, pool, affine 100 (book ch. 7)' },
+  'deep-convnet': { build: (o) => deepConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet: six 3×3 convs, dropout (book ch. 8)' },
+  lenet5: { build: (o) => lenet5({ classes: o.classes, init: o.init }), flatInput: false, description: 'LeNet-5 with ReLU and max pooling' },
 } as const satisfies Readonly<Record<string, ModelEntry>>;
 
 /** One of the model names. */

@@ -1,0 +1,114 @@
+/** Convolution, pooling and whole training steps at the book's network shapes, batch 100. */
+import type { Layer } from '../lib/layers/layer.ts';
+import { trainCtx } from '../lib/layers/layer.ts';
+import { conv2d } from '../lib/layers/conv.ts';
+import { maxPool2d } from '../lib/layers/pooling.ts';
+import { softmaxCrossEntropy } from '../lib/losses.ts';
+import { deepConvNet, simpleConvNet } from '../lib/models/convnets.ts';
+import { adam } from '../lib/optim/optimizers.ts';
+import { key, normal, randint, split, uniform } from '../lib/random.ts';
+import { initTrainState, trainStep } from '../lib/train/fit.ts';
+import type { BenchCase } from './harness.ts';
+import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
+
+interface ConvShape { readonly name: string; readonly c: number; readonly hw: number; readonly f: number; readonly k: number; readonly pad: number }
+
+const BATCH = 100;
+const convShapes: readonly ConvShape[] = [
+  { name: 'simple conv1', c: 1, hw: 28, f: 30, k: 5, pad: 0 },
+  { name: 'deep conv2', c: 16, hw: 28, f: 16, k: 3, pad: 1 },
+  { name: 'deep conv4', c: 32, hw: 14, f: 32, k: 3, pad: 2 },
+  { name: 'deep conv6', c: 64, hw: 8, f: 64, k: 3, pad: 1 },
+];
+
+const describe = (s: ConvShape): string => `${s.name} ${BATCH}x${s.c}x${s.hw}x${s.hw}*${s.f}@${s.k}x${s.k}p${s.pad}`;
+const convFlops = (s: ConvShape): number => {
+  const o = s.hw + 2 * s.pad - s.k + 1;
+  return 2 * BATCH * o * o * s.f * s.c * s.k * s.k;
+};
+
+/** A layer's forward (and optionally backward) on random input, in training mode. */
+const layerCase = (kernel: string, shape: string, threads: number, layer: Layer, input: readonly number[], backward: boolean, flops?: number): BenchCase => ({
+  kernel, shape, library: 'tenfold', threads, flops,
+  setup: () => {
+    const [kInit, kX, kCtx] = split(key(7), 3);
+    const { params, state } = layer.init(kInit, input);
+    const x = normal(kX, [BATCH, ...input]);
+    const ctx = trainCtx(kCtx, state);
+    if (!backward) return () => { layer.forward(params, x, ctx); };
+    const fwd = layer.forward(params, x, ctx);
+    const dy = normal(kX, [...fwd.y.shape]);
+    return () => { layer.backward(params, fwd.cache, dy); };
+  },
+});
+
+/** tfjs convolution in its native NHWC layout; backward is input and filter gradients. */
+const tfjsConvCase = (s: ConvShape, backend: TfjsBackend, backward: boolean): BenchCase => {
+  let release = (): void => undefined;
+  return {
+    kernel: backward ? 'conv-backward' : 'conv-forward', shape: describe(s), library: tfjsLabel(backend),
+    threads: backend === 'wasm' ? tfjsWasmThreads() : 1, flops: (backward ? 2 : 1) * convFlops(s),
+    setup: async () => {
+      const tf = await useTfjs(backend);
+      const x = tf.randomNormal([BATCH, s.hw, s.hw, s.c]) as import('@tensorflow/tfjs-core').Tensor4D;
+      const w = tf.randomNormal([s.k, s.k, s.c, s.f]) as import('@tensorflow/tfjs-core').Tensor4D;
+      const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [[0, 0], [s.pad, s.pad], [s.pad, s.pad], [0, 0]];
+      const conv = (xx: import('@tensorflow/tfjs-core').Tensor4D, ww: import('@tensorflow/tfjs-core').Tensor4D) => tf.conv2d(xx, ww, 1, pad);
+      const y = conv(x, w);
+      const dy = tf.randomNormal(y.shape);
+      release = () => { x.dispose(); w.dispose(); y.dispose(); dy.dispose(); };
+      if (!backward) return () => { const o = conv(x, w); o.dataSync(); o.dispose(); };
+      const g = tf.grads((xx, ww) => conv(xx as import('@tensorflow/tfjs-core').Tensor4D, ww as import('@tensorflow/tfjs-core').Tensor4D));
+      return () => { const [dx, dw] = g([x, w], dy); dx.dataSync(); dw.dataSync(); dx.dispose(); dw.dispose(); };
+    },
+    teardown: () => release(),
+  };
+};
+
+const tfjsPoolCase = (backend: TfjsBackend): BenchCase => {
+  let release = (): void => undefined;
+  return {
+    kernel: 'maxpool-forward', shape: `${BATCH}x30x24x24 2x2/2`, library: tfjsLabel(backend), threads: backend === 'wasm' ? tfjsWasmThreads() : 1,
+    setup: async () => {
+      const tf = await useTfjs(backend);
+      const x = tf.randomNormal([BATCH, 24, 24, 30]) as import('@tensorflow/tfjs-core').Tensor4D;
+      release = () => x.dispose();
+      return () => { const y = tf.maxPool(x, 2, 2, 'valid'); y.dataSync(); y.dispose(); };
+    },
+    teardown: () => release(),
+  };
+};
+
+/** One full training step (forward, loss, backward, Adam) of a model at batch 100. */
+const trainStepCase = (name: string, net: Layer, threads: number): BenchCase => ({
+  kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: 'tenfold', threads,
+  setup: () => {
+    const model = { net, loss: softmaxCrossEntropy };
+    const opt = adam(0.001);
+    let ts = initTrainState(model, opt, key(1), [1, 28, 28]);
+    const step = trainStep(model, opt);
+    const [kx, ky] = split(key(2), 2);
+    const batch = { x: uniform(kx, [BATCH, 1, 28, 28]), labels: randint(ky, BATCH, 0, 10) };
+    return () => { ts = step(ts, batch).state; };
+  },
+});
+
+/** Layer-level cases, tenfold beside tfjs-wasm (and tfjs-cpu on the smallest shape). */
+export const layerCases = (threads: number): BenchCase[] => [
+  ...convShapes.flatMap((s): BenchCase[] => {
+    const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
+    const input = [s.c, s.hw, s.hw];
+    return [
+      layerCase('conv-forward', describe(s), threads, layer, input, false, convFlops(s)),
+      tfjsConvCase(s, 'wasm', false),
+      ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', false)] : []),
+      layerCase('conv-backward', describe(s), threads, layer, input, true, 2 * convFlops(s)),
+      ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', true)] : []),
+    ];
+  }),
+  layerCase('maxpool-forward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], false),
+  tfjsPoolCase('wasm'),
+  layerCase('maxpool-backward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], true),
+  trainStepCase('simple-convnet', simpleConvNet(), threads),
+  trainStepCase('deep-convnet', deepConvNet(), threads),
+];

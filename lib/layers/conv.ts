@@ -1,0 +1,110 @@
+/**
+ * 2-D convolution over NCHW input (book ch. 7): im2col → GEMM → bias, and back via col2im, fused in
+ * the kernels (conv2dForward/conv2dBackward) so the column matrix never leaves them.
+ * Also the sliding-window geometry shared with pooling.
+ */
+import { kernelsFor } from '../kernels/backend.ts';
+import { windowOutput, type Window2D } from '../kernels/kernels.ts';
+import { he, type Initializer } from '../init.ts';
+import { split } from '../random.ts';
+import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
+import type { Layer } from './layer.ts';
+
+/** A size given once for both axes, or as [height, width]. */
+export type Pair = number | readonly [number, number];
+
+/** [h, w] from a number or a pair, checked to be integers ≥ `min`. */
+export const pairOf = (where: string, what: string, v: Pair, min: number): readonly [number, number] => {
+  const p: readonly [number, number] = typeof v === 'number' ? [v, v] : v;
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
+    throw new Error(`${where}: ${what} must be a whole number ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p;
+};
+
+/** A window's size, stride and padding, without the input it slides over. */
+export interface WindowSpec {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly pad: readonly [number, number];
+}
+
+/** The geometry of a window over an NCHW input shape, or an error naming both when it does not fit. */
+export const windowOver = (where: string, spec: WindowSpec, n: number, chw: Shape): Window2D => {
+  if (chw.length !== 3) throw new Error(`${where}: needs per-example input [C,H,W], got ${showShape(chw)}`);
+  const [c, h, w] = chw;
+  const g: Window2D = {
+    n, c, h, w, kh: spec.kernel[0], kw: spec.kernel[1],
+    strideH: spec.stride[0], strideW: spec.stride[1], padH: spec.pad[0], padW: spec.pad[1],
+  };
+  if (h + 2 * g.padH < g.kh || w + 2 * g.padW < g.kw) {
+    throw new Error(`${where}: a ${g.kh}×${g.kw} window does not fit input ${showShape(chw)} with padding [${g.padH},${g.padW}]`);
+  }
+  return g;
+};
+
+/** Per-example output shape [C', OH, OW] of a window with `channels` outputs. */
+export const windowOutputShape = (g: Window2D, channels: number): Shape => {
+  const { oh, ow } = windowOutput(g);
+  return [channels, oh, ow];
+};
+
+/** Parameters of a convolution: W is (out, in, kh, kw), b is (out) — the book's layout. */
+export type Conv2dParams = { readonly W: Tensor; readonly b: Tensor };
+
+/** Options of `conv2d`. */
+export interface Conv2dOptions {
+  /** Step of the window (default 1). */
+  readonly stride?: Pair;
+  /** Zero padding on each side (default 0). */
+  readonly pad?: Pair;
+  /** Weight initialiser, given fanIn = in·kh·kw (default He). */
+  readonly init?: Initializer;
+}
+
+interface Conv2dCache { readonly x: Tensor; readonly g: Window2D }
+
+/** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
+export const conv2d = (filters: number, kh: number, kw: number = kh, options: Conv2dOptions = {}): Layer<Conv2dParams, Conv2dCache> => {
+  if (!(Number.isInteger(filters) && filters > 0)) throw new Error(`conv2d: filters must be a positive integer, got ${filters}`);
+  const kernel = pairOf('conv2d', 'kernel size', [kh, kw], 1);
+  const spec: WindowSpec = {
+    kernel, stride: pairOf('conv2d', 'stride', options.stride ?? 1, 1), pad: pairOf('conv2d', 'pad', options.pad ?? 0, 0),
+  };
+  const initW = options.init ?? he();
+  return {
+    name: 'conv',
+    init: (key, inputShape) => {
+      const g = windowOver('conv2d', spec, 1, inputShape);
+      const fanIn = g.c * g.kh * g.kw;
+      const [kW] = split(key, 1);
+      return {
+        params: { W: initW(kW, [filters, g.c, g.kh, g.kw], fanIn, filters * g.kh * g.kw), b: zeros([filters]) },
+        state: {},
+        outputShape: windowOutputShape(g, filters),
+      };
+    },
+    forward: (params, x) => {
+      const [f, c] = params.W.shape;
+      if (x.shape.length !== 4 || x.shape[1] !== c) {
+        throw new Error(`conv2d: input ${showShape(x.shape)} is not [N,${c},H,W] as W ${showShape(params.W.shape)} needs`);
+      }
+      if (x.dtype !== params.W.dtype) throw new Error(`conv2d: input is ${x.dtype} but W is ${params.W.dtype}`);
+      const g = windowOver('conv2d', spec, x.shape[0], x.shape.slice(1));
+      const outShape = [g.n, ...windowOutputShape(g, f)];
+      const y = allocate(x.dtype, sizeOf(outShape));
+      // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
+      kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, y);
+      return { y: wrap(y, outShape), cache: { x, g }, state: {} };
+    },
+    backward: (params, cache, dy) => {
+      const f = params.W.shape[0];
+      const { n, c, h, w } = cache.g;
+      const dx = allocate(dy.dtype, n * c * h * w);
+      const dW = allocate(dy.dtype, params.W.size);
+      const db = allocate(dy.dtype, f);
+      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, dx, dW, db);
+      return { dx: wrap(dx, [n, c, h, w]), grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
+    },
+  };
+};

@@ -1,0 +1,83 @@
+/** Pooling over NCHW input (book ch. 7): max and average windows, and global average pooling. */
+import { kernelsFor } from '../kernels/backend.ts';
+import { windowOutput, type Window2D } from '../kernels/kernels.ts';
+import { allocate, buffer, showShape, wrap, type Tensor } from '../tensor.ts';
+import type { Layer } from './layer.ts';
+import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './conv.ts';
+
+type NoParams = Record<string, never>;
+
+/** What max-pooling backward needs: where each maximum came from. */
+interface MaxPoolCache { readonly argmax: Int32Array; readonly g: Window2D }
+
+const specOf = (where: string, k: Pair, stride: Pair | undefined, pad: Pair): WindowSpec => {
+  const kernel = pairOf(where, 'window', k, 1);
+  return { kernel, stride: pairOf(where, 'stride', stride ?? kernel, 1), pad: pairOf(where, 'pad', pad, 0) };
+};
+
+const checkRank = (where: string, x: Tensor): void => {
+  if (x.shape.length !== 4) throw new Error(`${where}: needs NCHW input, got ${showShape(x.shape)}`);
+};
+
+const shapeOf = (g: Window2D): readonly number[] => [g.n, g.c, g.h, g.w];
+
+/** Max pooling with a k×k window (or [kh, kw]); stride defaults to the window, padding to 0. */
+export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, MaxPoolCache> => {
+  const spec = specOf('maxPool2d', k, stride, pad);
+  return {
+    name: 'maxpool',
+    init: (_key, inputShape) => {
+      const g = windowOver('maxPool2d', spec, 1, inputShape);
+      return { params: {}, state: {}, outputShape: windowOutputShape(g, g.c) };
+    },
+    forward: (_params, x) => {
+      checkRank('maxPool2d', x);
+      const g = windowOver('maxPool2d', spec, x.shape[0], x.shape.slice(1));
+      const { oh, ow } = windowOutput(g);
+      const out = allocate(x.dtype, g.n * g.c * oh * ow);
+      const argmax = new Int32Array(out.length);
+      kernelsFor(x.dtype).maxPool(buffer(x), g, out, argmax);
+      return { y: wrap(out, [g.n, g.c, oh, ow]), cache: { argmax, g }, state: {} };
+    },
+    backward: (_params, cache, dy) => {
+      const dx = allocate(dy.dtype, cache.g.n * cache.g.c * cache.g.h * cache.g.w);
+      kernelsFor(dy.dtype).maxPoolBackward(buffer(dy), cache.argmax, dx);
+      return { dx: wrap(dx, shapeOf(cache.g)), grads: {} };
+    },
+  };
+};
+
+const avgPoolOver = (name: string, where: string, specFor: (chw: readonly number[]) => WindowSpec, flat: boolean): Layer<NoParams, Window2D> => ({
+  name,
+  init: (_key, inputShape) => {
+    const g = windowOver(where, specFor(inputShape), 1, inputShape);
+    return { params: {}, state: {}, outputShape: flat ? [g.c] : windowOutputShape(g, g.c) };
+  },
+  forward: (_params, x) => {
+    checkRank(where, x);
+    const g = windowOver(where, specFor(x.shape.slice(1)), x.shape[0], x.shape.slice(1));
+    const { oh, ow } = windowOutput(g);
+    const out = allocate(x.dtype, g.n * g.c * oh * ow);
+    kernelsFor(x.dtype).avgPool(buffer(x), g, out);
+    return { y: wrap(out, flat ? [g.n, g.c] : [g.n, g.c, oh, ow]), cache: g, state: {} };
+  },
+  backward: (_params, g, dy) => {
+    const dx = allocate(dy.dtype, g.n * g.c * g.h * g.w);
+    kernelsFor(dy.dtype).avgPoolBackward(buffer(dy), g, dx);
+    return { dx: wrap(dx, shapeOf(g)), grads: {} };
+  },
+});
+
+/** Average pooling with a k×k window (or [kh, kw]); padding counts as zeros (divisor kh·kw). */
+export const avgPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, Window2D> => {
+  const spec = specOf('avgPool2d', k, stride, pad);
+  return avgPoolOver('avgpool', 'avgPool2d', () => spec, false);
+};
+
+/** Mean of each channel over its whole H×W plane: [N, C, H, W] → [N, C]. */
+export const globalAvgPool = (): Layer<NoParams, Window2D> =>
+  avgPoolOver('globalavgpool', 'globalAvgPool', (chw) => {
+    // the window is the whole plane, so it is only known once the input shape is
+    const [, h, w] = chw.length === 3 ? chw : [0, 1, 1];
+    return { kernel: [h, w], stride: [1, 1], pad: [0, 0] };
+  }, true);

@@ -1,0 +1,80 @@
+/**
+ * The book's convolutional networks (ch. 7–8) and LeNet-5, as `sequential` networks producing
+ * logits for [1, 28, 28] input. Layers are named explicitly so parameter paths read conv1/W, affine2/b.
+ */
+import { he, type Initializer } from '../init.ts';
+import { reluLayer } from '../layers/activations.ts';
+import { affine } from '../layers/affine.ts';
+import { conv2d } from '../layers/conv.ts';
+import { dropout } from '../layers/dropout.ts';
+import type { Layer } from '../layers/layer.ts';
+import { maxPool2d } from '../layers/pooling.ts';
+import { sequential, type LayerEntry } from '../layers/sequential.ts';
+
+/** Options shared by the conv nets. */
+export interface ConvNetOptions {
+  /** Output classes (default 10). */
+  readonly classes?: number;
+  /** Weight initialiser of every conv and affine layer (default He). */
+  readonly init?: Initializer;
+}
+
+const named = (name: string, layer: unknown): LayerEntry => [name, layer as Layer];
+
+/** A 3×3 convolution with the given padding, as in DeepConvNet. */
+const conv3 = (filters: number, pad: number, init: Initializer): Layer =>
+  conv2d(filters, 3, 3, { pad, init }) as unknown as Layer;
+
+/**
+ * SimpleConvNet (book ch. 7): conv 30@5×5 → ReLU → maxpool 2×2/2 → affine 100 → ReLU → affine.
+ * The book initialises with std 0.01; He is the default here.
+ */
+export const simpleConvNet = (options: ConvNetOptions & { readonly hidden?: number; readonly filters?: number } = {}): Layer => {
+  const init = options.init ?? he();
+  return sequential(
+    named('conv1', conv2d(options.filters ?? 30, 5, 5, { init })),
+    named('relu1', reluLayer()),
+    named('pool1', maxPool2d(2)),
+    named('affine1', affine(options.hidden ?? 100, { init })),
+    named('relu2', reluLayer()),
+    named('affine2', affine(options.classes ?? 10, { init })),
+  );
+};
+
+/**
+ * DeepConvNet (book ch. 8), exactly the book's list: six 3×3 convs (16, 16, 32, 32 with pad 2, 64, 64)
+ * with ReLU and a 2×2 max pool after every pair, then affine 50 → ReLU → dropout 0.5 → affine → dropout 0.5.
+ */
+export const deepConvNet = (options: ConvNetOptions = {}): Layer => {
+  const init = options.init ?? he();
+  return sequential(
+    named('conv1', conv3(16, 1, init)), named('relu1', reluLayer()),
+    named('conv2', conv3(16, 1, init)), named('relu2', reluLayer()),
+    named('pool1', maxPool2d(2)),
+    named('conv3', conv3(32, 1, init)), named('relu3', reluLayer()),
+    // pad 2 as in the book: 14×14 → 16×16, so that three pools end at 4×4 (64·4·4 = 1024 inputs)
+    named('conv4', conv3(32, 2, init)), named('relu4', reluLayer()),
+    named('pool2', maxPool2d(2)),
+    named('conv5', conv3(64, 1, init)), named('relu5', reluLayer()),
+    named('conv6', conv3(64, 1, init)), named('relu6', reluLayer()),
+    named('pool3', maxPool2d(2)),
+    named('affine1', affine(50, { init })), named('relu7', reluLayer()),
+    named('dropout1', dropout(0.5)),
+    named('affine2', affine(options.classes ?? 10, { init })),
+    named('dropout2', dropout(0.5)),
+  );
+};
+
+/** LeNet-5 with ReLU and max pooling: conv 6@5×5 pad 2 → pool → conv 16@5×5 → pool → affine 120 → 84 → classes. */
+export const lenet5 = (options: ConvNetOptions = {}): Layer => {
+  const init = options.init ?? he();
+  return sequential(
+    named('conv1', conv2d(6, 5, 5, { pad: 2, init })), named('relu1', reluLayer()),
+    named('pool1', maxPool2d(2)),
+    named('conv2', conv2d(16, 5, 5, { init })), named('relu2', reluLayer()),
+    named('pool2', maxPool2d(2)),
+    named('affine1', affine(120, { init })), named('relu3', reluLayer()),
+    named('affine2', affine(84, { init })), named('relu4', reluLayer()),
+    named('affine3', affine(options.classes ?? 10, { init })),
+  );
+};

@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { conv2d } from '../lib/layers/conv.ts';
+import { flatten } from '../lib/layers/flatten.ts';
+import {
+  gradientCheck, inferenceCtx, tensor, key, normal, sequential, reluLayer, affine, type Layer, type Tensor,
+} from '../lib/index.ts';
+
+const TOL = 1e-6;
+
+/** The definition of a convolution, one output element at a time. */
+const naiveConv = (x: Tensor, W: Tensor, b: Tensor, stride: readonly [number, number], pad: readonly [number, number]): number[][][][] => {
+  const [n, c, h, w] = x.shape;
+  const [f, , kh, kw] = W.shape;
+  const oh = Math.floor((h + 2 * pad[0] - kh) / stride[0]) + 1;
+  const ow = Math.floor((w + 2 * pad[1] - kw) / stride[1]) + 1;
+  const at = (t: Tensor, i: number, j: number, k: number, l: number): number =>
+    t.data[((i * t.shape[1] + j) * t.shape[2] + k) * t.shape[3] + l];
+  const out: number[][][][] = [];
+  for (let i = 0; i < n; i++) {
+    out.push([]);
+    for (let o = 0; o < f; o++) {
+      out[i].push([]);
+      for (let y = 0; y < oh; y++) {
+        out[i][o].push([]);
+        for (let xo = 0; xo < ow; xo++) {
+          let s = b.data[o];
+          for (let ch = 0; ch < c; ch++) {
+            for (let p = 0; p < kh; p++) {
+              for (let q = 0; q < kw; q++) {
+                const yy = y * stride[0] - pad[0] + p;
+                const xx = xo * stride[1] - pad[1] + q;
+                if (yy >= 0 && yy < h && xx >= 0 && xx < w) s += at(x, i, ch, yy, xx) * at(W, o, ch, p, q);
+              }
+            }
+          }
+          out[i][o][y].push(s);
+        }
+      }
+    }
+  }
+  return out;
+};
+
+const flat = (a: number[][][][]): number[] => a.flat(3);
+
+describe('conv2d', () => {
+  describe('gradient check in float64', () => {
+    const cases: readonly [string, Layer, readonly number[]][] = [
+      ['3×3, stride 1, no padding', conv2d(3, 3) as unknown as Layer, [2, 5, 5]],
+      ['3×3, stride 2, pad 1, non-square input', conv2d(4, 3, 3, { stride: 2, pad: 1 }) as unknown as Layer, [3, 7, 6]],
+      ['2×3 kernel, stride [2,1], pad [1,0]', conv2d(2, 2, 3, { stride: [2, 1], pad: [1, 0] }) as unknown as Layer, [3, 5, 6]],
+      ['1×1 kernel, stride 2', conv2d(5, 1, 1, { stride: 2 }) as unknown as Layer, [4, 5, 5]],
+      ['5×5 with pad 2 (same size)', conv2d(2, 5, 5, { pad: 2 }) as unknown as Layer, [1, 4, 5]],
+      ['conv → relu → conv → flatten → affine', sequential(conv2d(3, 3, 3, { pad: 1 }), reluLayer(), conv2d(2, 2, 2, { stride: 2 }), flatten(), affine(3)), [2, 6, 6]],
+    ];
+    for (const [name, layer, shape] of cases) {
+      it(`${name}: backward matches central differences`, () => {
+        const r = gradientCheck(layer, { inputShape: shape, batch: 2, seed: 3 });
+        for (const [path, err] of Object.entries(r.errors)) expect(err, path).to.be.below(TOL);
+      });
+    }
+  });
+
+  describe('behaviour', () => {
+    const check = (c: number, h: number, w: number, f: number, kh: number, kw: number, stride: readonly [number, number], pad: readonly [number, number]): void => {
+      const layer = conv2d(f, kh, kw, { stride, pad });
+      const init = layer.init(key(1), [c, h, w]);
+      const x = normal(key(3), [2, c, h, w], 0, 1, 'float64');
+      const p64 = { W: normal(key(4), init.params.W.shape, 0, 1, 'float64'), b: normal(key(5), [f], 0, 1, 'float64') };
+      const y = layer.forward(p64, x, inferenceCtx(key(0))).y;
+      const expected = naiveConv(x, p64.W, p64.b, stride, pad);
+      expect(y.shape).to.deep.equal([2, f, expected[0][0].length, expected[0][0][0].length]);
+      expect(init.outputShape).to.deep.equal(y.shape.slice(1));
+      const got = Array.from(y.data);
+      flat(expected).forEach((v, i) => expect(got[i]).to.be.closeTo(v, 1e-12));
+    };
+
+    it('matches a direct convolution loop (stride 1, no padding)', () => check(1, 6, 6, 2, 3, 3, [1, 1], [0, 0]));
+    it('matches a direct convolution loop (stride 2, pad 1, non-square)', () => check(3, 7, 5, 4, 3, 2, [2, 2], [1, 1]));
+    it('matches a direct convolution loop (stride [1,3], pad [2,0], 4×1 kernel)', () => check(2, 5, 9, 3, 4, 1, [1, 3], [2, 0]));
+
+    it('computes a hand example: 2×2 sum filter with bias', () => {
+      const layer = conv2d(1, 2);
+      const params = { W: tensor([[[[1, 1], [1, 1]]]]), b: tensor([10]) };
+      const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+      const y = layer.forward(params, x, inferenceCtx(key(0))).y;
+      expect(y.shape).to.deep.equal([1, 1, 2, 2]);
+      expect(Array.from(y.data)).to.deep.equal([22, 26, 34, 38]);
+    });
+
+    it('initialises the book layout with He std √(2/(c·kh·kw)) and zero bias', () => {
+      const { params, outputShape } = conv2d(30, 5).init(key(0), [1, 28, 28]);
+      expect(params.W.shape).to.deep.equal([30, 1, 5, 5]);
+      expect(params.b.shape).to.deep.equal([30]);
+      expect(Array.from(params.b.data).every((v) => v === 0)).to.equal(true);
+      expect(outputShape).to.deep.equal([30, 24, 24]);
+      const { params: big } = conv2d(64, 3).init(key(0), [32, 8, 8]);
+      const d = Array.from(big.W.data);
+      const std = Math.sqrt(d.reduce((s, v) => s + v * v, 0) / d.length);
+      expect(std).to.be.closeTo(Math.sqrt(2 / (32 * 9)), 0.005);
+    });
+
+    it('names shapes when the window does not fit or channels differ', () => {
+      expect(() => conv2d(2, 5).init(key(0), [1, 3, 8])).to.throw(/conv2d: a 5×5 window does not fit input \[1,3,8\] with padding \[0,0\]/);
+      expect(() => conv2d(2, 3).init(key(0), [8, 8])).to.throw(/conv2d: needs per-example input \[C,H,W\], got \[8,8\]/);
+      const layer = conv2d(2, 3);
+      const { params } = layer.init(key(0), [3, 8, 8]);
+      expect(() => layer.forward(params, normal(key(1), [2, 4, 8, 8]), inferenceCtx(key(0))))
+        .to.throw(/conv2d: input \[2,4,8,8\] is not \[N,3,H,W\] as W \[2,3,3,3\] needs/);
+      expect(() => conv2d(0, 3)).to.throw(/filters must be a positive integer/);
+      expect(() => conv2d(2, 3, 3, { stride: 0 })).to.throw(/stride must be a whole number ≥ 1/);
+    });
+  });
+});
