@@ -3,23 +3,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from '
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { augmentNames } from '../augment/presets.ts';
-import { datasetNames } from '../data/datasets.ts';
-import { initNames, modelNames } from '../models/registry.ts';
-import { optimizerNames } from '../optim/optimizers.ts';
-import { scheduleNames } from '../optim/schedule-names.ts';
+import { JobConfigC } from '../run/restore.ts';
 import type { JobConfig } from '../run/job.ts';
-
-const keysOf = <N extends string>(names: readonly N[]) => t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<N, null>);
-
-const JobConfigC = t.intersection([
-  t.type({
-    model: keysOf(modelNames), hidden: t.array(t.number), optimizer: keysOf(optimizerNames), lr: t.number,
-    schedule: keysOf(scheduleNames), batchSize: t.number, epochs: t.number, weightDecay: t.number,
-    dataset: keysOf(datasetNames), augment: t.array(keysOf(augmentNames)),
-  }),
-  t.partial({ init: keysOf(initNames), trainEvalLimit: t.number }),
-]);
 
 const EnsembleManifestC = t.type({
   format: t.literal('tenfold-ensemble'),

@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = (script: string, args: readonly string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8' });
+  return { ...r, json: () => JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown> };
+};
+
+describe('ensemble script (2 small MLP members, 1 epoch)', function () {
+  this.timeout(300_000);
+  const out = mkdtempSync(join(tmpdir(), 'tenfold-ensemble-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+  const args = ['--preset', 'quick', '--members', '2', '--hidden', '32', '--out', out, '--json', '--quiet'];
+  let first: Record<string, unknown>;
+
+  it('trains the members on workers and reports member, ensemble and vote accuracy', () => {
+    const r = run('scripts/ensemble.ts', args);
+    expect(r.status, r.stderr).to.equal(0);
+    first = r.json();
+    const members = first.members as { testAccuracy: number; resumed: boolean; seconds: number }[];
+    expect(members).to.have.length(2);
+    for (const m of members) {
+      expect(m.testAccuracy).to.be.within(0.85, 1);
+      expect(m.resumed).to.equal(false);
+    }
+    expect(first.ensembleAccuracy).to.be.a('number').within(0.85, 1);
+    expect(first.voteAccuracy).to.be.a('number').within(0.85, 1);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).to.match(/<svg/);
+  });
+
+  it('run again with the same flags, it loads the finished members instead of retraining', () => {
+    const again = run('scripts/ensemble.ts', args).json();
+    const members = again.members as { testAccuracy: number; resumed: boolean }[];
+    expect(members.every((m) => m.resumed)).to.equal(true);
+    expect(again.ensembleAccuracy).to.equal(first.ensembleAccuracy);
+  });
+
+  it('evaluate --ensemble measures the saved ensemble the same way', () => {
+    const r = run('scripts/evaluate.ts', ['--ensemble', out, '--json']);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.json().ensembleAccuracy).to.equal(first.ensembleAccuracy);
+  });
+
+  it('refuses to resume with different flags, and a corrupt ensemble.json, naming the problem', () => {
+    const other = run('scripts/ensemble.ts', [...args, '--epochs', '2']);
+    expect(other.status).to.equal(1);
+    expect(other.stderr).to.match(/describes a different ensemble/);
+    writeFileSync(join(out, 'ensemble.json'), '{"format":"tenfold-ensemble","version":1,"seed":"one","members":[]}');
+    const bad = run('scripts/evaluate.ts', ['--ensemble', out]);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.match(/ensemble.json: field "seed"/);
+  });
+});
