@@ -13,6 +13,7 @@ import { conv2d } from '../lib/layers/conv.ts';
 import { trainCtx } from '../lib/layers/layer.ts';
 import { key, normal, split } from '../lib/random.ts';
 import { buffer } from '../lib/tensor.ts';
+import { BATCH, convShapes } from './conv-shapes.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string =>
@@ -20,14 +21,7 @@ const opt = (name: string, fallback: string): string =>
 const threadCounts = opt('threads', '1,2').split(',').map(Number);
 const budget = Number(opt('ms', '1000'));
 
-interface Shape { readonly name: string; readonly c: number; readonly hw: number; readonly f: number; readonly k: number; readonly pad: number }
-const BATCH = 100;
-const shapes: readonly Shape[] = [
-  { name: 'simple conv1 1→30 @28 k5', c: 1, hw: 28, f: 30, k: 5, pad: 0 },
-  { name: 'deep 16→16 @28 k3 p1', c: 16, hw: 28, f: 16, k: 3, pad: 1 },
-  { name: 'deep 32→32 @14 k3 p2', c: 32, hw: 14, f: 32, k: 3, pad: 2 },
-  { name: 'deep 64→64 @8 k3 p1', c: 64, hw: 8, f: 64, k: 3, pad: 1 },
-];
+const shapes = convShapes;
 
 /** Median ms of `budget` ms of calls (at least 5) after two warm-ups. */
 const median = (f: () => void): number => {

@@ -9,17 +9,9 @@ import { adam } from '../lib/optim/optimizers.ts';
 import { key, normal, randint, split, uniform } from '../lib/random.ts';
 import { initTrainState, trainStep } from '../lib/train/fit.ts';
 import type { BenchCase } from './harness.ts';
+import { BATCH, convShapes, type ConvShape } from './conv-shapes.ts';
 import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
 
-interface ConvShape { readonly name: string; readonly c: number; readonly hw: number; readonly f: number; readonly k: number; readonly pad: number }
-
-const BATCH = 100;
-const convShapes: readonly ConvShape[] = [
-  { name: 'simple conv1', c: 1, hw: 28, f: 30, k: 5, pad: 0 },
-  { name: 'deep conv2', c: 16, hw: 28, f: 16, k: 3, pad: 1 },
-  { name: 'deep conv4', c: 32, hw: 14, f: 32, k: 3, pad: 2 },
-  { name: 'deep conv6', c: 64, hw: 8, f: 64, k: 3, pad: 1 },
-];
 
 const describe = (s: ConvShape): string => `${s.name} ${BATCH}x${s.c}x${s.hw}x${s.hw}*${s.f}@${s.k}x${s.k}p${s.pad}`;
 const convFlops = (s: ConvShape): number => {

@@ -164,51 +164,43 @@ const adam = (g: FloatArray, m: FloatArray, v: FloatArray, s: AdamStep,
   }
 };
 
-const im2col = (x: FloatArray, g: Window2D, out: FloatArray): void => {
+/** For one image: the input offset each element of its column matrix reads (-1 in the padding). */
+const patchSources = (g: Window2D): Int32Array => {
   const { oh, ow } = windowOutput(g);
-  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW } = g;
-  const rowLen = c * kh * kw;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let xo = 0; xo < ow; xo++) {
-        let o = ((b * oh + y) * ow + xo) * rowLen;
-        for (let ch = 0; ch < c; ch++) {
-          const plane = (b * c + ch) * h * w;
-          for (let i = 0; i < kh; i++) {
-            const yy = y * strideH - padH + i;
-            const inRow = yy >= 0 && yy < h;
-            for (let j = 0; j < kw; j++) {
-              const xx = xo * strideW - padW + j;
-              out[o++] = inRow && xx >= 0 && xx < w ? x[plane + yy * w + xx] : 0;
-            }
+  const { c, h, w, kh, kw, strideH, strideW, padH, padW } = g;
+  const src = new Int32Array(oh * ow * c * kh * kw);
+  let o = 0;
+  for (let y = 0; y < oh; y++) {
+    for (let xo = 0; xo < ow; xo++) {
+      for (let ch = 0; ch < c; ch++) {
+        for (let i = 0; i < kh; i++) {
+          const yy = y * strideH - padH + i;
+          for (let j = 0; j < kw; j++) {
+            const xx = xo * strideW - padW + j;
+            src[o++] = yy >= 0 && yy < h && xx >= 0 && xx < w ? (ch * h + yy) * w + xx : -1;
           }
         }
       }
     }
   }
+  return src;
+};
+
+const im2col = (x: FloatArray, g: Window2D, out: FloatArray): void => {
+  const src = patchSources(g);
+  const image = g.c * g.h * g.w;
+  for (let b = 0; b < g.n; b++) {
+    const o = b * src.length;
+    for (let e = 0; e < src.length; e++) out[o + e] = src[e] < 0 ? 0 : x[b * image + src[e]];
+  }
 };
 
 const col2im = (cols: FloatArray, g: Window2D, out: FloatArray): void => {
-  const { oh, ow } = windowOutput(g);
-  const { n, c, h, w, kh, kw, strideH, strideW, padH, padW } = g;
-  const rowLen = c * kh * kw;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < oh; y++) {
-      for (let xo = 0; xo < ow; xo++) {
-        let o = ((b * oh + y) * ow + xo) * rowLen;
-        for (let ch = 0; ch < c; ch++) {
-          const plane = (b * c + ch) * h * w;
-          for (let i = 0; i < kh; i++) {
-            const yy = y * strideH - padH + i;
-            const inRow = yy >= 0 && yy < h;
-            for (let j = 0; j < kw; j++, o++) {
-              const xx = xo * strideW - padW + j;
-              if (inRow && xx >= 0 && xx < w) out[plane + yy * w + xx] += cols[o];
-            }
-          }
-        }
-      }
-    }
+  const src = patchSources(g);
+  const image = g.c * g.h * g.w;
+  for (let b = 0; b < g.n; b++) {
+    const o = b * src.length;
+    for (let e = 0; e < src.length; e++) if (src[e] >= 0) out[b * image + src[e]] += cols[o + e];
   }
 };
 
