@@ -60,10 +60,12 @@ export const accuracyChart = async (runs: readonly NamedHistory[]): Promise<stri
   return renderVegaLite({
     ...common, title: 'Accuracy', data: { values }, mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false }, axis: { format: '.1%' } },
       color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name) },
       strokeDash: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'test'] },
+      // points too tell train from test when a run has a single epoch (no line to dash)
+      shape: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'test'] },
     },
   });
 };
