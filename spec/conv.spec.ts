@@ -112,3 +112,24 @@ describe('conv2d', () => {
     });
   });
 });
+
+describe('conv2d: skipping the input gradient', () => {
+  it('gives the same parameter gradients and zeros for dx when ctx.inputGrad is false', async () => {
+    const { conv2d } = await import('../lib/layers/conv.ts');
+    const { key, normal } = await import('../lib/random.ts');
+    const { trainCtx } = await import('../lib/layers/layer.ts');
+    const layer = conv2d(4, 3, 3, { pad: 1 });
+    const { params } = layer.init(key(1), [2, 6, 5]);
+    const x = normal(key(2), [3, 2, 6, 5]);
+    const full = layer.forward(params, x, trainCtx(key(3)));
+    const skip = layer.forward(params, x, { ...trainCtx(key(3)), inputGrad: false });
+    const dy = normal(key(4), [...full.y.shape]);
+    const a = layer.backward(params, full.cache, dy);
+    const b = layer.backward(params, skip.cache, dy);
+    expect(Array.from(b.grads.W.data)).to.deep.equal(Array.from(a.grads.W.data));
+    expect(Array.from(b.grads.b.data)).to.deep.equal(Array.from(a.grads.b.data));
+    expect(b.dx.shape).to.deep.equal(a.dx.shape);
+    expect(Array.from(b.dx.data).every((v) => v === 0)).to.equal(true);
+    expect(Array.from(a.dx.data).some((v) => v !== 0)).to.equal(true);
+  });
+});

@@ -62,7 +62,7 @@ export interface Conv2dOptions {
   readonly init?: Initializer;
 }
 
-interface Conv2dCache { readonly x: Tensor; readonly g: Window2D }
+interface Conv2dCache { readonly x: Tensor; readonly g: Window2D; readonly inputGrad: boolean }
 
 /** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
 export const conv2d = (filters: number, kh: number, kw: number = kh, options: Conv2dOptions = {}): Layer<Conv2dParams, Conv2dCache> => {
@@ -84,7 +84,7 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
         outputShape: windowOutputShape(g, filters),
       };
     },
-    forward: (params, x) => {
+    forward: (params, x, ctx) => {
       const [f, c] = params.W.shape;
       if (x.shape.length !== 4 || x.shape[1] !== c) {
         throw new Error(`conv2d: input ${showShape(x.shape)} is not [N,${c},H,W] as W ${showShape(params.W.shape)} needs`);
@@ -95,16 +95,18 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const y = allocate(x.dtype, sizeOf(outShape));
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
       kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, y);
-      return { y: wrap(y, outShape), cache: { x, g }, state: {} };
+      return { y: wrap(y, outShape), cache: { x, g, inputGrad: ctx.inputGrad ?? true }, state: {} };
     },
     backward: (params, cache, dy) => {
       const f = params.W.shape[0];
       const { n, c, h, w } = cache.g;
-      const dx = allocate(dy.dtype, n * c * h * w);
       const dW = allocate(dy.dtype, params.W.size);
       const db = allocate(dy.dtype, f);
-      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, dx, dW, db);
-      return { dx: wrap(dx, [n, c, h, w]), grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
+      // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
+      const dxOut = allocate(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
+      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, dxOut, dW, db);
+      const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);
+      return { dx, grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
     },
   };
 };

@@ -19,6 +19,11 @@ export interface Ctx {
   readonly key: Key;
   /** This layer's non-trained state (batch-norm running statistics); {} for most layers. */
   readonly state: TreeRecord;
+  /**
+   * false when nobody will use backward's dx (the network's first layer in training), so a layer
+   * may skip computing it and return zeros. Default true.
+   */
+  readonly inputGrad?: boolean;
 }
 
 /** What init gives. */

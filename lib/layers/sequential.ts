@@ -61,7 +61,7 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
       children.forEach(({ name, layer }, i) => {
         const childState = (ctx.state[name] as TreeRecord | undefined) ?? EMPTY;
         const r = layer.forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
-          mode: ctx.mode, key: foldIn(ctx.key, i), state: childState,
+          mode: ctx.mode, key: foldIn(ctx.key, i), state: childState, inputGrad: i === 0 ? ctx.inputGrad : true,
         });
         caches.push(r.cache);
         if (!isEmpty(r.state)) state[name] = r.state;

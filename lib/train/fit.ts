@@ -57,7 +57,8 @@ export class NonFiniteLossError extends Error {
 /** One pure training step: forward, loss, backward, optimizer update. */
 export const trainStep = (model: Model, optimizer: Optimizer) =>
   (ts: TrainState, batch: Dataset): { readonly state: TrainState; readonly loss: number } => {
-    const ctx = trainCtx(foldIn(foldIn(ts.key, 1), ts.step), ts.state);
+    // the input images need no gradient: the first layer may skip computing it
+    const ctx = { ...trainCtx(foldIn(foldIn(ts.key, 1), ts.step), ts.state), inputGrad: false };
     const fwd = model.net.forward(ts.params, batch.x, ctx);
     const { value, dy } = model.loss(fwd.y, batch.labels);
     if (!Number.isFinite(value)) throw new NonFiniteLossError(ts.step, value);
