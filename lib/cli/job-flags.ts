@@ -15,7 +15,7 @@ export const jobFlagSpecs = {
   'batch-size': { codec: PositiveInt, default: '100', help: 'examples per minibatch' },
   epochs: { codec: PositiveInt, default: '17', help: 'passes over the training set' },
   seed: { codec: NonNegativeInt, default: '1', help: 'random seed (same seed, same result)' },
-  init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own, He for ReLU nets)` },
+  init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own: std for mlp as the book's TwoLayerNet, He for the others)` },
   'weight-decay': { codec: NonNegativeNumber, default: '0', help: 'L2 weight decay λ (AdamW: decoupled decay, default 0.01)' },
   dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
   augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },

@@ -1,5 +1,5 @@
 /** Models by the names the command line uses. */
-import { initializers, type Initializer } from '../init.ts';
+import { fixedStd, initializers, type Initializer } from '../init.ts';
 import type { Layer } from '../layers/layer.ts';
 import { deepConvNet, lenet5, simpleConvNet } from './convnets.ts';
 import { deepMlp } from './deep-mlp.ts';
@@ -23,7 +23,8 @@ export interface ModelEntry {
 
 /** Every model the scripts can train, by name. */
 export const models = {
-  mlp: { build: (o) => mlp({ hidden: o.hidden, classes: o.classes, init: o.init }), flatInput: true, description: 'affine/ReLU layers (book ch. 5–6)' },
+  // the book's TwoLayerNet draws weights with std 0.01 (weight_init_std), so plain mlp does too
+  mlp: { build: (o) => mlp({ hidden: o.hidden, classes: o.classes, init: o.init ?? fixedStd(0.01) }), flatInput: true, description: 'affine/ReLU layers, init std 0.01 as the book\'s TwoLayerNet (ch. 5)' },
   'mlp-bn': { build: (o) => deepMlp({ hidden: o.hidden, classes: o.classes, init: o.init, batchNorm: true }), flatInput: true, description: 'MLP with batch norm after every hidden affine (book ch. 6)' },
   'mlp-dropout': { build: (o) => deepMlp({ hidden: o.hidden, classes: o.classes, init: o.init, dropout: 0.2 }), flatInput: true, description: 'MLP with dropout 0.2 after every hidden ReLU (book ch. 6)' },
   // the conv nets are the book's fixed architectures: --hidden does not apply to them
