@@ -22,7 +22,7 @@ export interface Variables {
 }
 
 /** Network outputs (logits) for all inputs, in inference mode, in batches. */
-export const predictLogits = (net: Layer, v: Variables, x: Tensor, batchSize = 500): Tensor => {
+export const predictLogits = (net: Layer, v: Variables, x: Tensor, batchSize = 100): Tensor => {
   const d: Dataset = { x, labels: new Int32Array(x.shape[0]) };
   const parts: Tensor[] = [];
   for (const b of orderedBatches(d, batchSize)) parts.push(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y);
@@ -30,7 +30,7 @@ export const predictLogits = (net: Layer, v: Variables, x: Tensor, batchSize = 5
 };
 
 /** Class probabilities (softmax of the logits) for all inputs. */
-export const predictProbabilities = (net: Layer, v: Variables, x: Tensor, batchSize = 500): Tensor =>
+export const predictProbabilities = (net: Layer, v: Variables, x: Tensor, batchSize = 100): Tensor =>
   softmax(predictLogits(net, v, x, batchSize));
 
 /** Fraction of predictions equal to the labels. */
@@ -41,7 +41,7 @@ export const accuracyOf = (predicted: ArrayLike<number>, labels: ArrayLike<numbe
 };
 
 /** Accuracy of a network on a dataset, in inference mode. */
-export const evaluateAccuracy = (net: Layer, v: Variables, d: Dataset, batchSize = 500): number => {
+export const evaluateAccuracy = (net: Layer, v: Variables, d: Dataset, batchSize = 100): number => {
   let hits = 0;
   for (const b of orderedBatches(d, batchSize)) {
     const predicted = argmax(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y, -1);
