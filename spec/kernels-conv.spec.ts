@@ -12,13 +12,7 @@ import { loadKernels, type Variant } from '../lib/kernels/wasm/load.ts';
 import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels.ts';
 import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-const rng = (seed: number): (() => number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+import { rng } from './helpers/rng.ts';
 const rand = rng(2024);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];

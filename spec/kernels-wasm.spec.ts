@@ -13,13 +13,7 @@ import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels
 import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
 import { loadFastKernels } from '../lib/kernels/fast.ts';
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-const rng = (seed: number): (() => number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+import { rng } from './helpers/rng.ts';
 const rand = rng(12345);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const randn = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
