@@ -52,6 +52,8 @@ describe('conv2d', () => {
       ['1×1 kernel, stride 2', conv2d(5, 1, 1, { stride: 2 }) as unknown as Layer, [4, 5, 5]],
       ['5×5 with pad 2 (same size)', conv2d(2, 5, 5, { pad: 2 }) as unknown as Layer, [1, 4, 5]],
       ['conv → relu → conv → flatten → affine', sequential(conv2d(3, 3, 3, { pad: 1 }), reluLayer(), conv2d(2, 2, 2, { stride: 2 }), flatten(), affine(3)), [2, 6, 6]],
+      ['fused ReLU, stride 2, pad 1', conv2d(4, 3, 3, { stride: 2, pad: 1, activation: 'relu' }) as unknown as Layer, [3, 7, 6]],
+      ['conv(relu) → conv(relu) → flatten → affine', sequential(conv2d(3, 3, 3, { pad: 1, activation: 'relu' }), conv2d(2, 2, 2, { stride: 2, activation: 'relu' }), flatten(), affine(3)), [2, 6, 6]],
     ];
     for (const [name, layer, shape] of cases) {
       it(`${name}: backward matches central differences`, () => {
@@ -98,6 +100,24 @@ describe('conv2d', () => {
       const d = Array.from(big.W.data);
       const std = Math.sqrt(d.reduce((s, v) => s + v * v, 0) / d.length);
       expect(std).to.be.closeTo(Math.sqrt(2 / (32 * 9)), 0.005);
+    });
+
+    it("activation 'relu' computes the same as conv2d followed by reluLayer, forward and backward", () => {
+      const fused = conv2d(4, 3, 3, { pad: 1, activation: 'relu' });
+      const plain = sequential(conv2d(4, 3, 3, { pad: 1 }), reluLayer());
+      const { params } = fused.init(key(1), [2, 6, 5]);
+      const x = normal(key(2), [3, 2, 6, 5]);
+      const f = fused.forward(params, x, inferenceCtx(key(0)));
+      const tree = { conv1: params, relu1: {} };
+      const p = plain.forward(tree, x, inferenceCtx(key(0)));
+      expect(Array.from(f.y.data)).to.deep.equal(Array.from(p.y.data));
+      expect(Array.from(f.y.data).some((v) => v === 0)).to.equal(true);
+      const dy = normal(key(4), [...f.y.shape]);
+      const a = fused.backward(params, f.cache, dy);
+      const b = plain.backward(tree, p.cache, dy);
+      expect(Array.from(a.dx.data)).to.deep.equal(Array.from(b.dx.data));
+      expect(Array.from(a.grads.W.data)).to.deep.equal(Array.from((b.grads.conv1 as { W: Tensor }).W.data));
+      expect(() => conv2d(2, 3, 3, { activation: 'tanh' as 'relu' })).to.throw(/activation must be 'none' or 'relu', got "tanh"/);
     });
 
     it('names shapes when the window does not fit or channels differ', () => {

@@ -139,15 +139,17 @@ const inputs = <T extends FloatArray>(c: Case, make: (n: number) => T): { x: T; 
 
 /** Runs forward and backward of kernels k on fresh zeroed outputs; checks inputs are untouched. */
 const run = <T extends FloatArray>(k: Kernels, c: Case, make: (n: number) => T, inp: { x: T; w: T; b: T; dy: T },
-  withDx = true): { y: T; dx: T; dw: T; db: T } => {
+  withDx = true, relu = false): { y: T; dx: T; dw: T; db: T } => {
   const copies = [inp.x, inp.w, inp.b, inp.dy].map((a) => a.slice());
   const s = sizes(c);
   const y = make(s.y);
-  k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, y);
+  k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
+  const yCopy = y.slice();
   const dx = make(withDx ? s.x : 0);
   const dw = make(s.w);
   const db = make(c.f);
-  k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, dx, dw, db);
+  k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, relu ? y : make(0), dx, dw, db);
+  expect(y.findIndex((v, j) => !Object.is(v, yCopy[j])), 'reluOutput written').to.equal(-1);
   [inp.x, inp.w, inp.b, inp.dy].forEach((a, i) => {
     const changed = a.findIndex((v, j) => !Object.is(v, copies[i][j]));
     expect(changed, `input ${i} written at ${changed}`).to.equal(-1);
@@ -186,7 +188,7 @@ describe('conv kernels: reference', () => {
       const got = run(ref, c, f64, inp);
       const loss = (x: Float64Array, w: Float64Array, b: Float64Array): number => {
         const y = f64(sizes(c).y);
-        ref.conv2dForward(x, w, b, c.g, c.f, y);
+        ref.conv2dForward(x, w, b, c.g, c.f, false, y);
         return y.reduce((s, v, i) => s + v * inp.dy[i], 0);
       };
       const eps = 1e-5;
@@ -216,6 +218,20 @@ describe('conv kernels: reference', () => {
     close(noDx.dw, full.dw, 0, 'dW without dx');
     close(noDx.db, full.db, 0, 'db without dx');
   });
+
+  it('a fused ReLU: forward is max(0, conv), backward masks dy where the output is not positive', () => {
+    for (const c of cases.slice(0, 20)) {
+      const inp = inputs(c, f64);
+      const plain = naiveForward(c, inp.x, inp.w, inp.b);
+      const got = run(ref, c, f64, inp, true, true);
+      close(got.y, plain.map((v) => (v > 0 ? v : 0)), 1e-12, `relu forward ${show(c)}`);
+      const masked = inp.dy.map((d, i) => (plain[i] > 0 ? d : 0));
+      const want = naiveBackward(c, inp.x, inp.w, masked);
+      close(got.dx, want.dx, 1e-12, `relu dx ${show(c)}`);
+      close(got.dw, want.dw, 1e-12, `relu dW ${show(c)}`);
+      close(got.db, want.db, 1e-12, `relu db ${show(c)}`);
+    }
+  });
 });
 
 /** The book's and DeepConvNet's convolution shapes (smaller batch). */
@@ -230,12 +246,12 @@ type Inputs32 = ReturnType<typeof inputs<Float32Array>>;
 type Outputs32 = ReturnType<typeof run<Float32Array>>;
 /** Reference results per case, shared by the four wasm backends (the reference is the slow part). */
 const memo = new Map<string, { inp: Inputs32; want: Outputs32 }>();
-const expected = (c: Case, withDx: boolean): { inp: Inputs32; want: Outputs32 } => {
-  const key = `${show(c)} ${withDx}`;
+const expected = (c: Case, withDx: boolean, relu: boolean): { inp: Inputs32; want: Outputs32 } => {
+  const key = `${show(c)} ${withDx} ${relu}`;
   let hit = memo.get(key);
   if (hit === undefined) {
     const inp = inputs(c, f32);
-    hit = { inp, want: run(ref, c, f32, inp, withDx) };
+    hit = { inp, want: run(ref, c, f32, inp, withDx, relu) };
     memo.set(key, hit);
   }
   return hit;
@@ -258,9 +274,9 @@ const describeWasm = (variant: Variant, threads: number): void => {
       }
     });
 
-    const check = (c: Case, withDx = true): void => {
-      const { inp, want } = expected(c, withDx);
-      const got = run(k, c, f32, inp, withDx);
+    const check = (c: Case, withDx = true, relu = false): void => {
+      const { inp, want } = expected(c, withDx, relu);
+      const got = run(k, c, f32, inp, withDx, relu);
       close(got.y, want.y, 1e-4, `forward ${show(c)}`);
       close(got.dx, want.dx, 1e-4, `dx ${show(c)}`);
       close(got.dw, want.dw, 1e-4, `dW ${show(c)}`);
@@ -279,6 +295,10 @@ const describeWasm = (variant: Variant, threads: number): void => {
 
     it('skips dx when outDx is empty', () => {
       for (const c of [edgeCases[3], netCases[0]]) check(c, false);
+    });
+
+    it('a fused ReLU, forward and backward', () => {
+      for (const c of [...edgeCases, ...netCases]) check(c, true, true);
     });
 
     it('leaves float64 to the reference kernels', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadMnist, MNIST_FILES, type LabeledImages, type Split } from '../lib/data/mnist.ts';
+import { imagesAsFloat, loadMnist, MNIST_FILES, type LabeledImages, type Split } from '../lib/data/mnist.ts';
 import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_FILES,
@@ -24,10 +24,11 @@ function range(a: ArrayLike<number>): [number, number] {
 function checkHalf(h: LabeledImages, count: number): void {
   expect(h.count).to.equal(count);
   expect([h.channels, h.height, h.width]).to.deep.equal([1, 28, 28]);
-  expect(h.images).to.be.instanceOf(Float32Array);
-  expect(h.images.length).to.equal(count * 28 * 28);
+  expect(h.pixels).to.be.instanceOf(Uint8Array);
+  expect(h.pixels.length).to.equal(count * 28 * 28);
   expect(h.labels.length).to.equal(count);
-  expect(range(h.images)).to.deep.equal([0, 1]);
+  expect(range(h.pixels)).to.deep.equal([0, 255]);
+  expect(range(imagesAsFloat(h))).to.deep.equal([0, 1]);
   expect(range(h.labels)).to.deep.equal([0, 9]);
 }
 
@@ -43,7 +44,7 @@ function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
 const pixels = (n: number, side = 28): Uint8Array => Uint8Array.from({ length: n * side * side }, (_, i) => i % 256);
 
 describe('data/mnist', () => {
-  it('loads 60000 train / 10000 test images as float32 1×28×28 in [0, 1]', () => {
+  it('loads 60000 train / 10000 test images as bytes 1×28×28, as floats in [0, 1]', () => {
     const mnist = loadMnist();
     expect(mnist.name).to.equal('mnist');
     expect(mnist.classes).to.equal(10);
@@ -77,14 +78,16 @@ describe('data/mnist', () => {
       const s = loadMnist({ dir: write(good()), normalize: false });
       expect(s.train.count).to.equal(2);
       expect([...s.train.labels]).to.deep.equal([3, 9]);
-      expect(Array.from(s.train.images.subarray(0, 3))).to.deep.equal([0, 1, 2]);
-      expect(range(s.train.images)).to.deep.equal([0, 255]);
+      const images = imagesAsFloat(s.train);
+      expect(Array.from(images.subarray(0, 3))).to.deep.equal([0, 1, 2]);
+      expect(range(images)).to.deep.equal([0, 255]);
     });
 
     it('normalizes as pixel / 255', () => {
       const s = loadMnist({ dir: write(good()) });
-      expect(s.train.images[255]).to.equal(1);
-      expect(s.train.images[51]).to.equal(Math.fround(0.2));
+      const images = imagesAsFloat(s.train);
+      expect(images[255]).to.equal(1);
+      expect(images[51]).to.equal(Math.fround(0.2));
     });
 
     it('refuses mismatched image and label counts, naming the files', () => {

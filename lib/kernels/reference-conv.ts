@@ -26,7 +26,7 @@ const sizes = (g: Window2D): { one: Window2D; p: number; ckk: number; chw: numbe
 
 /** See Kernels.conv2dForward. */
 export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D,
-  filters: number, out: FloatArray): void => {
+  filters: number, relu: boolean, out: FloatArray): void => {
   const { one, p, ckk, chw } = sizes(g);
   if (p === 0 || filters === 0) return;
   const cols = zerosLike(x, p * ckk);
@@ -39,16 +39,25 @@ export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: 
     const o = n * filters * p;
     for (let f = 0; f < filters; f++) {
       const b = bias[f];
-      for (let j = 0; j < p; j++) out[o + f * p + j] = y[f * p + j] + b;
+      for (let j = 0; j < p; j++) {
+        const v = y[f * p + j] + b;
+        out[o + f * p + j] = relu && !(v > 0) ? 0 : v;
+      }
     }
   }
 };
 
 /** See Kernels.conv2dBackward. */
 export const conv2dBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D,
-  filters: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
+  filters: number, reluOutput: FloatArray, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
   const { one, p, ckk, chw } = sizes(g);
   if (p === 0 || filters === 0) return;
+  if (reluOutput.length > 0) {
+    // the fused ReLU's gradient: dy passes where the output is positive
+    const masked = zerosLike(dy, dy.length);
+    for (let i = 0; i < dy.length; i++) masked[i] = reluOutput[i] > 0 ? dy[i] : 0;
+    dy = masked;
+  }
   const cols = zerosLike(x, p * ckk);
   const dw = zerosLike(x, filters * ckk);
   const dcols = zerosLike(x, p * ckk);

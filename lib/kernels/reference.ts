@@ -291,9 +291,9 @@ export const referenceKernels: Kernels = {
   adam,
   im2col,
   col2im,
-  conv2dForward: (x, w, bias, g, filters, out) => conv2dForward(convParts, x, w, bias, g, filters, out),
-  conv2dBackward: (x, w, dy, g, filters, outDx, outDw, outDb) =>
-    conv2dBackward(convParts, x, w, dy, g, filters, outDx, outDw, outDb),
+  conv2dForward: (x, w, bias, g, filters, relu, out) => conv2dForward(convParts, x, w, bias, g, filters, relu, out),
+  conv2dBackward: (x, w, dy, g, filters, reluOutput, outDx, outDw, outDb) =>
+    conv2dBackward(convParts, x, w, dy, g, filters, reluOutput, outDx, outDw, outDb),
   maxPool,
   maxPoolBackward,
   avgPool,

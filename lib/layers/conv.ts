@@ -4,7 +4,7 @@
  * Also the sliding-window geometry shared with pooling.
  */
 import { kernelsFor } from '../kernels/backend.ts';
-import { windowOutput, type Window2D } from '../kernels/kernels.ts';
+import { windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
 import { he, type Initializer } from '../init.ts';
 import { split } from '../random.ts';
 import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
@@ -60,9 +60,20 @@ export interface Conv2dOptions {
   readonly pad?: Pair;
   /** Weight initialiser, given fanIn = in·kh·kw (default He). */
   readonly init?: Initializer;
+  /**
+   * 'relu' fuses a ReLU onto the output inside the kernel: the same function as conv2d followed
+   * by reluLayer, with one pass and one copy fewer each way (default 'none').
+   */
+  readonly activation?: 'none' | 'relu';
 }
 
-interface Conv2dCache { readonly x: Tensor; readonly g: Window2D; readonly inputGrad: boolean }
+interface Conv2dCache {
+  readonly x: Tensor;
+  readonly g: Window2D;
+  readonly inputGrad: boolean;
+  /** The output, kept when a ReLU is fused (its gradient needs it); empty otherwise. */
+  readonly reluOutput: FloatArray;
+}
 
 /** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
 export const conv2d = (filters: number, kh: number, kw: number = kh, options: Conv2dOptions = {}): Layer<Conv2dParams, Conv2dCache> => {
@@ -72,6 +83,11 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
     kernel, stride: pairOf('conv2d', 'stride', options.stride ?? 1, 1), pad: pairOf('conv2d', 'pad', options.pad ?? 0, 0),
   };
   const initW = options.init ?? he();
+  const activation = options.activation ?? 'none';
+  if (activation !== 'none' && activation !== 'relu') {
+    throw new Error(`conv2d: activation must be 'none' or 'relu', got ${JSON.stringify(activation)}`);
+  }
+  const relu = activation === 'relu';
   return {
     name: 'conv',
     init: (key, inputShape) => {
@@ -94,8 +110,9 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const outShape = [g.n, ...windowOutputShape(g, f)];
       const y = allocate(x.dtype, sizeOf(outShape));
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
-      kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, y);
-      return { y: wrap(y, outShape), cache: { x, g, inputGrad: ctx.inputGrad ?? true }, state: {} };
+      kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, y);
+      const cache = { x, g, inputGrad: ctx.inputGrad ?? true, reluOutput: relu ? y : allocate(x.dtype, 0) };
+      return { y: wrap(y, outShape), cache, state: {} };
     },
     backward: (params, cache, dy) => {
       const f = params.W.shape[0];
@@ -104,7 +121,8 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const db = allocate(dy.dtype, f);
       // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
       const dxOut = allocate(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
-      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, dxOut, dW, db);
+      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,
+        dxOut, dW, db);
       const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);
       return { dx, grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
     },

@@ -1,13 +1,29 @@
-/** Labelled examples as tensors, and seeded epoch-wise minibatches. */
+/** Labelled examples (as float tensors or compact bytes), and seeded epoch-wise minibatches. */
 import { gather, sliceBatch } from '../ops/shape.ts';
 import { permutation, type Key } from '../random.ts';
-import { showShape, type Tensor } from '../tensor.ts';
+import { showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
 
-/** Inputs (first axis: examples) with one integer label per example. */
+/** Inputs as a float tensor (first axis: examples) with one integer label per example. */
 export interface Dataset {
   readonly x: Tensor;
   readonly labels: Int32Array;
 }
+
+/**
+ * Examples kept as bytes (a quarter of the memory of float32) and turned into floats one batch
+ * at a time through a 256-entry table, so a batch's values equal a whole-set conversion's.
+ */
+export interface ByteDataset {
+  readonly bytes: Uint8Array;
+  /** Shape of the whole set, first axis: examples. */
+  readonly shape: Shape;
+  /** Float value of each byte value. */
+  readonly table: Float32Array;
+  readonly labels: Int32Array;
+}
+
+/** Anything batches can be drawn from. */
+export type Examples = Dataset | ByteDataset;
 
 /** A dataset, checking that inputs and labels agree in count. */
 export const dataset = (x: Tensor, labels: ArrayLike<number>): Dataset => {
@@ -17,22 +33,57 @@ export const dataset = (x: Tensor, labels: ArrayLike<number>): Dataset => {
   return { x, labels: Int32Array.from(labels) };
 };
 
-/** Number of examples. */
-export const sizeOfDataset = (d: Dataset): number => d.labels.length;
-
-/** Examples start..end-1 (no copy). */
-export const sliceDataset = (d: Dataset, start: number, end: number): Dataset =>
-  ({ x: sliceBatch(d.x, start, end), labels: d.labels.subarray(start, end) });
-
-/** Examples at the given indices, copied in that order. */
-export const gatherDataset = (d: Dataset, indices: ArrayLike<number>): Dataset => {
-  const labels = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) labels[i] = d.labels[indices[i]];
-  return { x: gather(d.x, indices), labels };
+/** A byte-backed dataset, checking sizes; `table` maps each byte to its float value. */
+export const byteDataset = (bytes: Uint8Array, shape: Shape, table: Float32Array, labels: ArrayLike<number>): ByteDataset => {
+  if (shape.length === 0 || shape[0] !== labels.length || sizeOf(shape) !== bytes.length) {
+    throw new Error(`byteDataset: ${bytes.length} bytes and ${labels.length} labels for shape ${showShape(shape)}`);
+  }
+  if (table.length !== 256) throw new Error(`byteDataset: the table has ${table.length} entries, expected 256`);
+  return { bytes, shape, table, labels: Int32Array.from(labels) };
 };
 
+const isFloat = (d: Examples): d is Dataset => 'x' in d;
+
+/** Number of examples. */
+export const sizeOfDataset = (d: Examples): number => d.labels.length;
+
+/** Float values of the byte examples at `indices` (in that order). */
+const decode = (d: ByteDataset, indices: ArrayLike<number>): Tensor => {
+  const n = d.shape[0];
+  const per = d.bytes.length / Math.max(1, n);
+  const out = new Float32Array(indices.length * per);
+  const { bytes, table } = d;
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    if (!(j >= 0 && j < n)) throw new Error(`gather: index ${j} is outside the batch of ${n}`);
+    for (let s = j * per, o = i * per, end = s + per; s < end; s++, o++) out[o] = table[bytes[s]];
+  }
+  return wrap(out, [indices.length, ...d.shape.slice(1)]);
+};
+
+const range = (start: number, end: number): Int32Array => Int32Array.from({ length: end - start }, (_, i) => start + i);
+
+/** Examples start..end-1 as floats (a view, without copying, for a float dataset). */
+export const sliceDataset = (d: Examples, start: number, end: number): Dataset => {
+  if (isFloat(d)) return { x: sliceBatch(d.x, start, end), labels: d.labels.subarray(start, end) };
+  if (!(start >= 0 && start <= end && end <= d.labels.length)) {
+    throw new Error(`sliceDataset: range [${start}, ${end}) is outside the ${d.labels.length} examples`);
+  }
+  return { x: decode(d, range(start, end)), labels: d.labels.subarray(start, end) };
+};
+
+/** Examples at the given indices, copied (as floats) in that order. */
+export const gatherDataset = (d: Examples, indices: ArrayLike<number>): Dataset => {
+  const labels = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) labels[i] = d.labels[indices[i]];
+  return { x: isFloat(d) ? gather(d.x, indices) : decode(d, indices), labels };
+};
+
+/** All examples as floats (the dataset itself when it already is one). */
+export const toFloatDataset = (d: Examples): Dataset => (isFloat(d) ? d : sliceDataset(d, 0, d.labels.length));
+
 /** Batches of one epoch: a permutation of the whole set drawn from the key (no sampling with replacement). */
-export const epochBatches = function* (d: Dataset, batchSize: number, key: Key): Generator<Dataset> {
+export const epochBatches = function* (d: Examples, batchSize: number, key: Key): Generator<Dataset> {
   const n = sizeOfDataset(d);
   const order = permutation(key, n);
   for (let start = 0; start < n; start += batchSize) {
@@ -41,10 +92,10 @@ export const epochBatches = function* (d: Dataset, batchSize: number, key: Key):
 };
 
 /** Batches in order, for evaluation. */
-export const orderedBatches = function* (d: Dataset, batchSize: number): Generator<Dataset> {
+export const orderedBatches = function* (d: Examples, batchSize: number): Generator<Dataset> {
   const n = sizeOfDataset(d);
   for (let start = 0; start < n; start += batchSize) yield sliceDataset(d, start, Math.min(n, start + batchSize));
 };
 
 /** Number of batches in an epoch. */
-export const batchesPerEpoch = (d: Dataset, batchSize: number): number => Math.ceil(sizeOfDataset(d) / batchSize);
+export const batchesPerEpoch = (d: Examples, batchSize: number): number => Math.ceil(sizeOfDataset(d) / batchSize);

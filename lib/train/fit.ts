@@ -4,7 +4,7 @@ import type { Optimizer, OptState } from '../optim/transform.ts';
 import { foldIn, split, type Key } from '../random.ts';
 import type { Shape } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
-import { batchesPerEpoch, epochBatches, gatherDataset, sizeOfDataset, type Dataset } from './dataset.ts';
+import { batchesPerEpoch, epochBatches, gatherDataset, sizeOfDataset, type Dataset, type Examples } from './dataset.ts';
 import { evaluateAccuracy, type Model } from './model.ts';
 
 /** Everything training carries from one step to the next. */
@@ -72,8 +72,8 @@ export const trainStep = (model: Model, optimizer: Optimizer) =>
 
 /** Options of `fit`. */
 export interface FitOptions {
-  readonly train: Dataset;
-  readonly test?: Dataset;
+  readonly train: Examples;
+  readonly test?: Examples;
   /** Train until this many epochs are complete (a resumed state continues from its epoch). */
   readonly epochs: number;
   readonly batchSize: number;

@@ -7,7 +7,7 @@ import { concat } from '../ops/shape.ts';
 import { key } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
-import { orderedBatches, type Dataset } from './dataset.ts';
+import { orderedBatches, type Dataset, type Examples } from './dataset.ts';
 
 /** A network and the loss it is trained with. */
 export interface Model {
@@ -41,7 +41,7 @@ export const accuracyOf = (predicted: ArrayLike<number>, labels: ArrayLike<numbe
 };
 
 /** Accuracy of a network on a dataset, in inference mode. */
-export const evaluateAccuracy = (net: Layer, v: Variables, d: Dataset, batchSize = 100): number => {
+export const evaluateAccuracy = (net: Layer, v: Variables, d: Examples, batchSize = 100): number => {
   let hits = 0;
   for (const b of orderedBatches(d, batchSize)) {
     const predicted = argmax(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y, -1);

@@ -7,6 +7,7 @@
 import { windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
 import type { WasmExports } from './exports.ts';
+import { unaryCode } from './codes.ts';
 import { THREAD_MIN_FLOPS } from './gemm.ts';
 import { JOB_CONV_BACKWARD, JOB_CONV_FORWARD, type Helper } from './helper.ts';
 
@@ -31,7 +32,7 @@ const cut = (helper: Helper | undefined, n: number, flops: number): number | und
 
 /** See Kernels.conv2dForward (float32). */
 export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
-  x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, out: Float32Array): void => {
+  x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, out: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
   if (g.n === 0 || p <= 0 || filters === 0) return;
   arena.reset();
@@ -51,12 +52,14 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   } else {
     ex.conv2dForward(px, pw, pb, geo, filters, po, 0, g.n, scratch);
   }
+  // the fused ReLU, in place on the scratch copy before it is copied out
+  if (relu) ex.unary(unaryCode.relu, po, po, g.n * filters * p);
   arena.get(po, head(out, g.n * filters * p));
 };
 
 /** See Kernels.conv2dBackward (float32). */
 export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
-  x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number,
+  x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number, reluOutput: Float32Array,
   outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
   if (g.n === 0 || p <= 0 || filters === 0) return;
@@ -65,6 +68,8 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, g.n * filters * p));
+  // the fused ReLU's gradient, in place on the scratch copy of dy
+  if (reluOutput.length > 0) ex.reluBackward(arena.put(head(reluOutput, g.n * filters * p)), pdy, pdy, g.n * filters * p);
   const geo = arena.ints(geometryWords(g));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
   const pdw = arena.alloc(filters * ckk * 4);

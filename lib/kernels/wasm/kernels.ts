@@ -175,16 +175,16 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       arena.get(po, out);
     },
 
-    conv2dForward: (x, w, bias, g, filters, out) => {
-      if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out)) return ref.conv2dForward(x, w, bias, g, filters, out);
-      wasmConv2dForward(ex, arena, helper, x, w, bias, g, filters, out);
+    conv2dForward: (x, w, bias, g, filters, relu, out) => {
+      if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out)) return ref.conv2dForward(x, w, bias, g, filters, relu, out);
+      wasmConv2dForward(ex, arena, helper, x, w, bias, g, filters, relu, out);
     },
 
-    conv2dBackward: (x, w, dy, g, filters, outDx, outDw, outDb) => {
-      if (!isF32(x) || !isF32(w) || !isF32(dy) || !isF32(outDx) || !isF32(outDw) || !isF32(outDb)) {
-        return ref.conv2dBackward(x, w, dy, g, filters, outDx, outDw, outDb);
+    conv2dBackward: (x, w, dy, g, filters, reluOutput, outDx, outDw, outDb) => {
+      if (!isF32(x) || !isF32(w) || !isF32(dy) || !isF32(reluOutput) || !isF32(outDx) || !isF32(outDw) || !isF32(outDb)) {
+        return ref.conv2dBackward(x, w, dy, g, filters, reluOutput, outDx, outDw, outDb);
       }
-      wasmConv2dBackward(ex, arena, helper, x, w, dy, g, filters, outDx, outDw, outDb);
+      wasmConv2dBackward(ex, arena, helper, x, w, dy, g, filters, reluOutput, outDx, outDw, outDb);
     },
 
     maxPool: (x, g, out, argmax) => {
