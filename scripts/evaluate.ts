@@ -70,7 +70,7 @@ runMain('evaluate', specs, () => {
   const { model, net, variables, dataset } = loadWeights(flags.model, flags.weights);
   const data = loadDataset(dataset, models[model].flatInput);
   if (!flags.json) process.stdout.write(`evaluating ${model} (${flags.weights}) on ${data.name} test, kernels: ${activeKernels().name}\n`);
-  const predicted = argmax(predictLogits(net, variables, data.test.x, flags['batch-size']), -1);
+  const predicted = argmax(predictLogits(net, variables, data.test, flags['batch-size']), -1);
   const testAccuracy = accuracyOf(predicted, data.test.labels);
   const correct = Math.round(testAccuracy * predicted.length);
   if (flags.predictions !== undefined) writeFileSync(flags.predictions, `${JSON.stringify(Array.from(predicted))}\n`);

@@ -86,7 +86,7 @@ describe("the book's trained networks on the 10k MNIST test set", function () {
   const correctOf = (model: 'simple-convnet' | 'deep-convnet', file: string): number => {
     const started = performance.now();
     const { net, variables } = loadBookNetwork(model, fixture(file));
-    const predicted = argmax(predictLogits(net, variables, test.x, 100), -1);
+    const predicted = argmax(predictLogits(net, variables, test, 100), -1);
     let hits = 0;
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === test.labels[i]) hits++;
     const seconds = (performance.now() - started) / 1000;

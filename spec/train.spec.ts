@@ -3,7 +3,7 @@ import {
   affine, dataset, evaluateAccuracy, fit, initTrainState, key, normal, paramsSha256, reluLayer, sequential, sgd,
   softmaxCrossEntropy, NonFiniteLossError, wrap, epochBatches,
 } from '../lib/index.ts';
-import { byteDataset, sliceDataset, toFloatDataset } from '../lib/index.ts';
+import { byteDataset, headOfDataset, sliceDataset, toFloatDataset } from '../lib/index.ts';
 
 /** Two Gaussian blobs per class in 4-D, 3 classes: learnable by a small MLP. */
 const blobs = (seed: number, n: number) => {
@@ -81,6 +81,14 @@ describe('training as a fold', () => {
         expect(Array.from(d.labels)).to.deep.equal(Array.from(b[i].labels));
       });
       expect(Array.from(toFloatDataset(asBytes).x.data)).to.deep.equal(Array.from(asFloats.x.data));
+    });
+
+    it('takes the first n examples as a view of the same kind', () => {
+      const head = headOfDataset(asBytes, 7);
+      expect('bytes' in head && head.bytes.buffer === bytes.buffer).to.equal(true);
+      expect(Array.from(toFloatDataset(head).x.data)).to.deep.equal(Array.from(asFloats.x.data.slice(0, 42)));
+      expect(Array.from(head.labels)).to.deep.equal(Array.from(labels.subarray(0, 7)));
+      expect(headOfDataset(asFloats, 99).labels.length).to.equal(50);
     });
 
     it('refuses sizes that do not agree, and ranges outside the set', () => {

@@ -1,8 +1,7 @@
 /** Turns loaded image splits into datasets, by name. */
-import { wrap } from '../tensor.ts';
-import { byteDataset, dataset, type ByteDataset, type Dataset } from '../train/dataset.ts';
+import { byteDataset, type ByteDataset } from '../train/dataset.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
-import { imagesAsFloat, loadMnist, type LabeledImages, type Split } from './mnist.ts';
+import { loadMnist, type LabeledImages, type Split } from './mnist.ts';
 
 /** Dataset names the command line accepts. */
 export const datasetNames = ['mnist', 'fashion-mnist'] as const;
@@ -10,13 +9,13 @@ export const datasetNames = ['mnist', 'fashion-mnist'] as const;
 export type DatasetName = (typeof datasetNames)[number];
 
 /**
- * Train and test sets, images NCHW or flattened. The training set stays as bytes (it is read a
- * batch at a time); the test set, used whole for predictions and reports, is a float tensor.
+ * Train and test sets, images NCHW or flattened, kept as bytes and read a batch at a time as
+ * floats (`toFloatDataset` converts a whole set, e.g. for a report's image grid).
  */
 export interface TrainTest {
   readonly name: string;
   readonly train: ByteDataset;
-  readonly test: Dataset;
+  readonly test: ByteDataset;
   readonly classes: number;
   /** Per-example input shape, e.g. [1, 28, 28] or [784]. */
   readonly inputShape: readonly number[];
@@ -31,7 +30,7 @@ const shapeOf = (half: LabeledImages, flatten: boolean): number[] => {
 export const fromSplit = (split: Split, flatten = false): TrainTest => ({
   name: split.name,
   train: byteDataset(split.train.pixels, shapeOf(split.train, flatten), split.train.table, split.train.labels),
-  test: dataset(wrap(imagesAsFloat(split.test), shapeOf(split.test, flatten)), split.test.labels),
+  test: byteDataset(split.test.pixels, shapeOf(split.test, flatten), split.test.table, split.test.labels),
   classes: split.classes,
   inputShape: flatten
     ? [split.train.channels * split.train.height * split.train.width]

@@ -25,7 +25,7 @@ export const evaluateSavedEnsemble = (dir: string): EnsembleSummary & { readonly
     const fresh = initTrainState(model, sgd(0.1), key(0), data.inputShape);
     const c = loadCheckpoint(join(dir, m.dir), { expect: { params: fresh.params, state: fresh.state } });
     if (c.epoch < m.config.epochs) incomplete.push(m.index);
-    const probs = predictProbabilities(model.net, { params: c.params, state: c.state }, data.test.x);
+    const probs = predictProbabilities(model.net, { params: c.params, state: c.state }, data.test);
     return {
       index: m.index, testAccuracy: accuracyOf(argmax(probs, 1), data.test.labels), seconds: (performance.now() - started) / 1000,
       resumed: true, history: c.history, probabilities: Float32Array.from(buffer(probs)), classes: probs.shape[1],

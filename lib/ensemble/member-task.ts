@@ -8,7 +8,8 @@ import type { History } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';
 import { progress } from '../train/progress.ts';
 import { argmax } from '../ops/reduce.ts';
-import { buffer } from '../tensor.ts';
+import { buffer, type Tensor } from '../tensor.ts';
+import { toFloatDataset } from '../train/dataset.ts';
 
 /** What the pool sends a worker. */
 export interface MemberTask {
@@ -48,10 +49,12 @@ export const runMember = (task: MemberTask): MemberOutcome => {
   bar.stop();
   const { net } = job.model;
   const vars = { params: job.state.params, state: job.state.state };
-  const x = job.data.test.x;
-  const predict = (xx: typeof x) => predictProbabilities(net, vars, xx);
-  const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default'], x.shape.length === 2 ? [1, 28, 28] : undefined) : undefined;
-  const probs = augment === undefined ? predict(x) : ttaPredict(foldIn(key(task.seed), 1_000_000 + task.index), x, augment, task.tta, predict);
+  const test = job.data.test;
+  const predict = (x: Tensor) => predictProbabilities(net, vars, x);
+  const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default'], test.shape.length === 2 ? [1, 28, 28] : undefined) : undefined;
+  const probs = augment === undefined
+    ? predictProbabilities(net, vars, test)
+    : ttaPredict(foldIn(key(task.seed), 1_000_000 + task.index), toFloatDataset(test).x, augment, task.tta, predict);
   const probabilities = Float32Array.from(buffer(probs));
   return {
     index: task.index,

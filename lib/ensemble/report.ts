@@ -1,6 +1,7 @@
 /** The ensemble's HTML report: member curves, the ensemble's accuracy, filters and test errors. */
 import { join } from 'node:path';
 import type { TrainTest } from '../data/datasets.ts';
+import { toFloatDataset } from '../train/dataset.ts';
 import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { writeReport } from '../report/report.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
@@ -37,7 +38,7 @@ export const writeEnsembleReport = async (file: string, r: EnsembleReportInput):
     },
     filters,
     evaluation: {
-      images: r.data.test.x, labels: r.data.test.labels, predicted: r.summary.predicted, classes: r.data.classes,
+      images: toFloatDataset(r.data.test).x, labels: r.data.test.labels, predicted: r.summary.predicted, classes: r.data.classes,
       source: `ensemble of ${r.manifest.members.length}`,
     },
     classNames: r.data.name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined,

@@ -3,6 +3,7 @@ import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { argmax } from '../ops/reduce.ts';
 import { isTensor, leaves, type TreeRecord } from '../tree.ts';
 import type { Tensor } from '../tensor.ts';
+import { toFloatDataset } from '../train/dataset.ts';
 import { writeReport, type NamedHistory } from '../report/report.ts';
 import type { History } from '../train/fit.ts';
 import { predictProbabilities } from '../train/model.ts';
@@ -27,7 +28,7 @@ export const writeJobReport = async (
   const first = jobs[0].job;
   const data = first.data;
   const predicted = ensemble?.predicted
-    ?? argmax(predictProbabilities(first.model.net, first.state, data.test.x), 1);
+    ?? argmax(predictProbabilities(first.model.net, first.state, data.test), 1);
   const members: NamedHistory[] = jobs.map((j) => ({ name: j.name, history: j.job.history }));
   await writeReport(file, {
     title: `tenfold: ${jobs.length > 1 ? `ensemble of ${jobs.length}` : jobs[0].name} on ${data.name}`,
@@ -36,8 +37,8 @@ export const writeJobReport = async (
     ensemble: ensemble ? { name: ensemble.name, history: ensemble.history } : undefined,
     filters: firstFilters(first.state.params),
     evaluation: {
-      images: data.test.x, labels: data.test.labels, predicted, classes: data.classes,
-      imageShape: data.test.x.shape.length === 2 ? [1, 28, 28] : undefined,
+      images: toFloatDataset(data.test).x, labels: data.test.labels, predicted, classes: data.classes,
+      imageShape: data.test.shape.length === 2 ? [1, 28, 28] : undefined,
       source: ensemble ? ensemble.name : jobs[0].name,
     },
     classNames: data.name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined,

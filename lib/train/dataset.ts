@@ -79,6 +79,14 @@ export const gatherDataset = (d: Examples, indices: ArrayLike<number>): Dataset 
   return { x: isFloat(d) ? gather(d.x, indices) : decode(d, indices), labels };
 };
 
+/** The first n examples (at most all), of the same kind and without copying. */
+export const headOfDataset = (d: Examples, n: number): Examples => {
+  const count = Math.max(0, Math.min(n, d.labels.length));
+  if (isFloat(d)) return sliceDataset(d, 0, count);
+  const per = d.bytes.length / Math.max(1, d.labels.length);
+  return { ...d, bytes: d.bytes.subarray(0, count * per), shape: [count, ...d.shape.slice(1)], labels: d.labels.subarray(0, count) };
+};
+
 /** All examples as floats (the dataset itself when it already is one). */
 export const toFloatDataset = (d: Examples): Dataset => (isFloat(d) ? d : sliceDataset(d, 0, d.labels.length));
 

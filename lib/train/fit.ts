@@ -4,7 +4,7 @@ import type { Optimizer, OptState } from '../optim/transform.ts';
 import { foldIn, split, type Key } from '../random.ts';
 import type { Shape } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
-import { batchesPerEpoch, epochBatches, gatherDataset, sizeOfDataset, type Dataset, type Examples } from './dataset.ts';
+import { batchesPerEpoch, epochBatches, headOfDataset, sizeOfDataset, type Dataset, type Examples } from './dataset.ts';
 import { evaluateAccuracy, type Model } from './model.ts';
 
 /** Everything training carries from one step to the next. */
@@ -96,9 +96,7 @@ export const fit = (model: Model, optimizer: Optimizer, initial: TrainState, opt
   let ts = initial;
   let hist = history;
   const stepsPerEpoch = batchesPerEpoch(options.train, options.batchSize);
-  const evalTrain = options.trainEvalLimit !== undefined && options.trainEvalLimit < sizeOfDataset(options.train)
-    ? gatherDataset(options.train, Int32Array.from({ length: options.trainEvalLimit }, (_, i) => i))
-    : options.train;
+  const evalTrain = headOfDataset(options.train, options.trainEvalLimit ?? sizeOfDataset(options.train));
   while (ts.epoch < options.epochs) {
     const started = performance.now();
     const losses: number[] = [];

@@ -7,7 +7,7 @@ import { concat } from '../ops/shape.ts';
 import { key } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
-import { orderedBatches, type Dataset, type Examples } from './dataset.ts';
+import { orderedBatches, type Examples } from './dataset.ts';
 
 /** A network and the loss it is trained with. */
 export interface Model {
@@ -21,17 +21,17 @@ export interface Variables {
   readonly state: TreeRecord;
 }
 
-/** Network outputs (logits) for all inputs, in inference mode, in batches. */
-export const predictLogits = (net: Layer, v: Variables, x: Tensor, batchSize = 100): Tensor => {
-  const d: Dataset = { x, labels: new Int32Array(x.shape[0]) };
+/** Network outputs (logits) for all inputs (a tensor or a dataset's), in inference mode, in batches. */
+export const predictLogits = (net: Layer, v: Variables, inputs: Tensor | Examples, batchSize = 100): Tensor => {
+  const d: Examples = 'dtype' in inputs ? { x: inputs, labels: new Int32Array(inputs.shape[0]) } : inputs;
   const parts: Tensor[] = [];
   for (const b of orderedBatches(d, batchSize)) parts.push(net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y);
   return concat(parts, 0);
 };
 
 /** Class probabilities (softmax of the logits) for all inputs. */
-export const predictProbabilities = (net: Layer, v: Variables, x: Tensor, batchSize = 100): Tensor =>
-  softmax(predictLogits(net, v, x, batchSize));
+export const predictProbabilities = (net: Layer, v: Variables, inputs: Tensor | Examples, batchSize = 100): Tensor =>
+  softmax(predictLogits(net, v, inputs, batchSize));
 
 /** Fraction of predictions equal to the labels. */
 export const accuracyOf = (predicted: ArrayLike<number>, labels: ArrayLike<number>): number => {
