@@ -49,12 +49,12 @@ export const runCase = async (c: BenchCase, maxTime: number): Promise<BenchRow> 
 
 /** A table of rows with, per kernel and shape, each peer's time divided by tenfold's. */
 export const formatRows = (rows: readonly BenchRow[]): string => {
-  const lines = [`${'kernel'.padEnd(26)}${'shape'.padEnd(26)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
+  const lines = [`${'kernel'.padEnd(18)}${'shape'.padEnd(44)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
   for (const r of rows) {
     const ours = rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold' && o.threads === r.threads)
       ?? rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold');
     const ratio = r.library === 'tenfold' || ours === undefined ? '' : `${(r.medianMs / ours.medianMs).toFixed(2)}× slower`;
-    lines.push(`${r.kernel.padEnd(26)}${r.shape.padEnd(26)}${r.library.padEnd(14)}${String(r.threads).padStart(4)}${r.medianMs.toFixed(3).padStart(12)}${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}${ratio.padStart(16)}`);
+    lines.push(`${r.kernel.padEnd(18)}${r.shape.padEnd(44)}${r.library.padEnd(14)}${String(r.threads).padStart(4)}${r.medianMs.toFixed(3).padStart(12)}${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}${ratio.padStart(16)}`);
   }
   return lines.join('\n');
 };

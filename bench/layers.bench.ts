@@ -50,8 +50,13 @@ const tfjsConvCase = (s: ConvShape, backend: TfjsBackend, backward: boolean): Be
       const dy = tf.randomNormal(y.shape);
       release = () => { x.dispose(); w.dispose(); y.dispose(); dy.dispose(); };
       if (!backward) return () => { const o = conv(x, w); o.dataSync(); o.dispose(); };
-      const g = tf.grads((xx, ww) => conv(xx as import('@tensorflow/tfjs-core').Tensor4D, ww as import('@tensorflow/tfjs-core').Tensor4D));
-      return () => { const [dx, dw] = g([x, w], dy); dx.dataSync(); dw.dataSync(); dx.dispose(); dw.dispose(); };
+      // the two kernels tf.grads would run (tfjs-core's node bundle registers no gradients itself)
+      const attrs = { strides: 1, pad, dataFormat: 'NHWC', filterShape: w.shape };
+      return () => {
+        const dx = tf.conv2dTranspose(dy as import('@tensorflow/tfjs-core').Tensor4D, w, x.shape, 1, pad);
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as import('@tensorflow/tfjs-core').Tensor;
+        dx.dataSync(); dw.dataSync(); dx.dispose(); dw.dispose();
+      };
     },
     teardown: () => release(),
   };
