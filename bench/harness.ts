@@ -53,7 +53,8 @@ export const formatRows = (rows: readonly BenchRow[]): string => {
   for (const r of rows) {
     const ours = rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold' && o.threads === r.threads)
       ?? rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold');
-    const ratio = r.library === 'tenfold' || ours === undefined ? '' : `${(r.medianMs / ours.medianMs).toFixed(2)}× slower`;
+    const x = ours === undefined ? 1 : r.medianMs / ours.medianMs;
+    const ratio = r.library === 'tenfold' || ours === undefined ? '' : x >= 1 ? `${x.toFixed(2)}× slower` : `${(1 / x).toFixed(2)}× faster`;
     lines.push(`${r.kernel.padEnd(18)}${r.shape.padEnd(44)}${r.library.padEnd(14)}${String(r.threads).padStart(4)}${r.medianMs.toFixed(3).padStart(12)}${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}${ratio.padStart(16)}`);
   }
   return lines.join('\n');
