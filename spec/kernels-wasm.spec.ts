@@ -248,14 +248,44 @@ describe('wasm kernels: memory and threads', () => {
     expect(loaded).to.not.equal(undefined);
     const k = createWasmKernels(loaded!, 1);
     const a = randn(200 * 300);
-    const out = f32(200 * 200);
-    k.gemm(false, true, 200, 200, 300, a, a, out);
-    const size = loaded!.memory.buffer.byteLength;
-    for (let i = 0; i < 20; i++) {
+    const round = (): void => {
+      const out = f32(200 * 200);
       k.gemm(false, true, 200, 200, 300, a, a, out);
+      k.unary('relu', out, f32(out.length)); // reads the kept output
       k.unary('exp', a, f32(a.length));
-    }
+    };
+    round();
+    round();
+    const size = loaded!.memory.buffer.byteLength;
+    for (let i = 0; i < 20; i++) round();
     expect(loaded!.memory.buffer.byteLength).to.equal(size);
+  });
+
+  it('reads the previous output from its kept copy, with the same results as copying it in', () => {
+    const loaded = loadKernels();
+    const k = createWasmKernels(loaded!, 1);
+    const x = randn(3001);
+    const y = f32(x.length);
+    k.unary('tanh', x, y);
+    const chained = f32(x.length);
+    k.binary('mul', y, [1], y, [1], [x.length], chained); // both operands are the kept output
+    const want = f32(x.length);
+    ref.binary('mul', Float32Array.from(y), [1], Float32Array.from(y), [1], [x.length], want);
+    same(chained, want, 'mul of the kept output with itself');
+  });
+
+  it('copies a kept output in again when it was written after the call (against the contract)', () => {
+    const loaded = loadKernels();
+    const k = createWasmKernels(loaded!, 1);
+    const x = randn(1000);
+    for (const at of [0, 500, 999]) {
+      const y = f32(x.length);
+      k.unary('abs', x, y);
+      y[at] = -7;
+      const out = f32(x.length);
+      k.unary('neg', y, out);
+      expect(out[at], `element ${at}`).to.equal(7);
+    }
   });
 
   it('splits large GEMMs over a helper thread with the same results', async () => {

@@ -54,7 +54,7 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   }
   // the fused ReLU, in place on the scratch copy before it is copied out
   if (relu) ex.unary(unaryCode.relu, po, po, g.n * filters * p);
-  arena.get(po, head(out, g.n * filters * p));
+  arena.getAndKeep(po, head(out, g.n * filters * p));
 };
 
 /** See Kernels.conv2dBackward (float32). */
@@ -97,5 +97,5 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
     arena.get(pdw, head(outDw, filters * ckk));
     arena.get(pdb, head(outDb, filters));
   }
-  if (wantDx) arena.get(pdx, head(outDx, g.n * chw));
+  if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };

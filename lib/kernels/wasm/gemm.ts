@@ -38,7 +38,7 @@ export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefin
   } else {
     run([0, m, 0, n], scratch);
   }
-  arena.get(pc, out);
+  arena.getAndKeep(pc, out);
 };
 
 /** C cut in two along its longer side at whole tiles; undefined when too thin to cut. */

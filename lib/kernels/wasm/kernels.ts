@@ -45,7 +45,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(x.length * 4);
       ex.unary(unaryCode[op], px, po, x.length);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     binary: (op, a, aStrides, b, bStrides, outShape, out) => {
@@ -59,7 +59,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const rank = s.shape.length;
       ex.binary(binaryCode[op], pa, pb, po, rank, arena.ints(s.shape), arena.ints(s.aStrides),
         arena.ints(s.bStrides), arena.alloc(rank * 4));
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     scaleShift: (x, s, t, out) => {
@@ -69,7 +69,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(x.length * 4);
       ex.scaleShift(px, s, t, po, x.length);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     addRowVector: (x, bias, rows, cols, out) => {
@@ -80,7 +80,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pb = arena.put(bias);
       const po = arena.alloc(rows * cols * 4);
       ex.addRowVector(px, pb, rows, cols, po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     sumRows: (x, rows, cols, out) => {
@@ -90,7 +90,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(cols * 4);
       ex.sumRows(px, rows, cols, po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     reluBackward: (x, dy, out) => {
@@ -101,7 +101,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pd = arena.put(dy);
       const po = arena.alloc(x.length * 4);
       ex.reluBackward(px, pd, po, x.length);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     reduce: (op, x, outer, len, inner, out) => {
@@ -112,7 +112,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(outer * inner * 4);
       ex.reduce(reduceCode[op], px, outer, len, inner, po, arena.alloc(inner * 8));
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     argmax: (x, outer, len, inner, out) => {
@@ -132,7 +132,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(rows * cols * 4);
       ex.softmax(px, rows, cols, po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     adam: (g, m, v, step, outM, outV, outUpdate) => {
@@ -162,7 +162,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(out.length * 4);
       ex.im2col(px, arena.ints(geometryWords(g)), po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     col2im: (cols, g, out) => {
@@ -172,7 +172,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pc = arena.put(cols);
       const po = arena.alloc(out.length * 4);
       ex.col2im(pc, arena.ints(geometryWords(g)), po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     conv2dForward: (x, w, bias, g, filters, relu, out) => {
@@ -195,7 +195,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const po = arena.alloc(out.length * 4);
       const pi = arena.alloc(out.length * 4);
       ex.maxPool(px, arena.ints(geometryWords(g)), po, pi);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
       arena.get(pi, argmax);
     },
 
@@ -207,7 +207,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pi = arena.put(argmax.length === dy.length ? argmax : argmax.subarray(0, dy.length));
       const po = arena.alloc(out.length * 4);
       ex.maxPoolBackward(pd, pi, dy.length, po, out.length);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     avgPool: (x, g, out) => {
@@ -217,7 +217,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const px = arena.put(x);
       const po = arena.alloc(out.length * 4);
       ex.avgPool(px, arena.ints(geometryWords(g)), po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
 
     avgPoolBackward: (dy, g, out) => {
@@ -227,7 +227,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pd = arena.put(dy);
       const po = arena.alloc(out.length * 4);
       ex.avgPoolBackward(pd, arena.ints(geometryWords(g)), po);
-      arena.get(po, out);
+      arena.getAndKeep(po, out);
     },
   };
 };
