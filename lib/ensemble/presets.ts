@@ -24,7 +24,7 @@ export interface EnsemblePreset {
 export const ensemblePresets = {
   default: {
     description: 'about 10 minutes on 2 cores: small CNNs with augmentation; the ensemble beats its best member',
-    members: 6, models: ['simple-convnet'], epochs: 5, optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 100,
+    members: 6, models: ['simple-convnet'], epochs: 7, optimizer: 'adam', lr: 0.002, schedule: 'cosine', batchSize: 100,
     augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 1,
   },
   quick: {
