@@ -1,5 +1,5 @@
 /** The book's activation and loss functions as plain tensor functions (ch. 3–4). */
-import { kernelsFor } from './kernels/backend.ts';
+import { kernelsFor, outputBuffer } from './kernels/backend.ts';
 import { unary } from './ops/elementwise.ts';
 import { allocate, buffer, showShape, wrap, type Tensor } from './tensor.ts';
 
@@ -18,7 +18,7 @@ export const identity = (x: Tensor): Tensor => x;
 export const softmax = (x: Tensor): Tensor => {
   if (x.shape.length === 0) throw new Error('softmax: needs at least one axis');
   const cols = x.shape[x.shape.length - 1];
-  const out = allocate(x.dtype, x.size);
+  const out = outputBuffer(x.dtype, x.size);
   kernelsFor(x.dtype).softmax(buffer(x), x.size / Math.max(1, cols), cols, out);
   return wrap(out, x.shape);
 };

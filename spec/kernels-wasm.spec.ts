@@ -242,6 +242,9 @@ const describeVariant = (variant: Variant): void => {
 describeVariant('relaxed-simd');
 describeVariant('simd');
 
+const randn15 = randn(15);
+const randn21 = randn(21);
+
 describe('wasm kernels: memory and threads', () => {
   it('reuses its scratch memory instead of growing per call', () => {
     const loaded = loadKernels();
@@ -303,6 +306,55 @@ describe('wasm kernels: memory and threads', () => {
         const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm(ta, tb, m, n, kk, a, b, out));
         close(got, want, 1e-4, `threaded gemm ${m}×${n}×${kk} ${ta} ${tb}`);
       }
+    }
+  });
+
+  it('writes every element of its outputs, so unzeroed output buffers are safe (overwritesOutputs)', () => {
+    const loaded = loadKernels();
+    const k = createWasmKernels(loaded!, 1);
+    expect(k.overwritesOutputs).to.equal(true);
+    expect(ref.overwritesOutputs).to.equal(false);
+    const g: Window2D = { n: 2, c: 3, h: 7, w: 6, kh: 3, kw: 2, strideH: 2, strideW: 1, padH: 1, padW: 1 };
+    const { oh, ow } = windowOutput(g);
+    const x = randn(2 * 3 * 7 * 6);
+    const w = randn(4 * 3 * 3 * 2);
+    const cols = randn(2 * oh * ow * 3 * 3 * 2);
+    const dy = randn(2 * 4 * oh * ow);
+    const pooled = 2 * 3 * oh * ow;
+    const argmax = new Int32Array(pooled);
+    k.maxPool(x, g, f32(pooled), argmax);
+    const empty: Window2D = { ...g, n: 0 };
+    // each case fills the given outputs; they must come out the same whether they start as zeros or NaN
+    const cases: readonly [string, readonly number[], (outs: Float32Array[]) => void][] = [
+      ['gemm', [35], ([o]) => k.gemm(true, false, 5, 7, 3, randn15, randn21, o)],
+      ['unary', [40], ([o]) => k.unary('tanh', x.subarray(0, 40), o)],
+      ['binary', [12], ([o]) => k.binary('sub', x, [4, 1], w, [0, 1], [3, 4], o)],
+      ['scaleShift', [50], ([o]) => k.scaleShift(x.subarray(0, 50), 2, 1, o)],
+      ['addRowVector', [24], ([o]) => k.addRowVector(x.subarray(0, 24), w.subarray(0, 6), 4, 6, o)],
+      ['sumRows', [6], ([o]) => k.sumRows(x.subarray(0, 24), 4, 6, o)],
+      ['sumRows of no rows', [6], ([o]) => k.sumRows(x.subarray(0, 0), 0, 6, o)],
+      ['reluBackward', [30], ([o]) => k.reluBackward(x.subarray(0, 30), w.subarray(0, 30), o)],
+      ['reduce', [12], ([o]) => k.reduce('max', x.subarray(0, 60), 3, 5, 4, o)],
+      ['reduce over no elements', [12], ([o]) => k.reduce('sum', x.subarray(0, 0), 3, 0, 4, o)],
+      ['softmax', [30], ([o]) => k.softmax(x.subarray(0, 30), 5, 6, o)],
+      ['adam', [20, 20, 20], ([m, v, u]) => k.adam(x.subarray(0, 20), w.subarray(0, 20), Float32Array.from(w.subarray(0, 20), Math.abs),
+        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u)],
+      ['im2col', [cols.length], ([o]) => k.im2col(x, g, o)],
+      ['col2im', [x.length], ([o]) => k.col2im(cols, g, o)],
+      ['conv2dForward', [dy.length], ([o]) => k.conv2dForward(x, w, w.subarray(0, 4), g, 4, true, o)],
+      ['conv2dBackward', [x.length, w.length, 4], ([dx, dw, db]) => k.conv2dBackward(x, w, dy, g, 4, f32(0), dx, dw, db)],
+      ['conv2dBackward of no images', [w.length, 4], ([dw, db]) => k.conv2dBackward(f32(0), w, f32(0), empty, 4, f32(0), f32(0), dw, db)],
+      ['maxPool', [pooled], ([o]) => k.maxPool(x, g, o, new Int32Array(pooled))],
+      ['maxPoolBackward', [x.length], ([o]) => k.maxPoolBackward(dy.subarray(0, pooled), argmax, o)],
+      ['avgPool', [pooled], ([o]) => k.avgPool(x, g, o)],
+      ['avgPoolBackward', [x.length], ([o]) => k.avgPoolBackward(dy.subarray(0, pooled), g, o)],
+    ];
+    for (const [name, sizes, run] of cases) {
+      const zeroed = sizes.map((n) => f32(n));
+      const poisoned = sizes.map((n) => f32(n).fill(Number.NaN));
+      run(zeroed);
+      run(poisoned);
+      zeroed.forEach((z, i) => same(poisoned[i], z, `${name} output ${i}`));
     }
   });
 

@@ -53,6 +53,12 @@ export interface Kernels {
   readonly name: string;
 
   /**
+   * True when every float32 kernel writes every element of its outputs, so a caller may hand
+   * it buffers that were never zeroed (see `outputBuffer`); false for kernels that accumulate.
+   */
+  readonly overwritesOutputs: boolean;
+
+  /**
    * out[m×n] = op(A) · op(B), where op(A) is m×k and op(B) is k×n.
    * A is stored m×k (or k×m when transA); B is stored k×n (or n×k when transB).
    */

@@ -261,6 +261,7 @@ const convParts = { gemm, im2col, col2im };
 /** The reference TypeScript backend. */
 export const referenceKernels: Kernels = {
   name: 'reference',
+  overwritesOutputs: false,
   gemm,
   unary: (op, x, out) => {
     const f = unaryFns[op];

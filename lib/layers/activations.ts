@@ -1,7 +1,7 @@
 /** Activation layers: ReLU, Sigmoid, Tanh (book ch. 5), each a forward/backward pair without parameters. */
-import { kernelsFor } from '../kernels/backend.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { mul, scaleShift, square, unary } from '../ops/elementwise.ts';
-import { allocate, buffer, wrap, type Tensor } from '../tensor.ts';
+import { buffer, wrap, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -23,7 +23,7 @@ const shapeKeeping = (
 /** ReLU: max(0, x); gradient passes where x > 0. */
 export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
   shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => {
-    const out = allocate(dy.dtype, dy.size);
+    const out = outputBuffer(dy.dtype, dy.size);
     kernelsFor(dy.dtype).reluBackward(buffer(x), buffer(dy), out);
     return wrap(out, dy.shape);
   });

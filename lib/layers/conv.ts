@@ -3,7 +3,7 @@
  * the kernels (conv2dForward/conv2dBackward) so the column matrix never leaves them.
  * Also the sliding-window geometry shared with pooling.
  */
-import { kernelsFor } from '../kernels/backend.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
 import { he, type Initializer } from '../init.ts';
 import { split } from '../random.ts';
@@ -108,7 +108,7 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       if (x.dtype !== params.W.dtype) throw new Error(`conv2d: input is ${x.dtype} but W is ${params.W.dtype}`);
       const g = windowOver('conv2d', spec, x.shape[0], x.shape.slice(1));
       const outShape = [g.n, ...windowOutputShape(g, f)];
-      const y = allocate(x.dtype, sizeOf(outShape));
+      const y = outputBuffer(x.dtype, sizeOf(outShape));
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
       kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, y);
       const cache = { x, g, inputGrad: ctx.inputGrad ?? true, reluOutput: relu ? y : allocate(x.dtype, 0) };
@@ -117,10 +117,10 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
     backward: (params, cache, dy) => {
       const f = params.W.shape[0];
       const { n, c, h, w } = cache.g;
-      const dW = allocate(dy.dtype, params.W.size);
+      const dW = outputBuffer(dy.dtype, params.W.size);
       const db = allocate(dy.dtype, f);
       // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
-      const dxOut = allocate(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
+      const dxOut = outputBuffer(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
       kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,
         dxOut, dW, db);
       const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);

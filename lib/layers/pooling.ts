@@ -1,7 +1,7 @@
 /** Pooling over NCHW input (book ch. 7): max and average windows, and global average pooling. */
-import { kernelsFor } from '../kernels/backend.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { windowOutput, type Window2D } from '../kernels/kernels.ts';
-import { allocate, buffer, showShape, wrap, type Tensor } from '../tensor.ts';
+import { buffer, showShape, wrap, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './conv.ts';
 
@@ -34,13 +34,13 @@ export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams
       checkRank('maxPool2d', x);
       const g = windowOver('maxPool2d', spec, x.shape[0], x.shape.slice(1));
       const { oh, ow } = windowOutput(g);
-      const out = allocate(x.dtype, g.n * g.c * oh * ow);
+      const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
       const argmax = new Int32Array(out.length);
       kernelsFor(x.dtype).maxPool(buffer(x), g, out, argmax);
       return { y: wrap(out, [g.n, g.c, oh, ow]), cache: { argmax, g }, state: {} };
     },
     backward: (_params, cache, dy) => {
-      const dx = allocate(dy.dtype, cache.g.n * cache.g.c * cache.g.h * cache.g.w);
+      const dx = outputBuffer(dy.dtype, cache.g.n * cache.g.c * cache.g.h * cache.g.w);
       kernelsFor(dy.dtype).maxPoolBackward(buffer(dy), cache.argmax, dx);
       return { dx: wrap(dx, shapeOf(cache.g)), grads: {} };
     },
@@ -57,12 +57,12 @@ const avgPoolOver = (name: string, where: string, specFor: (chw: readonly number
     checkRank(where, x);
     const g = windowOver(where, specFor(x.shape.slice(1)), x.shape[0], x.shape.slice(1));
     const { oh, ow } = windowOutput(g);
-    const out = allocate(x.dtype, g.n * g.c * oh * ow);
+    const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
     kernelsFor(x.dtype).avgPool(buffer(x), g, out);
     return { y: wrap(out, flat ? [g.n, g.c] : [g.n, g.c, oh, ow]), cache: g, state: {} };
   },
   backward: (_params, g, dy) => {
-    const dx = allocate(dy.dtype, g.n * g.c * g.h * g.w);
+    const dx = outputBuffer(dy.dtype, g.n * g.c * g.h * g.w);
     kernelsFor(dy.dtype).avgPoolBackward(buffer(dy), g, dx);
     return { dx: wrap(dx, shapeOf(g)), grads: {} };
   },

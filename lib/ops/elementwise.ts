@@ -1,5 +1,5 @@
 /** Elementwise ops with NumPy broadcasting, all through the kernels. */
-import { kernelsFor } from '../kernels/backend.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import type { BinaryOp, UnaryOp } from '../kernels/kernels.ts';
 import { allocate, buffer, full, sameShape, showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
 import { stridesOf } from './shape.ts';
@@ -35,7 +35,7 @@ export const binary = (op: BinaryOp, a: Tensor, b: Tensor): Tensor => {
   checkDtypes(op, a, b);
   const k = kernelsFor(a.dtype);
   const outShape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(a.dtype, sizeOf(outShape));
+  const out = outputBuffer(a.dtype, sizeOf(outShape));
   const last = a.shape[a.shape.length - 1];
   if (op === 'add' && sameShape(a.shape, outShape) && b.shape.length === 1 && b.shape[0] === last && last > 0) {
     k.addRowVector(buffer(a), buffer(b), a.size / last, last, out);
@@ -47,7 +47,7 @@ export const binary = (op: BinaryOp, a: Tensor, b: Tensor): Tensor => {
 
 /** Applies a unary op elementwise. */
 export const unary = (op: UnaryOp, x: Tensor): Tensor => {
-  const out = allocate(x.dtype, x.size);
+  const out = outputBuffer(x.dtype, x.size);
   kernelsFor(x.dtype).unary(op, buffer(x), out);
   return wrap(out, x.shape);
 };
@@ -79,7 +79,7 @@ export const equal = (a: Tensor, b: Tensor | number): Tensor => binary('equal', 
 
 /** x·s + t elementwise, in one pass. */
 export const scaleShift = (x: Tensor, s: number, t: number): Tensor => {
-  const out = allocate(x.dtype, x.size);
+  const out = outputBuffer(x.dtype, x.size);
   kernelsFor(x.dtype).scaleShift(buffer(x), s, t, out);
   return wrap(out, x.shape);
 };

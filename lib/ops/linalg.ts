@@ -1,6 +1,6 @@
 /** Matrix products through the GEMM kernel. */
-import { kernelsFor } from '../kernels/backend.ts';
-import { allocate, buffer, showShape, wrap, type Tensor } from '../tensor.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
+import { buffer, showShape, wrap, type Tensor } from '../tensor.ts';
 
 /** Options of `matmul`: use the transpose of an operand without materialising it. */
 export interface MatmulOptions {
@@ -19,7 +19,7 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const [m, ka] = ta ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [kb, n] = tb ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (ka !== kb) throw new Error(`matmul: inner dimensions differ (${ka} vs ${kb}) for ${describe()}`);
-  const out = allocate(a.dtype, m * n);
+  const out = outputBuffer(a.dtype, m * n);
   kernelsFor(a.dtype).gemm(ta, tb, m, n, ka, buffer(a), buffer(b), out);
   return wrap(out, [m, n]);
 };

@@ -1,7 +1,7 @@
 /** Small gradient transformations that optimizers are chained from (after optax). */
-import { kernelsFor } from '../kernels/backend.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
-import { allocate, buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
 import { isTensor, leaves, mapTree, type TreeRecord } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
 import { counter, countOf, type GradientTransformation } from './transform.ts';
@@ -65,9 +65,9 @@ export const scaleByAdam = (beta1 = 0.9, beta2 = 0.999, eps = 1e-8): GradientTra
     const mu: Record<string, Tensor> = {};
     const nu: Record<string, Tensor> = {};
     const updates = mapTree(u, (g, m, v) => {
-      const outM = allocate(g.dtype, g.size);
-      const outV = allocate(g.dtype, g.size);
-      const outU = allocate(g.dtype, g.size);
+      const outM = outputBuffer(g.dtype, g.size);
+      const outV = outputBuffer(g.dtype, g.size);
+      const outU = outputBuffer(g.dtype, g.size);
       kernelsFor(g.dtype).adam(buffer(g), buffer(m), buffer(v), step, outM, outV, outU);
       const id = String(Object.keys(mu).length);
       mu[id] = wrap(outM, g.shape);

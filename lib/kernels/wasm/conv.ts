@@ -62,7 +62,11 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number, reluOutput: Float32Array,
   outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
-  if (g.n === 0 || p <= 0 || filters === 0) return;
+  if (g.n === 0 || p <= 0 || filters === 0) {
+    outDw.fill(0); // no images or no output pixels: the gradients are zero
+    outDb.fill(0);
+    return;
+  }
   const wantDx = outDx.length > 0;
   arena.reset();
   const px = arena.put(head(x, g.n * chw));

@@ -31,6 +31,8 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
 
   return {
     name: `wasm-${loaded.variant}`,
+    // every result is copied out whole from scratch memory the kernel filled
+    overwritesOutputs: true,
     threadsReady: () => helper !== undefined && helper.ready(),
 
     gemm: (transA, transB, m, n, k, a, b, out) => {
