@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { deepConvNet, lenet5, simpleConvNet } from '../lib/models/convnets.ts';
+import { deepConvNet, deepConvNetBn, lenet5, simpleConvNet } from '../lib/models/convnets.ts';
 import { deepMlp } from '../lib/models/deep-mlp.ts';
 import { models } from '../lib/models/registry.ts';
 import {
@@ -50,12 +50,34 @@ describe('model zoo', () => {
   });
 
   it('conv nets produce [N, 10] logits for NCHW images', () => {
-    for (const net of [simpleConvNet(), deepConvNet(), lenet5()]) {
+    for (const net of [simpleConvNet(), deepConvNet(), deepConvNetBn(), lenet5()]) {
       const { params, state } = net.init(key(1), [1, 28, 28]);
       const y = net.forward(params, normal(key(2), [2, 1, 28, 28]), inferenceCtx(key(0), state)).y;
       expect(y.shape).to.deep.equal([2, 10]);
       expect(Array.from(y.data).every(Number.isFinite)).to.equal(true);
     }
+  });
+
+  it('deepConvNetBn puts per-channel batch norm after each conv, keeps running stats as state, and has no dropout on the logits', () => {
+    const net = deepConvNetBn();
+    const { params, state } = net.init(key(0), [1, 28, 28]);
+    const s = shapes(params);
+    expect(s['conv4/W']).to.deep.equal([32, 32, 3, 3]);
+    expect(s['batchnorm4/gamma']).to.deep.equal([32]);
+    expect(s['affine1/W']).to.deep.equal([1024, 50]);
+    expect(Object.keys(state).filter((k) => k.startsWith('batchnorm'))).to.have.length(6);
+    expect(Object.keys(params).at(-1)).to.equal('affine2');
+    expect(Object.keys(params)).to.not.include('dropout2');
+    const model = { net, loss: softmaxCrossEntropy };
+    const opt = sgd(0.05);
+    let ts = initTrainState(model, opt, key(1), [1, 28, 28]);
+    const batch = { x: normal(key(2), [8, 1, 28, 28]), labels: Int32Array.from({ length: 8 }, (_, i) => i % 10) };
+    const step = trainStep(model, opt);
+    const first = step(ts, batch);
+    ts = first.state;
+    for (let i = 0; i < 15; i++) ts = step(ts, batch).state;
+    expect(step(ts, batch).loss).to.be.below(first.loss);
+    expect(leaves(ts.state).some(([, t]) => Array.from(t.data).some((v) => v !== 0 && v !== 1))).to.equal(true);
   });
 
   it('deepMlp names batch norm and dropout children and keeps running stats as state', () => {

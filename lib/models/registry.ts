@@ -1,7 +1,7 @@
 /** Models by the names the command line uses. */
 import { fixedStd, initializers, type Initializer } from '../init.ts';
 import type { Layer } from '../layers/layer.ts';
-import { deepConvNet, lenet5, simpleConvNet } from './convnets.ts';
+import { deepConvNet, deepConvNetBn, lenet5, simpleConvNet } from './convnets.ts';
 import { deepMlp } from './deep-mlp.ts';
 import { mlp } from './mlp.ts';
 
@@ -30,6 +30,7 @@ export const models = {
   // the conv nets are the book's fixed architectures: --hidden does not apply to them
   'simple-convnet': { build: (o) => simpleConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'SimpleConvNet: conv 30@5×5, pool, affine 100 (book ch. 7)' },
   'deep-convnet': { build: (o) => deepConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet: six 3×3 convs, dropout (book ch. 8)' },
+  'deep-convnet-bn': { build: (o) => deepConvNetBn({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet with batch norm after every conv and no dropout on the logits' },
   lenet5: { build: (o) => lenet5({ classes: o.classes, init: o.init }), flatInput: false, description: 'LeNet-5 with ReLU and max pooling' },
 } as const satisfies Readonly<Record<string, ModelEntry>>;
 
