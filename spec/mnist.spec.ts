@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { imagesAsFloat, loadMnist, MNIST_FILES, type LabeledImages, type Split } from '../lib/data/mnist.ts';
+import { loadMnist, MNIST_FILES, type LabeledImages, type Split } from '../lib/data/mnist.ts';
 import {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_FILES,
@@ -20,6 +20,9 @@ function range(a: ArrayLike<number>): [number, number] {
   }
   return [lo, hi];
 }
+
+/** Pixels as floats through the half's table (what batches hold). */
+const imagesAsFloat = (h: LabeledImages): Float32Array => Float32Array.from(h.pixels, (b) => h.table[b]);
 
 function checkHalf(h: LabeledImages, count: number): void {
   expect(h.count).to.equal(count);

