@@ -3,12 +3,13 @@
  * no canvas or browser needed). Chosen because it is a well-kept grammar of graphics
  * whose server-side SVG output needs no native dependencies.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { History } from '../train/fit.ts';
 
 /** Renders a Vega-Lite spec to an SVG string. */
 export const renderVegaLite = async (spec: TopLevelSpec): Promise<string> => {
+  // loaded on first use: the two libraries add about 50 MB to every process that imports them
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
