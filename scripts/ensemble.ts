@@ -28,7 +28,7 @@ const specs = {
   model: { codec: listOf(modelNames), help: `architecture(s), comma-separated, used in turn: ${modelNames.join('|')}` },
   epochs: { codec: PositiveInt, help: 'epochs per member' },
   seed: { codec: NonNegativeInt, default: '1', help: 'run seed; member i trains from the seed with i folded in' },
-  dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
+  dataset: { codec: oneOf(datasetNames), help: `dataset: ${datasetNames.join('|')} (default: the preset's, mnist but for --preset fashion)` },
   augment: { codec: listOf(augmentNames), help: 'augmentations: crop|flip|affine|none, or default (the dataset\'s preset)' },
   schedule: { codec: oneOf(scheduleNames), help: `learning-rate schedule: ${scheduleNames.join('|')}` },
   optimizer: { codec: oneOf(optimizerNames), help: `optimizer: ${optimizerNames.join('|')}` },
@@ -51,8 +51,9 @@ runMain('ensemble', specs, async () => {
   const preset = ensemblePresets[flags.preset];
   const members = flags.members ?? preset.members;
   const modelList = flags.model ?? preset.models;
+  const dataset = flags.dataset ?? preset.dataset;
   if (modelList.length === 0) throw new UsageError('--model: give at least one model');
-  const out = resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${flags.dataset}-${flags.seed}`));
+  const out = resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${dataset}-${flags.seed}`));
   const manifest: EnsembleManifest = {
     format: 'tenfold-ensemble', version: 1, seed: flags.seed,
     members: Array.from({ length: members }, (_, index) => ({
@@ -60,7 +61,7 @@ runMain('ensemble', specs, async () => {
       config: {
         model: modelList[index % modelList.length], hidden: flags.hidden, optimizer: flags.optimizer ?? preset.optimizer,
         lr: flags.lr ?? preset.lr, schedule: flags.schedule ?? preset.schedule, batchSize: flags['batch-size'] ?? preset.batchSize,
-        epochs: flags.epochs ?? preset.epochs, weightDecay: flags['weight-decay'] ?? preset.weightDecay, dataset: flags.dataset,
+        epochs: flags.epochs ?? preset.epochs, weightDecay: flags['weight-decay'] ?? preset.weightDecay, dataset,
         augment: flags.augment ?? preset.augment, trainEvalLimit: preset.trainEvalLimit,
       },
     })),
@@ -83,7 +84,7 @@ runMain('ensemble', specs, async () => {
     env: { ...process.env, TENFOLD_THREADS: process.env.TENFOLD_THREADS ?? String(threadsPerWorker) },
   });
   const log = (s: string): void => { if (!flags.quiet) process.stdout.write(s.endsWith('\n') ? s : `${s}\n`); };
-  log(`ensemble of ${members} (${[...new Set(modelList)].join(', ')}) on ${flags.dataset}, ${workers} workers, kernels ${activeKernels().name}, out ${out}`);
+  log(`ensemble of ${members} (${[...new Set(modelList)].join(', ')}) on ${dataset}, ${workers} workers, kernels ${activeKernels().name}, out ${out}`);
   const started = performance.now();
   const outcomes = await Promise.all(manifest.members.map(async (m): Promise<MemberOutcome> => {
     const channel = new MessageChannel();
@@ -100,7 +101,7 @@ runMain('ensemble', specs, async () => {
       channel.port2.close();
     }
   })).finally(() => pool.destroy());
-  const data = loadDataset(flags.dataset, false);
+  const data = loadDataset(dataset, false);
   const summary = summariseEnsemble(outcomes, data.test.labels);
   const seconds = (performance.now() - started) / 1000;
   const report = flags.report ?? join(out, 'report.html');
@@ -110,7 +111,7 @@ runMain('ensemble', specs, async () => {
   log(`${seconds.toFixed(0)} s; report ${report}`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({
-      dataset: flags.dataset, preset: flags.preset, out,
+      dataset, preset: flags.preset, out,
       members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
       ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
       workers, seconds, kernels: activeKernels().name,

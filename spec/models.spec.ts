@@ -64,7 +64,8 @@ describe('model zoo', () => {
     const s = shapes(params);
     expect(s['conv4/W']).to.deep.equal([32, 32, 3, 3]);
     expect(s['batchnorm4/gamma']).to.deep.equal([32]);
-    expect(s['affine1/W']).to.deep.equal([1024, 50]);
+    expect(s['affine1/W']).to.deep.equal([1024, 128]);
+    expect(shapes(deepConvNetBn({ hidden: 64 }).init(key(0), [1, 28, 28]).params)['affine1/W']).to.deep.equal([1024, 64]);
     expect(Object.keys(state).filter((k) => k.startsWith('batchnorm'))).to.have.length(6);
     expect(Object.keys(params).at(-1)).to.equal('affine2');
     expect(Object.keys(params)).to.not.include('dropout2');

@@ -30,7 +30,7 @@ export const models = {
   // the conv nets are the book's fixed architectures: --hidden does not apply to them
   'simple-convnet': { build: (o) => simpleConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'SimpleConvNet: conv 30@5×5, pool, affine 100 (book ch. 7)' },
   'deep-convnet': { build: (o) => deepConvNet({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet: six 3×3 convs, dropout (book ch. 8)' },
-  'deep-convnet-bn': { build: (o) => deepConvNetBn({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet with batch norm after every conv and no dropout on the logits' },
+  'deep-convnet-bn': { build: (o) => deepConvNetBn({ classes: o.classes, init: o.init }), flatInput: false, description: 'DeepConvNet with batch norm after every conv, affine 128 and dropout 0.3 (none on the logits)' },
   lenet5: { build: (o) => lenet5({ classes: o.classes, init: o.init }), flatInput: false, description: 'LeNet-5 with ReLU and max pooling' },
 } as const satisfies Readonly<Record<string, ModelEntry>>;
 
