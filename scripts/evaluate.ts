@@ -70,16 +70,18 @@ runMain('evaluate', specs, () => {
   const { model, net, variables, dataset } = loadWeights(flags.model, flags.weights);
   const data = loadDataset(dataset, models[model].flatInput);
   if (!flags.json) process.stdout.write(`evaluating ${model} (${flags.weights}) on ${data.name} test, kernels: ${activeKernels().name}\n`);
+  const loaded = performance.now();
   const predicted = argmax(predictLogits(net, variables, data.test, flags['batch-size']), -1);
+  const inferenceSeconds = (performance.now() - loaded) / 1000;
   const testAccuracy = accuracyOf(predicted, data.test.labels);
   const correct = Math.round(testAccuracy * predicted.length);
   if (flags.predictions !== undefined) writeFileSync(flags.predictions, `${JSON.stringify(Array.from(predicted))}\n`);
   const seconds = (performance.now() - started) / 1000;
   const summary = {
     model, weights: flags.weights, dataset: data.name, testAccuracy, correct, total: predicted.length,
-    seconds, kernels: activeKernels().name,
+    seconds, loadSeconds: (loaded - started) / 1000, inferenceSeconds, kernels: activeKernels().name,
   };
   process.stdout.write(flags.json
     ? `${JSON.stringify(summary)}\n`
-    : `test accuracy ${(100 * testAccuracy).toFixed(2)}% (${correct}/${predicted.length}) in ${seconds.toFixed(1)} s\n`);
+    : `test accuracy ${(100 * testAccuracy).toFixed(2)}% (${correct}/${predicted.length}) in ${seconds.toFixed(1)} s (inference ${inferenceSeconds.toFixed(1)} s)\n`);
 });

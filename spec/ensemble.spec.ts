@@ -46,6 +46,15 @@ describe('ensemble script (2 small MLP members, 1 epoch)', function () {
     expect(r.json().ensembleAccuracy).to.equal(first.ensembleAccuracy);
   });
 
+  it('evaluate --weights measures one member\'s checkpoint, timing loading and inference apart', () => {
+    const r = run('scripts/evaluate.ts', ['--weights', join(out, 'member-1'), '--json']);
+    expect(r.status, r.stderr).to.equal(0);
+    const e = r.json();
+    expect(e.testAccuracy).to.equal((first.members as { testAccuracy: number }[])[0].testAccuracy);
+    expect(e.inferenceSeconds).to.be.a('number').above(0);
+    expect((e.loadSeconds as number) + (e.inferenceSeconds as number)).to.be.at.most(e.seconds as number);
+  });
+
   it('refuses to resume with different flags, and a corrupt ensemble.json, naming the problem', () => {
     const other = run('scripts/ensemble.ts', [...args, '--epochs', '2']);
     expect(other.status).to.equal(1);
