@@ -71,7 +71,10 @@ export const sliceDataset = (d: Examples, start: number, end: number): Dataset =
     throw new Error(`sliceDataset: range [${start}, ${end}) is outside the ${d.labels.length} examples`);
   }
   const per = bytesPerExample(d);
-  const x = Float32Array.from(d.bytes.subarray(start * per, end * per), (b) => d.table[b]);
+  const { bytes, table } = d;
+  const x = new Float32Array((end - start) * per);
+  // a plain loop: Float32Array.from with a map function ran ~100 ns per element
+  for (let s = start * per, o = 0; o < x.length; s++, o++) x[o] = table[bytes[s]];
   return { x: wrap(x, [end - start, ...d.shape.slice(1)]), labels: d.labels.subarray(start, end) };
 };
 
