@@ -40,7 +40,7 @@ export const ensemblePresets = {
     augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 4,
   },
   fashion: {
-    description: 'aims at ≥ 94% on Fashion-MNIST in about an hour on 2 cores: batch-norm deep CNNs, crop and flip',
+    description: 'aims at ≥ 94% on Fashion-MNIST in about 2 hours on 2 cores: batch-norm deep CNNs, crop and flip',
     dataset: 'fashion-mnist', members: 4, models: ['deep-convnet-bn'], epochs: 10, optimizer: 'adam', lr: 0.002, schedule: 'warmup-cosine', batchSize: 100,
     augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 1,
   },
