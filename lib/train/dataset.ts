@@ -50,16 +50,24 @@ export const sizeOfDataset = (d: Examples): number => d.labels.length;
 /** Bytes per example. */
 const bytesPerExample = (d: ByteDataset): number => d.bytes.length / Math.max(1, d.labels.length);
 
+/**
+ * Writes the float values of `count` bytes from byte offset `from` into out at `at`. A plain loop:
+ * Float32Array.from with a map function ran ~100 ns per element.
+ */
+const decodeRun = (d: ByteDataset, from: number, count: number, out: Float32Array, at: number): void => {
+  const { bytes, table } = d;
+  for (let s = from, o = at, end = from + count; s < end; s++, o++) out[o] = table[bytes[s]];
+};
+
 /** Float values of the byte examples at `indices` (in that order). */
 const decode = (d: ByteDataset, indices: ArrayLike<number>): Tensor => {
   const n = d.shape[0];
   const per = bytesPerExample(d);
   const out = new Float32Array(indices.length * per);
-  const { bytes, table } = d;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (!(j >= 0 && j < n)) throw new Error(`gather: index ${j} is outside the batch of ${n}`);
-    for (let s = j * per, o = i * per, end = s + per; s < end; s++, o++) out[o] = table[bytes[s]];
+    decodeRun(d, j * per, per, out, i * per);
   }
   return wrap(out, [indices.length, ...d.shape.slice(1)]);
 };
@@ -71,10 +79,8 @@ export const sliceDataset = (d: Examples, start: number, end: number): Dataset =
     throw new Error(`sliceDataset: range [${start}, ${end}) is outside the ${d.labels.length} examples`);
   }
   const per = bytesPerExample(d);
-  const { bytes, table } = d;
   const x = new Float32Array((end - start) * per);
-  // a plain loop: Float32Array.from with a map function ran ~100 ns per element
-  for (let s = start * per, o = 0; o < x.length; s++, o++) x[o] = table[bytes[s]];
+  decodeRun(d, start * per, x.length, x, 0);
   return { x: wrap(x, [end - start, ...d.shape.slice(1)]), labels: d.labels.subarray(start, end) };
 };
 
