@@ -227,6 +227,36 @@ const describeVariant = (variant: Variant): void => {
       }
     });
 
+    it('channel moments, sums and affine maps over [n, c, inner], odd and unit sizes', () => {
+      const views: ReadonlyArray<readonly [number, number, number]> = [
+        [1, 1, 1], [4, 3, 1], [100, 7, 1], [2, 3, 5], [3, 2, 49], [2, 16, 784], [1, 5, 3], [5, 1, 2],
+      ];
+      for (const [n, c, inner] of views) {
+        const size = n * c * inner;
+        const what = `[${n}, ${c}, ${inner}]`;
+        // an offset mean, so the two-pass variance is actually tested against cancellation
+        const x = Float32Array.from(randn(size, 2), (v) => v + 50);
+        const y = randn(size);
+        const sx = randn(c);
+        const sy = randn(c);
+        const shift = randn(c);
+        const [mg, mw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments(x, n, c, inner, out, f32(c)));
+        close(mg, mw, 1e-6, `channelMoments mean ${what}`);
+        const [vg, vw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments(x, n, c, inner, f32(c), out));
+        close(vg, vw, 1e-5, `channelMoments variance ${what}`);
+        const [sg, sw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, y, n, c, inner, out, f32(c)));
+        close(sg, sw, 1e-6, `channelSums sum ${what}`);
+        const [dg, dw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, y, n, c, inner, f32(c), out));
+        close(dg, dw, 1e-6, `channelSums dot ${what}`);
+        const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums(y, f32(0), n, c, inner, out, f32(0)));
+        close(s1g, s1w, 1e-6, `channelSums without y ${what}`);
+        const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, f32(0), f32(0), shift, n, c, inner, out));
+        close(ag, aw, 1e-6, `channelAffine ${what}`);
+        const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, y, sy, shift, n, c, inner, out));
+        close(a2g, a2w, 1e-6, `channelAffine with y ${what}`);
+      }
+    });
+
     it('delegates float64 work to the reference kernels', () => {
       const a = Float64Array.from(randn(12));
       const b = Float64Array.from(randn(12));
@@ -348,6 +378,9 @@ describe('wasm kernels: memory and threads', () => {
       ['maxPoolBackward', [x.length], ([o]) => k.maxPoolBackward(dy.subarray(0, pooled), argmax, o)],
       ['avgPool', [pooled], ([o]) => k.avgPool(x, g, o)],
       ['avgPoolBackward', [x.length], ([o]) => k.avgPoolBackward(dy.subarray(0, pooled), g, o)],
+      ['channelMoments', [3, 3], ([m, v]) => k.channelMoments(x, 2, 3, 42, m, v)],
+      ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, x, 2, 3, 42, s, d)],
+      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, o)],
     ];
     for (const [name, sizes, run] of cases) {
       const zeroed = sizes.map((n) => f32(n));

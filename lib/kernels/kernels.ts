@@ -141,4 +141,24 @@ export interface Kernels {
 
   /** Average pooling backward into out (NCHW, zeroed). */
   avgPoolBackward(dy: FloatArray, g: Window2D, out: FloatArray): void;
+
+  /**
+   * Per-channel mean and biased variance of x viewed as [n, c, inner], taken over n and inner
+   * (batch norm's statistics): outMean[c], outVar[c]. Two passes, so no cancellation.
+   */
+  channelMoments(x: FloatArray, n: number, c: number, inner: number, outMean: FloatArray, outVar: FloatArray): void;
+
+  /**
+   * Per-channel sums of x viewed as [n, c, inner]: outSum[c] = Σ x and, when y (same layout) is
+   * non-empty, outDot[c] = Σ x·y (batch norm's parameter gradients); outDot is empty otherwise.
+   */
+  channelSums(x: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
+    outDot: FloatArray): void;
+
+  /**
+   * Per-channel affine map of x viewed as [n, c, inner]: out = x·sx[c] + y·sy[c] + shift[c], where
+   * the y term is skipped when y is empty (batch norm forward, and its input gradient).
+   */
+  channelAffine(x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
+    n: number, c: number, inner: number, out: FloatArray): void;
 }

@@ -256,6 +256,50 @@ const avgPoolBackward = (dy: FloatArray, g: Window2D, out: FloatArray): void => 
   });
 };
 
+/** Calls f(offset of run, channel) for each contiguous run of `inner` elements of [n, c, inner]. */
+const forEachRun = (n: number, c: number, inner: number, f: (offset: number, ch: number) => void): void => {
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) f((b * c + ch) * inner, ch);
+};
+
+const channelMoments = (x: FloatArray, n: number, c: number, inner: number, outMean: FloatArray,
+  outVar: FloatArray): void => {
+  const sums = new Float64Array(c);
+  const squares = new Float64Array(c);
+  const count = n * inner;
+  forEachRun(n, c, inner, (o, ch) => { for (let i = 0; i < inner; i++) sums[ch] += x[o + i]; });
+  forEachRun(n, c, inner, (o, ch) => {
+    const m = sums[ch] / count;
+    for (let i = 0; i < inner; i++) squares[ch] += (x[o + i] - m) ** 2;
+  });
+  for (let ch = 0; ch < c; ch++) { outMean[ch] = sums[ch] / count; outVar[ch] = squares[ch] / count; }
+};
+
+const channelSums = (x: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
+  outDot: FloatArray): void => {
+  const sums = new Float64Array(c);
+  const dots = new Float64Array(c);
+  const withDot = y.length > 0;
+  forEachRun(n, c, inner, (o, ch) => {
+    for (let i = 0; i < inner; i++) {
+      sums[ch] += x[o + i];
+      if (withDot) dots[ch] += x[o + i] * y[o + i];
+    }
+  });
+  outSum.set(sums);
+  if (withDot) outDot.set(dots);
+};
+
+const channelAffine = (x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
+  n: number, c: number, inner: number, out: FloatArray): void => {
+  const withY = y.length > 0;
+  forEachRun(n, c, inner, (o, ch) => {
+    const a = sx[ch];
+    const t = shift[ch];
+    const e = withY ? sy[ch] : 0;
+    for (let i = 0; i < inner; i++) out[o + i] = (withY ? y[o + i] * e : 0) + (x[o + i] * a + t);
+  });
+};
+
 const convParts = { gemm, im2col, col2im };
 
 /** The reference TypeScript backend. */
@@ -299,4 +343,7 @@ export const referenceKernels: Kernels = {
   maxPoolBackward,
   avgPool,
   avgPoolBackward,
+  channelMoments,
+  channelSums,
+  channelAffine,
 };

@@ -1,11 +1,11 @@
 /**
  * Batch normalisation (book ch. 6): per feature after dense layers ([N, D]) and per channel after
  * convolutions ([N, C, H, W]). Running mean and variance are layer state, not parameters.
+ * Statistics, sums and the per-channel affine maps are single kernel passes (lib/kernels).
  */
-import { add, div, mul, scaleShift, sqrt, square, sub } from '../ops/elementwise.ts';
-import { mean, sum } from '../ops/reduce.ts';
-import { reshape } from '../ops/shape.ts';
-import { cast, ones, showShape, zeros, type Shape, type Tensor } from '../tensor.ts';
+import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
+import type { FloatArray } from '../kernels/kernels.ts';
+import { allocate, buffer, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -21,28 +21,53 @@ export interface BatchNormOptions {
 
 interface BatchNormCache {
   readonly mode: 'train' | 'inference';
-  /** Normalised input, viewed as [A, C, B]. */
-  readonly xn: Tensor;
-  /** √(var + eps), shaped [1, C, 1]. */
-  readonly std: Tensor;
-  readonly inputShape: Shape;
+  /** The input. */
+  readonly x: Tensor;
+  /** Per-channel mean used to normalise. */
+  readonly mean: FloatArray;
+  /** Per-channel √(var + eps). */
+  readonly std: FloatArray;
 }
 
-/** Views x as [A, C, B] so that statistics are taken over axes 0 and 2: [N, D] → [N, D, 1], [N, C, H, W] → [N, C, H·W]. */
-const view3 = (x: Tensor, c: number): Tensor => {
+/** x seen as [n, c, inner]: [N, D] → inner 1, [N, C, H, W] → inner H·W. */
+interface ChannelView { readonly n: number; readonly c: number; readonly inner: number }
+
+const viewOf = (x: Tensor, c: number): ChannelView => {
   if (!((x.shape.length === 2 || x.shape.length === 4) && x.shape[1] === c)) {
     throw new Error(`batchNorm: input ${showShape(x.shape)} is neither [N,${c}] nor [N,${c},H,W]`);
   }
-  return reshape(x, [x.shape[0], c, -1]);
+  const n = x.shape[0];
+  return { n, c, inner: n * c === 0 ? 0 : x.size / (n * c) };
 };
 
-/** Per-channel mean over axes 0 and 2 of an [A, C, B] tensor, kept as [1, C, 1]. */
-const channelMean = (t: Tensor): Tensor => mean(mean(t, 2, true), 0, true);
+/** A length-c vector of the given dtype from a function of the channel. */
+const perChannel = (dtype: DType, c: number, f: (ch: number) => number): FloatArray => {
+  const out = allocate(dtype, c);
+  for (let ch = 0; ch < c; ch++) out[ch] = f(ch);
+  return out;
+};
 
-/** Per-channel sum over axes 0 and 2, as [C]. */
-const channelSum = (t: Tensor): Tensor => sum(sum(t, 2), 0);
+const valuesOf = (t: Tensor, dtype: DType): FloatArray => buffer(cast(t, dtype));
 
-const asColumn = (t: Tensor, dtype: Tensor['dtype']): Tensor => reshape(cast(t, dtype), [1, t.size, 1]);
+const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
+
+/** out = x·sx[c] + y·sy[c] + shift[c] over the view (no y term when y is undefined). */
+const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray,
+  y?: Tensor, sy?: FloatArray): Tensor => {
+  const out = outputBuffer(x.dtype, x.size);
+  const none = EMPTY[x.dtype];
+  kernelsFor(x.dtype).channelAffine(buffer(x), sx, y === undefined ? none : buffer(y), sy ?? none, shift,
+    v.n, v.c, v.inner, out);
+  return wrap(out, x.shape);
+};
+
+/** Per-channel Σ x and Σ x·y over the view. */
+const channelSums = (x: Tensor, y: Tensor, v: ChannelView): { readonly sum: FloatArray; readonly dot: FloatArray } => {
+  const sum = allocate(x.dtype, v.c);
+  const dot = allocate(x.dtype, v.c);
+  kernelsFor(x.dtype).channelSums(buffer(x), buffer(y), v.n, v.c, v.inner, sum, dot);
+  return { sum, dot };
+};
 
 /** Batch normalisation; the input rank at init (1 for [D], 3 for [C, H, W]) decides per feature or per channel. */
 export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams, BatchNormCache> => {
@@ -65,41 +90,57 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
     },
     forward: (params, x, ctx) => {
       const c = params.gamma.size;
-      const x3 = view3(x, c);
+      const v = viewOf(x, c);
       const running = ctx.state as { readonly mean?: Tensor; readonly variance?: Tensor };
-      if (running.mean === undefined || running.variance === undefined) {
+      const runningMean = running.mean;
+      const runningVariance = running.variance;
+      if (runningMean === undefined || runningVariance === undefined) {
         throw new Error('batchNorm: state has no running mean/variance (pass the state init returned)');
       }
-      let mu: Tensor;
-      let variance: Tensor;
+      let mean: FloatArray;
+      let variance: FloatArray;
       let state = ctx.state;
       if (ctx.mode === 'train') {
-        mu = channelMean(x3);
+        mean = allocate(x.dtype, c);
         // biased batch variance, as the book (np.mean(xc**2, axis=0))
-        variance = channelMean(square(sub(x3, mu)));
-        const blend = (old: Tensor, batch: Tensor): Tensor =>
-          add(scaleShift(cast(old, x.dtype), momentum, 0), scaleShift(reshape(batch, [c]), 1 - momentum, 0));
-        state = { mean: blend(running.mean, mu), variance: blend(running.variance, variance) };
+        variance = allocate(x.dtype, c);
+        kernelsFor(x.dtype).channelMoments(buffer(x), v.n, c, v.inner, mean, variance);
+        const blend = (old: Tensor, batch: FloatArray): Tensor =>
+          wrap(perChannel(x.dtype, c, (ch) => momentum * old.data[ch] + (1 - momentum) * batch[ch]), [c]);
+        state = { mean: blend(runningMean, mean), variance: blend(runningVariance, variance) };
       } else {
-        mu = asColumn(running.mean, x.dtype);
-        variance = asColumn(running.variance, x.dtype);
+        mean = valuesOf(runningMean, x.dtype);
+        variance = valuesOf(runningVariance, x.dtype);
       }
-      const std = sqrt(scaleShift(variance, 1, eps));
-      const xn = div(sub(x3, mu), std);
-      const y3 = add(mul(xn, asColumn(params.gamma, x.dtype)), asColumn(params.beta, x.dtype));
-      return { y: reshape(y3, x.shape), cache: { mode: ctx.mode, xn, std, inputShape: x.shape }, state };
+      const std = perChannel(x.dtype, c, (ch) => Math.sqrt(variance[ch] + eps));
+      const gamma = valuesOf(params.gamma, x.dtype);
+      const beta = valuesOf(params.beta, x.dtype);
+      // one pass: y = γ·(x − μ)/σ + β = x·γ/σ + (β − μ·γ/σ)
+      const y = channelAffine(x, v, perChannel(x.dtype, c, (ch) => gamma[ch] / std[ch]),
+        perChannel(x.dtype, c, (ch) => beta[ch] - (mean[ch] * gamma[ch]) / std[ch]));
+      return { y, cache: { mode: ctx.mode, x, mean, std }, state };
     },
     backward: (params, cache, dy) => {
       const c = params.gamma.size;
-      const dy3 = view3(dy, c);
-      const dbeta = channelSum(dy3);
-      const dgamma = channelSum(mul(dy3, cache.xn));
-      const dxn = mul(dy3, asColumn(params.gamma, dy.dtype));
-      // batch statistics depend on x: dx = (dxn − mean(dxn) − xn·mean(dxn·xn)) / std
-      const dx3 = cache.mode === 'train'
-        ? div(sub(sub(dxn, channelMean(dxn)), mul(cache.xn, channelMean(mul(dxn, cache.xn)))), cache.std)
-        : div(dxn, cache.std);
-      return { dx: reshape(dx3, cache.inputShape), grads: { gamma: dgamma, beta: dbeta } };
+      const v = viewOf(dy, c);
+      const gamma = valuesOf(params.gamma, dy.dtype);
+      const { mean, std } = cache;
+      // Σ dy·x̂ from Σ dy·x, since x̂ = (x − μ)/σ (the sums run in float64)
+      const { sum: dbeta, dot } = channelSums(dy, cache.x, v);
+      const dgamma = perChannel(dy.dtype, c, (ch) => (dot[ch] - mean[ch] * dbeta[ch]) / std[ch]);
+      const scale = perChannel(dy.dtype, c, (ch) => gamma[ch] / std[ch]);
+      let dx: Tensor;
+      if (cache.mode === 'train') {
+        // batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ written out in x
+        const count = v.n * v.inner;
+        const onX = perChannel(dy.dtype, c, (ch) => (-scale[ch] * dgamma[ch]) / (count * std[ch]));
+        const shift = perChannel(dy.dtype, c, (ch) => (-scale[ch] * dbeta[ch]) / count - onX[ch] * mean[ch]);
+        dx = channelAffine(dy, v, scale, shift, cache.x, onX);
+      } else {
+        dx = channelAffine(dy, v, scale, allocate(dy.dtype, c));
+      }
+      const grad = (g: FloatArray): Tensor => cast(wrap(g, [c]), params.gamma.dtype);
+      return { dx, grads: { gamma: grad(dgamma), beta: grad(dbeta) } };
     },
   };
 };

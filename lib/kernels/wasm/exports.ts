@@ -35,13 +35,18 @@ export interface WasmExports {
   readonly maxPoolBackward: (dy: number, arg: number, len: number, out: number, outLen: number) => void;
   readonly avgPool: (x: number, geometry: number, out: number) => void;
   readonly avgPoolBackward: (dy: number, geometry: number, out: number) => void;
+  readonly channelMoments: (x: number, n: number, c: number, inner: number, outMean: number, outVar: number) => void;
+  readonly channelSums: (x: number, y: number, withDot: number, n: number, c: number, inner: number,
+    outSum: number, outDot: number) => void;
+  readonly channelAffine: (x: number, sx: number, y: number, sy: number, withY: number, shift: number,
+    n: number, c: number, inner: number, out: number) => void;
 }
 
 const names: ReadonlyArray<keyof WasmExports> = [
   'heapBase', 'relaxed', 'gemmScratchBytes', 'gemm', 'unary', 'binary', 'scaleShift', 'addRowVector',
   'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im',
   'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward', 'maxPool',
-  'maxPoolBackward', 'avgPool', 'avgPoolBackward',
+  'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'channelMoments', 'channelSums', 'channelAffine',
 ];
 
 /** Checks that an instance has every expected function (a stale build fails here, not later). */

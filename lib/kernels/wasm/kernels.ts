@@ -231,5 +231,48 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       ex.avgPoolBackward(pd, arena.ints(geometryWords(g)), po);
       arena.getAndKeep(po, out);
     },
+
+    channelMoments: (x, n, c, inner, outMean, outVar) => {
+      if (!isF32(x) || !isF32(outMean) || !isF32(outVar)) return ref.channelMoments(x, n, c, inner, outMean, outVar);
+      if (c === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const pm = arena.alloc(c * 4);
+      const pv = arena.alloc(c * 4);
+      ex.channelMoments(px, n, c, inner, pm, pv);
+      arena.get(pm, outMean);
+      arena.get(pv, outVar);
+    },
+
+    channelSums: (x, y, n, c, inner, outSum, outDot) => {
+      if (!isF32(x) || !isF32(y) || !isF32(outSum) || !isF32(outDot)) return ref.channelSums(x, y, n, c, inner, outSum, outDot);
+      if (c === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const withDot = y.length > 0;
+      const py = withDot ? arena.put(y) : 0;
+      const ps = arena.alloc(c * 4);
+      const pd = arena.alloc(c * 4);
+      ex.channelSums(px, py, withDot ? 1 : 0, n, c, inner, ps, pd);
+      arena.get(ps, outSum);
+      if (withDot) arena.get(pd, outDot);
+    },
+
+    channelAffine: (x, sx, y, sy, shift, n, c, inner, out) => {
+      if (!isF32(x) || !isF32(sx) || !isF32(y) || !isF32(sy) || !isF32(shift) || !isF32(out)) {
+        return ref.channelAffine(x, sx, y, sy, shift, n, c, inner, out);
+      }
+      if (out.length === 0) return;
+      arena.reset();
+      const px = arena.put(x);
+      const withY = y.length > 0;
+      const py = withY ? arena.put(y) : 0;
+      const pa = arena.put(sx);
+      const pe = withY ? arena.put(sy) : 0;
+      const pt = arena.put(shift);
+      const po = arena.alloc(out.length * 4);
+      ex.channelAffine(px, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, po);
+      arena.getAndKeep(po, out);
+    },
   };
 };

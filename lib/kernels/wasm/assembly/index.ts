@@ -10,6 +10,7 @@ export { adam } from './adam';
 export { im2col, col2im } from './window';
 export { conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes } from './conv';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
+export { channelMoments, channelSums, channelAffine } from './channel';
 
 /** First byte past static data: the glue's scratch arena starts at or after it. */
 export function heapBase(): usize {
