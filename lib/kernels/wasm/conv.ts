@@ -7,7 +7,6 @@
 import { windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
 import type { WasmExports } from './exports.ts';
-import { unaryCode } from './codes.ts';
 import { THREAD_MIN_FLOPS } from './gemm.ts';
 import { JOB_CONV_BACKWARD, JOB_CONV_FORWARD, type Helper } from './helper.ts';
 
@@ -44,16 +43,15 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const scratchBytes = ex.convForwardScratchBytes(ckk, p);
   const scratch = arena.alloc(scratchBytes);
   const at = cut(helper, g.n, 2 * g.n * p * filters * ckk);
+  const r = relu ? 1 : 0;
   if (at !== undefined && helper !== undefined) {
     const theirs = arena.alloc(scratchBytes);
-    helper.post([JOB_CONV_FORWARD, px, pw, pb, geo, filters, po, at, g.n, theirs]);
-    ex.conv2dForward(px, pw, pb, geo, filters, po, 0, at, scratch);
-    if (!helper.join()) ex.conv2dForward(px, pw, pb, geo, filters, po, at, g.n, theirs);
+    helper.post([JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, theirs]);
+    ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, at, scratch);
+    if (!helper.join()) ex.conv2dForward(px, pw, pb, geo, filters, r, po, at, g.n, theirs);
   } else {
-    ex.conv2dForward(px, pw, pb, geo, filters, po, 0, g.n, scratch);
+    ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, scratch);
   }
-  // the fused ReLU, in place on the scratch copy before it is copied out
-  if (relu) ex.unary(unaryCode.relu, po, po, g.n * filters * p);
   arena.getAndKeep(po, head(out, g.n * filters * p));
 };
 
@@ -72,8 +70,8 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, g.n * filters * p));
-  // the fused ReLU's gradient, in place on the scratch copy of dy
-  if (reluOutput.length > 0) ex.reluBackward(arena.put(head(reluOutput, g.n * filters * p)), pdy, pdy, g.n * filters * p);
+  // the fused ReLU's gradient is applied image by image, in place on the scratch copy of dy
+  const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
   const geo = arena.ints(geometryWords(g));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
   const pdw = arena.alloc(filters * ckk * 4);
@@ -85,9 +83,9 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
     const pdw2 = arena.alloc(filters * ckk * 4);
     const pdb2 = arena.alloc(filters * 4);
     const theirs = arena.alloc(scratchBytes);
-    helper.post([JOB_CONV_BACKWARD, px, pw, pdy, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs]);
-    ex.conv2dBackward(px, pw, pdy, geo, filters, pdx, pdw, pdb, 0, at, scratch);
-    if (!helper.join()) ex.conv2dBackward(px, pw, pdy, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs);
+    helper.post([JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs]);
+    ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw, pdb, 0, at, scratch);
+    if (!helper.join()) ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs);
     const dw2 = new Float32Array(filters * ckk);
     const db2 = new Float32Array(filters);
     arena.get(pdw2, dw2);
@@ -97,7 +95,7 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
     for (let i = 0; i < dw2.length; i++) outDw[i] += dw2[i];
     for (let i = 0; i < db2.length; i++) outDb[i] += db2[i];
   } else {
-    ex.conv2dBackward(px, pw, pdy, geo, filters, pdx, pdw, pdb, 0, g.n, scratch);
+    ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw, pdb, 0, g.n, scratch);
     arena.get(pdw, head(outDw, filters * ckk));
     arena.get(pdb, head(outDb, filters));
   }

@@ -27,9 +27,9 @@ export interface WasmExports {
   readonly col2im: (cols: number, geometry: number, out: number) => void;
   readonly convForwardScratchBytes: (ckk: number, p: number) => number;
   readonly convBackwardScratchBytes: (ckk: number, p: number) => number;
-  readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, out: number,
+  readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, relu: number, out: number,
     n0: number, n1: number, scratch: number) => void;
-  readonly conv2dBackward: (x: number, w: number, dy: number, geometry: number, filters: number, dx: number,
+  readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;
   readonly maxPoolBackward: (dy: number, arg: number, len: number, out: number, outLen: number) => void;

@@ -13,7 +13,7 @@ const DONE = 1;
 const READY = 2;
 const FAILED = 3;
 const ARGS = 4;
-/** Job code plus the longest argument list (conv2dBackward's 11; gemm's 13). */
+/** Job code plus the longest argument list (conv2dBackward's 12; gemm's 13). */
 const ARG_COUNT = 14;
 
 /** Bytes of control words the helper needs, placed by the caller below the arena. */
@@ -30,10 +30,10 @@ export type GemmArgs = readonly [transA: number, transB: number, m: number, n: n
 
 /** Arguments of one wasm conv2dForward call (images [n0, n1)). */
 export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, filters: number,
-  out: number, n0: number, n1: number, scratch: number];
+  relu: number, out: number, n0: number, n1: number, scratch: number];
 
 /** Arguments of one wasm conv2dBackward call (images [n0, n1)). */
-export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, geometry: number, filters: number,
+export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number,
   dx: number, dw: number, db: number, n0: number, n1: number, scratch: number];
 
 /** One job for the helper: its code and the export's arguments. */

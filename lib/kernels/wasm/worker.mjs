@@ -25,10 +25,10 @@ for (;;) {
         gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
         break;
       case JOB_CONV_FORWARD:
-        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
         break;
       case JOB_CONV_BACKWARD:
-        conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+        conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
         break;
       default:
         throw new Error(`unknown job ${ctrl[ARGS]}`);

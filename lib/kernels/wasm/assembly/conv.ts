@@ -128,11 +128,26 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
   }
 }
 
+/** In place over len floats: v = max(v, 0) (relu), or v = 0 where mask ≤ 0 (its gradient). */
+function reluInPlace(v: usize, mask: usize, len: i32): void {
+  const zero = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const o = <usize>k << 2;
+    v128.store(v + o, v128.and(v128.load(v + o), f32x4.gt(v128.load(mask + o), zero)));
+  }
+  for (; k < len; k++) {
+    const o = <usize>k << 2;
+    if (!(load<f32>(mask + o) > 0)) store<f32>(v + o, 0);
+  }
+}
+
 /**
- * Images [n0, n1) of the NCHW output: out_n (F × P) = bias ⊗ 1 + W (F × CKK) · colsT_n.
+ * Images [n0, n1) of the NCHW output: out_n (F × P) = bias ⊗ 1 + W (F × CKK) · colsT_n, then
+ * max(0, ·) when relu is set (while the image is still in cache).
  * x is NCHW (g.n images), w is F × CKK, scratch holds convForwardScratchBytes.
  */
-export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, out: usize,
+export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize,
   n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
   const ckk = g.c * g.kh * g.kw;
@@ -152,15 +167,17 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
       for (; k < p; k++) store<f32>(row + (<usize>k << 2), b);
     }
     gemmInto(false, false, filters, p, ckk, w, colsT, y, 0, filters, 0, p, gs, true);
+    if (relu) reluInPlace(y, y, filters * p);
   }
 }
 
 /**
  * Images [n0, n1) of the backward pass: dw (F × CKK) and db (F) are overwritten with these
- * images' sums; dx images n0..n1-1 are overwritten unless dx is 0 (skipped).
+ * images' sums; dx images n0..n1-1 are overwritten unless dx is 0 (skipped). When reluOut (the
+ * forward output of a fused ReLU) is not 0, dy is first zeroed in place where reluOut ≤ 0.
  * scratch holds convBackwardScratchBytes.
  */
-export function conv2dBackward(x: usize, w: usize, dy: usize, g: Geometry, filters: i32, dx: usize,
+export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
   dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
   const ckk = g.c * g.kh * g.kw;
@@ -174,6 +191,7 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, g: Geometry, filte
   memory.fill(db, 0, <usize>filters << 2);
   for (let n = n0; n < n1; n++) {
     const dyn = dy + <usize>n * dyBytes;
+    if (reluOut != 0) reluInPlace(dyn, reluOut + <usize>n * dyBytes, filters * p);
     for (let f = 0; f < filters; f++) {
       const row = dyn + (<usize>(f * p) << 2);
       let acc = f32x4.splat(0);
