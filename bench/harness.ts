@@ -49,13 +49,15 @@ export const runCase = async (c: BenchCase, maxTime: number): Promise<BenchRow> 
 
 /** A table of rows with, per kernel and shape, each peer's time divided by tenfold's. */
 export const formatRows = (rows: readonly BenchRow[]): string => {
-  const lines = [`${'kernel'.padEnd(18)}${'shape'.padEnd(44)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
+  // columns as wide as their longest entry, plus a space
+  const kw = Math.max('kernel'.length, ...rows.map((r) => r.kernel.length)) + 1;
+  const lines = [`${'kernel'.padEnd(kw)}${'shape'.padEnd(44)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
   for (const r of rows) {
     const ours = rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold' && o.threads === r.threads)
       ?? rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold');
     const x = ours === undefined ? 1 : r.medianMs / ours.medianMs;
     const ratio = r.library === 'tenfold' || ours === undefined ? '' : x >= 1 ? `${x.toFixed(2)}× slower` : `${(1 / x).toFixed(2)}× faster`;
-    lines.push(`${r.kernel.padEnd(18)}${r.shape.padEnd(44)}${r.library.padEnd(14)}${String(r.threads).padStart(4)}${r.medianMs.toFixed(3).padStart(12)}${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}${ratio.padStart(16)}`);
+    lines.push(`${r.kernel.padEnd(kw)}${r.shape.padEnd(44)}${r.library.padEnd(14)}${String(r.threads).padStart(4)}${r.medianMs.toFixed(3).padStart(12)}${(r.gflops === null ? '' : r.gflops.toFixed(1)).padStart(9)}${ratio.padStart(16)}`);
   }
   return lines.join('\n');
 };

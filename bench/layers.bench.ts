@@ -3,8 +3,9 @@ import type { Layer } from '../lib/layers/layer.ts';
 import { trainCtx } from '../lib/layers/layer.ts';
 import { conv2d } from '../lib/layers/conv.ts';
 import { maxPool2d } from '../lib/layers/pooling.ts';
+import { batchNorm } from '../lib/layers/batchnorm.ts';
 import { softmaxCrossEntropy } from '../lib/losses.ts';
-import { deepConvNet, simpleConvNet } from '../lib/models/convnets.ts';
+import { deepConvNet, deepConvNetBn, simpleConvNet } from '../lib/models/convnets.ts';
 import { adam } from '../lib/optim/optimizers.ts';
 import { key, normal, randint, split, uniform } from '../lib/random.ts';
 import { initTrainState, trainStep } from '../lib/train/fit.ts';
@@ -76,6 +77,32 @@ const tfjsPoolCase = (backend: TfjsBackend): BenchCase => {
   };
 };
 
+/** Batch-norm shape: DeepConvNet-BN's first block. */
+const BN_SHAPE = [16, 28, 28] as const;
+const bnLabel = `${BATCH}x${BN_SHAPE.join('x')} train`;
+
+/** tfjs batch norm in training mode (NHWC): batch moments, then the normalisation. */
+const tfjsBatchNormCase = (backend: TfjsBackend): BenchCase => {
+  let release = (): void => undefined;
+  return {
+    kernel: 'batchnorm-forward', shape: bnLabel, library: tfjsLabel(backend), threads: backend === 'wasm' ? tfjsWasmThreads() : 1,
+    setup: async () => {
+      const tf = await useTfjs(backend);
+      const [c, h, w] = BN_SHAPE;
+      const x = tf.randomNormal([BATCH, h, w, c]) as import('@tensorflow/tfjs-core').Tensor4D;
+      const gamma = tf.ones([c]);
+      const beta = tf.zeros([c]);
+      release = () => { x.dispose(); gamma.dispose(); beta.dispose(); };
+      return () => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const y = tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+        y.dataSync(); y.dispose(); mean.dispose(); variance.dispose();
+      };
+    },
+    teardown: () => release(),
+  };
+};
+
 /** One full training step (forward, loss, backward, Adam) of a model at batch 100. */
 const trainStepCase = (name: string, net: Layer, threads: number): BenchCase => ({
   kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: 'tenfold', threads,
@@ -106,6 +133,10 @@ export const layerCases = (threads: number): BenchCase[] => [
   layerCase('maxpool-forward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], false),
   tfjsPoolCase('wasm'),
   layerCase('maxpool-backward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], true),
+  layerCase('batchnorm-forward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, false),
+  tfjsBatchNormCase('wasm'),
+  layerCase('batchnorm-backward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, true),
   trainStepCase('simple-convnet', simpleConvNet(), threads),
   trainStepCase('deep-convnet', deepConvNet(), threads),
+  trainStepCase('deep-convnet-bn', deepConvNetBn(), threads),
 ];
