@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { conv2d } from '../lib/layers/conv.ts';
 import { flatten } from '../lib/layers/flatten.ts';
+import { maxPool2d } from '../lib/layers/pooling.ts';
 import {
-  gradientCheck, inferenceCtx, tensor, key, normal, sequential, reluLayer, affine, type Layer, type Tensor,
+  gradientCheck, inferenceCtx, trainCtx, tensor, key, normal, sequential, reluLayer, affine, type Layer, type Tensor,
 } from '../lib/index.ts';
 
 const TOL = 1e-6;
@@ -54,6 +55,10 @@ describe('conv2d', () => {
       ['conv → relu → conv → flatten → affine', sequential(conv2d(3, 3, 3, { pad: 1 }), reluLayer(), conv2d(2, 2, 2, { stride: 2 }), flatten(), affine(3)), [2, 6, 6]],
       ['fused ReLU, stride 2, pad 1', conv2d(4, 3, 3, { stride: 2, pad: 1, activation: 'relu' }) as unknown as Layer, [3, 7, 6]],
       ['conv(relu) → conv(relu) → flatten → affine', sequential(conv2d(3, 3, 3, { pad: 1, activation: 'relu' }), conv2d(2, 2, 2, { stride: 2, activation: 'relu' }), flatten(), affine(3)), [2, 6, 6]],
+      ['fused 2×2 max pool, odd output (5×6 → 2×3)', conv2d(3, 3, 3, { pool: 2 }) as unknown as Layer, [2, 7, 8]],
+      ['fused ReLU and 3×3 pool, pad 1', conv2d(2, 3, 3, { pad: 1, activation: 'relu', pool: 3 }) as unknown as Layer, [2, 6, 7]],
+      ['conv(relu, pool 2) → conv(relu, pool 2) → affine', sequential(conv2d(3, 3, 3, { pad: 1, activation: 'relu', pool: 2 }), conv2d(2, 3, 3, { pad: 1, activation: 'relu', pool: 2 }), flatten(), affine(3)), [1, 8, 8]],
+      ['sequential fusing conv(relu) → maxPool2d(2) → affine', sequential(conv2d(3, 3, 3, { pad: 1, activation: 'relu' }), maxPool2d(2), flatten(), affine(3)), [2, 6, 6]],
     ];
     for (const [name, layer, shape] of cases) {
       it(`${name}: backward matches central differences`, () => {
@@ -118,6 +123,57 @@ describe('conv2d', () => {
       expect(Array.from(a.dx.data)).to.deep.equal(Array.from(b.dx.data));
       expect(Array.from(a.grads.W.data)).to.deep.equal(Array.from((b.grads.conv1 as { W: Tensor }).W.data));
       expect(() => conv2d(2, 3, 3, { activation: 'tanh' as 'relu' })).to.throw(/activation must be 'none' or 'relu', got "tanh"/);
+    });
+
+    for (const relu of [false, true]) {
+      it(`pool 2${relu ? ' with ReLU' : ''}, alone and as sequential fuses it, computes conv2d${relu ? ' (relu)' : ''} then maxPool2d(2), bit for bit`, () => {
+        const activation = relu ? 'relu' : 'none';
+        const conv = conv2d(30, 5, 5, { activation });
+        const pool = maxPool2d(2);
+        const fused = conv2d(30, 5, 5, { activation, pool: 2 });
+        const net = sequential(conv2d(30, 5, 5, { activation }), maxPool2d(2));
+        const { params, outputShape } = fused.init(key(1), [1, 28, 28]);
+        expect(outputShape).to.deep.equal([30, 12, 12]);
+        expect(net.init(key(1), [1, 28, 28]).outputShape).to.deep.equal([30, 12, 12]);
+        const x = normal(key(2), [12, 1, 28, 28]);
+        // the unfused chain, layer by layer
+        const c = conv.forward(params, x, trainCtx(key(0), {}));
+        const p = pool.forward({}, c.y, trainCtx(key(0), {}));
+        const dy = normal(key(4), [...p.y.shape]);
+        const back = conv.backward(params, c.cache, pool.backward({}, p.cache, dy).dx);
+        const tree = { conv1: params };
+        for (const [what, fwd, bwd] of [
+          ['conv2d with pool', () => fused.forward(params, x, trainCtx(key(0), {})), (cache: unknown) => fused.backward(params, cache as never, dy)],
+          ['sequential', () => net.forward(tree, x, trainCtx(key(0), {})), (cache: unknown) => {
+            const r = net.backward(tree, cache as never, dy);
+            expect(Object.keys(r.grads), 'gradient tree').to.deep.equal(['conv1']);
+            return { dx: r.dx, grads: r.grads.conv1 as { W: Tensor; b: Tensor } };
+          }],
+        ] as const) {
+          const f = fwd();
+          expect(f.y.shape, what).to.deep.equal(p.y.shape);
+          expect(Array.from(f.y.data), what).to.deep.equal(Array.from(p.y.data));
+          const g = bwd(f.cache);
+          expect(Array.from(g.dx.data), `${what} dx`).to.deep.equal(Array.from(back.dx.data));
+          expect(Array.from(g.grads.W.data), `${what} dW`).to.deep.equal(Array.from(back.grads.W.data));
+          expect(Array.from(g.grads.b.data), `${what} db`).to.deep.equal(Array.from(back.grads.b.data));
+        }
+      });
+    }
+
+    it('sequential fuses only a pool whose window tiles the input (square, stride = window, no padding)', () => {
+      expect(conv2d(2, 3).fuseNext?.(maxPool2d(2))).to.not.equal(undefined);
+      expect(conv2d(2, 3).fuseNext?.(maxPool2d(3, 2))).to.equal(undefined);
+      expect(conv2d(2, 3).fuseNext?.(maxPool2d([2, 3]))).to.equal(undefined);
+      expect(conv2d(2, 3).fuseNext?.(maxPool2d(2, 2, 1))).to.equal(undefined);
+      expect(conv2d(2, 3).fuseNext?.(reluLayer())).to.equal(undefined);
+      expect(conv2d(2, 3, 3, { pool: 2 }).fuseNext).to.equal(undefined);
+    });
+
+    it('refuses a pool that is not a whole number or does not fit the output, naming both sizes', () => {
+      expect(() => conv2d(2, 3, 3, { pool: 0 })).to.throw(/conv2d: pool must be a whole number ≥ 1, got 0/);
+      expect(() => conv2d(2, 3, 3, { pool: 1.5 })).to.throw(/conv2d: pool must be a whole number ≥ 1, got 1.5/);
+      expect(() => conv2d(2, 3, 3, { pool: 4 }).init(key(0), [1, 5, 8])).to.throw(/conv2d: a 4×4 pool does not fit the 3×6 convolution output/);
     });
 
     it('names shapes when the window does not fit or channels differ', () => {

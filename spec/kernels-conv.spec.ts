@@ -163,6 +163,38 @@ const randomCases = (count: number, cs: readonly number[], fs: readonly number[]
 describe('conv kernels: reference', () => {
   const cases = [...edgeCases, ...randomCases(40, [1, 3, 16], [1, 5, 30], [1, 3], 11)];
 
+  it('conv → pool fused: the convolution, then maxPool; backward routes dy to the maxima (ReLU-masked)', () => {
+    for (const c of cases.slice(0, 20)) {
+      const { oh, ow } = windowOutput(c.g);
+      if (oh < 2 || ow < 2) continue;
+      for (const relu of [false, true]) {
+        const inp = inputs(c, f64);
+        const full = naiveForward(c, inp.x, inp.w, inp.b).map((v) => (relu && !(v > 0) ? 0 : v));
+        const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
+        const pooled = c.g.n * c.f * Math.floor(oh / 2) * Math.floor(ow / 2);
+        const wantY = f64(pooled);
+        const wantArg = new Int32Array(pooled);
+        ref.maxPool(full, pg, wantY, wantArg);
+        const y = f64(pooled);
+        const arg = new Int32Array(pooled);
+        ref.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, y, arg);
+        close(y, wantY, 1e-12, `forward ${show(c)}`);
+        expect(Array.from(arg)).to.deep.equal(Array.from(wantArg));
+        const dy = randf(f64, pooled);
+        const routed = f64(full.length);
+        arg.forEach((at, i) => { if (!relu || y[i] > 0) routed[at] += dy[i]; });
+        const want = naiveBackward(c, inp.x, inp.w, routed);
+        const dx = f64(sizes(c).x);
+        const dw = f64(sizes(c).w);
+        const db = f64(c.f);
+        ref.conv2dPoolBackward(inp.x, inp.w, dy, arg, relu ? y : f64(0), c.g, c.f, 2, dx, dw, db);
+        close(dx, want.dx, 1e-12, `dx ${show(c)}`);
+        close(dw, want.dw, 1e-12, `dW ${show(c)}`);
+        close(db, want.db, 1e-12, `db ${show(c)}`);
+      }
+    }
+  });
+
   it('forward equals the naive direct convolution (float64)', () => {
     for (const c of cases) {
       const inp = inputs(c, f64);
@@ -257,6 +289,54 @@ const expected = (c: Case, withDx: boolean, relu: boolean): { inp: Inputs32; wan
   return hit;
 };
 
+/** Conv (+ReLU) → max pool cases: every geometry whose output fits a pool×pool window. */
+const poolCases = (): { c: Case; pool: number }[] => {
+  const all = [...edgeCases, ...netCases, ...randomCases(25, [1, 3, 16], [1, 5, 30], [1, 3, 8], 13)];
+  return [2, 3].flatMap((pool) => all.filter(({ g }) => {
+    const { oh, ow } = windowOutput(g);
+    return oh >= pool && ow >= pool;
+  }).map((c) => ({ c, pool })));
+};
+
+/** The fused conv → pool kernels of k against the reference on one case. */
+const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx: boolean): void => {
+  const { oh, ow } = windowOutput(c.g);
+  const pooled = c.g.n * c.f * Math.floor(oh / pool) * Math.floor(ow / pool);
+  const inp = inputs(c, f32);
+  const dy = randf(f32, pooled);
+  const what = `${show(c)} pool ${pool}${relu ? ' relu' : ''}${withDx ? '' : ' no dx'}`;
+  const forward = (kk: Kernels): { y: Float32Array; arg: Int32Array } => {
+    const y = f32(pooled);
+    const arg = new Int32Array(pooled);
+    kk.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, pool, y, arg);
+    return { y, arg };
+  };
+  const got = forward(k);
+  const want = forward(ref);
+  close(got.y, want.y, 1e-4, `forward ${what}`);
+  // the index may differ only between near-equal maxima: it must point at the reference's maximum value
+  const full = f32(sizes(c).y);
+  ref.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
+  close(Array.from(got.arg, (i) => full[i]), want.y, 1e-4, `argmax ${what}`);
+  // backward on the same routing (k's argmax) for both
+  const backward = (kk: Kernels): { dx: Float32Array; dw: Float32Array; db: Float32Array } => {
+    const dx = f32(withDx ? sizes(c).x : 0);
+    const dw = f32(sizes(c).w);
+    const db = f32(c.f);
+    const copies = [inp.x, inp.w, dy, got.y].map((a) => a.slice());
+    const argCopy = got.arg.slice();
+    kk.conv2dPoolBackward(inp.x, inp.w, dy, got.arg, relu ? got.y : f32(0), c.g, c.f, pool, dx, dw, db);
+    [inp.x, inp.w, dy, got.y].forEach((a, i) => expect(Array.from(a), 'input unchanged').to.deep.equal(Array.from(copies[i])));
+    expect(Array.from(got.arg), 'argmax unchanged').to.deep.equal(Array.from(argCopy));
+    return { dx, dw, db };
+  };
+  const gb = backward(k);
+  const wb = backward(ref);
+  close(gb.dx, wb.dx, 1e-4, `dx ${what}`);
+  close(gb.dw, wb.dw, 1e-4, `dW ${what}`);
+  close(gb.db, wb.db, 1e-4, `db ${what}`);
+};
+
 const describeWasm = (variant: Variant, threads: number): void => {
   describe(`conv kernels: wasm ${variant} ×${threads} vs reference`, () => {
     let k: WasmKernels;
@@ -301,6 +381,10 @@ const describeWasm = (variant: Variant, threads: number): void => {
       for (const c of [...edgeCases, ...netCases]) check(c, true, true);
     });
 
+    it('conv (+ReLU) fused with max pooling: pools 2 and 3, odd outputs, with and without dx', () => {
+      poolCases().forEach(({ c, pool }, i) => checkConvPool(k, c, pool, i % 2 === 0, i % 3 !== 0));
+    });
+
     it('leaves float64 to the reference kernels', () => {
       const c = edgeCases[4];
       const inp = inputs(c, f64);
@@ -341,6 +425,42 @@ describe('maxPool (wasm, four windows per SIMD step) vs reference', () => {
       const what = JSON.stringify(g);
       expect(Array.from(argGot), `argmax ${what}`).to.deep.equal(Array.from(argWant));
       expect(Array.from(got).map(String), `max ${what}`).to.deep.equal(Array.from(want).map(String));
+    }
+  });
+});
+
+describe('conv kernels: one thread or two give the same bits (the batch is cut the same way)', () => {
+  it('forward, backward and the pooled pair at the network shapes', async () => {
+    const loaded = loadKernels();
+    expect(loaded).to.not.equal(undefined);
+    const one = createWasmKernels(loaded!, 1);
+    const two = createWasmKernels(loadKernels()!, 2);
+    const deadline = Date.now() + 10_000;
+    while (!two.threadsReady()) {
+      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const c of netCases) {
+      const { inp } = expected(c, true, true);
+      const a = run(one, c, f32, inp, true, true);
+      const b = run(two, c, f32, inp, true, true);
+      for (const part of ['y', 'dx', 'dw', 'db'] as const) {
+        expect(Array.from(b[part]), `${part} ${show(c)}`).to.deep.equal(Array.from(a[part]));
+      }
+      const { oh, ow } = windowOutput(c.g);
+      const pooled = c.g.n * c.f * Math.floor(oh / 2) * Math.floor(ow / 2);
+      const pool = (k: Kernels): Float32Array[] => {
+        const y = f32(pooled);
+        const arg = new Int32Array(pooled);
+        k.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, true, 2, y, arg);
+        const dx = f32(sizes(c).x);
+        const dw = f32(sizes(c).w);
+        const db = f32(c.f);
+        k.conv2dPoolBackward(inp.x, inp.w, inp.dy.subarray(0, pooled), arg, y, c.g, c.f, 2, dx, dw, db);
+        return [y, Float32Array.from(arg), dx, dw, db];
+      };
+      const pa = pool(one);
+      pool(two).forEach((v, i) => expect(Array.from(v), `pooled output ${i} ${show(c)}`).to.deep.equal(Array.from(pa[i])));
     }
   });
 });

@@ -378,6 +378,15 @@ describe('wasm kernels: memory and threads', () => {
       ['maxPoolBackward', [x.length], ([o]) => k.maxPoolBackward(dy.subarray(0, pooled), argmax, o)],
       ['avgPool', [pooled], ([o]) => k.avgPool(x, g, o)],
       ['avgPoolBackward', [x.length], ([o]) => k.avgPoolBackward(dy.subarray(0, pooled), g, o)],
+      ['conv2dPoolForward', [2 * 4 * Math.floor(oh / 2) * Math.floor(ow / 2)], ([o]) =>
+        k.conv2dPoolForward(x, w, w.subarray(0, 4), g, 4, true, 2, o, new Int32Array(o.length))],
+      ['conv2dPoolBackward', [x.length, w.length, 4], ([dx, dw, db]) => {
+        const pooled = 2 * 4 * Math.floor(oh / 2) * Math.floor(ow / 2);
+        const y = f32(pooled);
+        const arg = new Int32Array(pooled);
+        k.conv2dPoolForward(x, w, w.subarray(0, 4), g, 4, true, 2, y, arg);
+        k.conv2dPoolBackward(x, w, dy.subarray(0, pooled), arg, y, g, 4, 2, dx, dw, db);
+      }],
       ['channelMoments', [3, 3], ([m, v]) => k.channelMoments(x, 2, 3, 42, m, v)],
       ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, x, 2, 3, 42, s, d)],
       ['channelAffine', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, o)],

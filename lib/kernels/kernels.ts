@@ -32,6 +32,12 @@ export interface Window2D {
   readonly padH: number; readonly padW: number;
 }
 
+/** The pooling window over a convolution's output: pool×pool, stride pool, no padding. */
+export const poolOverOutput = (g: Window2D, filters: number, pool: number): Window2D => {
+  const { oh, ow } = windowOutput(g);
+  return { n: g.n, c: filters, h: oh, w: ow, kh: pool, kw: pool, strideH: pool, strideW: pool, padH: 0, padW: 0 };
+};
+
 /** Output height/width of a sliding window. */
 export const windowOutput = (g: Window2D): { readonly oh: number; readonly ow: number } => ({
   oh: Math.floor((g.h + 2 * g.padH - g.kh) / g.strideH) + 1,
@@ -129,6 +135,23 @@ export interface Kernels {
    */
   conv2dBackward(x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D, filters: number,
     reluOutput: FloatArray, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
+
+  /**
+   * conv2dForward (with its optional ReLU) followed by max pooling over pool×pool windows with
+   * stride pool, fused so the full-size convolution output never leaves the kernel. out is
+   * (n, filters, ⌊oh/pool⌋, ⌊ow/pool⌋); argmax holds, per pooled element, the flat index of its
+   * maximum in the (n, filters, oh, ow) convolution output.
+   */
+  conv2dPoolForward(x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D, filters: number, relu: boolean,
+    pool: number, out: FloatArray, argmax: Int32Array): void;
+
+  /**
+   * Backward of conv2dPoolForward: dy (pooled shape) is routed to the argmax positions, except
+   * where `reluPooled` (the pooled output, given when a ReLU was fused; else empty) is ≤ 0, then
+   * the convolution's gradients follow as in conv2dBackward (outDx may be empty to skip it).
+   */
+  conv2dPoolBackward(x: FloatArray, w: FloatArray, dy: FloatArray, argmax: Int32Array, reluPooled: FloatArray,
+    g: Window2D, filters: number, pool: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
 
   /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max. */
   maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;

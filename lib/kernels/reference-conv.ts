@@ -4,7 +4,7 @@
  * which is already the NCHW layout of image n; backward dW = Σ_n dy_n · cols_n,
  * db = row sums of dy_n, dx_n = col2im(dy_nᵀ · W).
  */
-import { windowOutput, type FloatArray, type Window2D } from './kernels.ts';
+import { poolOverOutput, windowOutput, type FloatArray, type Window2D } from './kernels.ts';
 
 /** The reference kernels the convolution is made of (passed in to avoid an import cycle). */
 export interface ConvParts {
@@ -12,6 +12,7 @@ export interface ConvParts {
     a: FloatArray, b: FloatArray, out: FloatArray): void;
   im2col(x: FloatArray, g: Window2D, out: FloatArray): void;
   col2im(cols: FloatArray, g: Window2D, out: FloatArray): void;
+  maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;
 }
 
 /** A zeroed buffer of the same element type as `like`. */
@@ -78,4 +79,25 @@ export const conv2dBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: F
     k.gemm(true, false, p, ckk, filters, dyn, w, dcols);
     k.col2im(dcols, one, outDx.subarray(n * chw, (n + 1) * chw));
   }
+};
+
+/** See Kernels.conv2dPoolForward: the full convolution output, then max pooling over it. */
+export const conv2dPoolForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D,
+  filters: number, relu: boolean, pool: number, out: FloatArray, argmax: Int32Array): void => {
+  const { p } = sizes(g);
+  const full = zerosLike(x, g.n * filters * p);
+  conv2dForward(k, x, w, bias, g, filters, relu, full);
+  k.maxPool(full, poolOverOutput(g, filters, pool), out, argmax);
+};
+
+/** See Kernels.conv2dPoolBackward: dy routed to the maxima (ReLU-masked), then conv2dBackward. */
+export const conv2dPoolBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: FloatArray, argmax: Int32Array,
+  reluPooled: FloatArray, g: Window2D, filters: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
+  const { p } = sizes(g);
+  const full = zerosLike(dy, g.n * filters * p);
+  const relu = reluPooled.length > 0;
+  for (let i = 0; i < dy.length; i++) {
+    if (argmax[i] >= 0 && (!relu || reluPooled[i] > 0)) full[argmax[i]] += dy[i];
+  }
+  conv2dBackward(k, x, w, full, g, filters, zerosLike(dy, 0), outDx, outDw, outDb);
 };

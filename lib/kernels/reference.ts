@@ -7,7 +7,7 @@ import {
   type AdamStep, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
   type Window2D,
 } from './kernels.ts';
-import { conv2dBackward, conv2dForward } from './reference-conv.ts';
+import { conv2dBackward, conv2dForward, conv2dPoolBackward, conv2dPoolForward } from './reference-conv.ts';
 
 const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
   neg: (x) => -x,
@@ -300,7 +300,7 @@ const channelAffine = (x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatAr
   });
 };
 
-const convParts = { gemm, im2col, col2im };
+const convParts = { gemm, im2col, col2im, maxPool };
 
 /** The reference TypeScript backend. */
 export const referenceKernels: Kernels = {
@@ -339,6 +339,10 @@ export const referenceKernels: Kernels = {
   conv2dForward: (x, w, bias, g, filters, relu, out) => conv2dForward(convParts, x, w, bias, g, filters, relu, out),
   conv2dBackward: (x, w, dy, g, filters, reluOutput, outDx, outDw, outDb) =>
     conv2dBackward(convParts, x, w, dy, g, filters, reluOutput, outDx, outDw, outDb),
+  conv2dPoolForward: (x, w, bias, g, filters, relu, pool, out, argmax) =>
+    conv2dPoolForward(convParts, x, w, bias, g, filters, relu, pool, out, argmax),
+  conv2dPoolBackward: (x, w, dy, argmax, reluPooled, g, filters, _pool, outDx, outDw, outDb) =>
+    conv2dPoolBackward(convParts, x, w, dy, argmax, reluPooled, g, filters, outDx, outDw, outDb),
   maxPool,
   maxPoolBackward,
   avgPool,

@@ -1,6 +1,7 @@
 /**
  * 2-D convolution over NCHW input (book ch. 7): im2col → GEMM → bias, and back via col2im, fused in
- * the kernels (conv2dForward/conv2dBackward) so the column matrix never leaves them.
+ * the kernels (conv2dForward/conv2dBackward) so the column matrix never leaves them; optionally
+ * with a ReLU and max pooling fused on (conv2dPoolForward/conv2dPoolBackward).
  * Also the sliding-window geometry shared with pooling.
  */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
@@ -65,6 +66,12 @@ export interface Conv2dOptions {
    * by reluLayer, with one pass and one copy fewer each way (default 'none').
    */
   readonly activation?: 'none' | 'relu';
+  /**
+   * Fuses max pooling over pool×pool windows (stride pool) onto the output, after the activation:
+   * the same function as conv2d followed by maxPool2d(pool), without the full-size output ever
+   * leaving the kernel (default: no pooling).
+   */
+  readonly pool?: number;
 }
 
 interface Conv2dCache {
@@ -73,6 +80,8 @@ interface Conv2dCache {
   readonly inputGrad: boolean;
   /** The output, kept when a ReLU is fused (its gradient needs it); empty otherwise. */
   readonly reluOutput: FloatArray;
+  /** With fused pooling: where each pooled maximum came from in the convolution output. */
+  readonly argmax?: Int32Array;
 }
 
 /** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
@@ -88,8 +97,22 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
     throw new Error(`conv2d: activation must be 'none' or 'relu', got ${JSON.stringify(activation)}`);
   }
   const relu = activation === 'relu';
+  const pool = options.pool;
+  if (pool !== undefined && !(Number.isInteger(pool) && pool >= 1)) {
+    throw new Error(`conv2d: pool must be a whole number ≥ 1, got ${JSON.stringify(pool)}`);
+  }
+  /** Per-example output shape for geometry g, or an error when the pooling window does not fit. */
+  const outputShapeOf = (g: Window2D): Shape => {
+    const [, oh, ow] = windowOutputShape(g, filters);
+    if (pool === undefined) return [filters, oh, ow];
+    if (pool > oh || pool > ow) throw new Error(`conv2d: a ${pool}×${pool} pool does not fit the ${oh}×${ow} convolution output`);
+    return [filters, Math.floor(oh / pool), Math.floor(ow / pool)];
+  };
   return {
     name: 'conv',
+    ...(pool === undefined ? {
+      fuseNext: (next: Layer) => (next.poolWindow === undefined ? undefined : conv2d(filters, kh, kw, { ...options, pool: next.poolWindow })),
+    } : {}),
     init: (key, inputShape) => {
       const g = windowOver('conv2d', spec, 1, inputShape);
       const fanIn = g.c * g.kh * g.kw;
@@ -97,7 +120,7 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       return {
         params: { W: initW(kW, [filters, g.c, g.kh, g.kw], fanIn, filters * g.kh * g.kw), b: zeros([filters]) },
         state: {},
-        outputShape: windowOutputShape(g, filters),
+        outputShape: outputShapeOf(g),
       };
     },
     forward: (params, x, ctx) => {
@@ -107,11 +130,18 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       }
       if (x.dtype !== params.W.dtype) throw new Error(`conv2d: input is ${x.dtype} but W is ${params.W.dtype}`);
       const g = windowOver('conv2d', spec, x.shape[0], x.shape.slice(1));
-      const outShape = [g.n, ...windowOutputShape(g, f)];
+      const outShape = [g.n, ...outputShapeOf(g)];
       const y = outputBuffer(x.dtype, sizeOf(outShape));
+      const inputGrad = ctx.inputGrad ?? true;
+      if (pool !== undefined) {
+        const argmax = new Int32Array(y.length);
+        kernelsFor(x.dtype).conv2dPoolForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, pool, y, argmax);
+        const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0), argmax };
+        return { y: wrap(y, outShape), cache, state: {} };
+      }
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
       kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, y);
-      const cache = { x, g, inputGrad: ctx.inputGrad ?? true, reluOutput: relu ? y : allocate(x.dtype, 0) };
+      const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0) };
       return { y: wrap(y, outShape), cache, state: {} };
     },
     backward: (params, cache, dy) => {
@@ -121,8 +151,13 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const db = allocate(dy.dtype, f);
       // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
       const dxOut = outputBuffer(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
-      kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,
-        dxOut, dW, db);
+      if (cache.argmax !== undefined && pool !== undefined) {
+        kernelsFor(dy.dtype).conv2dPoolBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.argmax, cache.reluOutput,
+          cache.g, f, pool, dxOut, dW, db);
+      } else {
+        kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,
+          dxOut, dW, db);
+      }
       const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);
       return { dx, grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
     },

@@ -53,6 +53,14 @@ export interface Layer<P extends TreeRecord = TreeRecord, C = unknown> {
   init(key: Key, inputShape: Shape): Init<P>;
   forward(params: P, x: Tensor, ctx: Ctx): Forward<C>;
   backward(params: P, cache: C, dy: Tensor): Backward<P>;
+  /** Set by max pooling whose window is square, with stride = window and no padding: its size. */
+  readonly poolWindow?: number;
+  /**
+   * The same function as this layer followed by `next` (a layer without params or state), computed
+   * in one go with this layer's params, or undefined when there is no such fusion. `sequential`
+   * uses it: conv2d followed by such a max pool runs as one kernel pair.
+   */
+  readonly fuseNext?: (next: Layer) => Layer<P> | undefined;
 }
 
 /** A context for inference (no randomness used). */

@@ -24,8 +24,11 @@ const shapeOf = (g: Window2D): readonly number[] => [g.n, g.c, g.h, g.w];
 /** Max pooling with a k×k window (or [kh, kw]); stride defaults to the window, padding to 0. */
 export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, MaxPoolCache> => {
   const spec = specOf('maxPool2d', k, stride, pad);
+  const [wh, ww] = spec.kernel;
+  const tiles = wh === ww && spec.stride[0] === wh && spec.stride[1] === ww && spec.pad[0] === 0 && spec.pad[1] === 0;
   return {
     name: 'maxpool',
+    ...(tiles ? { poolWindow: wh } : {}),
     init: (_key, inputShape) => {
       const g = windowOver('maxPool2d', spec, 1, inputShape);
       return { params: {}, state: {}, outputShape: windowOutputShape(g, g.c) };

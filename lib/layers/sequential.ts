@@ -1,6 +1,8 @@
 /**
  * `sequential` composes layers into one layer (as stax's serial): init threads keys and shapes
  * and names the layer whose input shape does not fit; forward threads keys, state and caches.
+ * Where a child offers a fusion with the next one (Layer.fuseNext, e.g. conv2d → max pool), forward
+ * and backward run the fused layer in their place: the same function, parameters and keys.
  */
 import { foldIn, split } from '../random.ts';
 import { showShape, type Shape, type Tensor } from '../tensor.ts';
@@ -31,9 +33,22 @@ const nameChildren = (entries: readonly LayerEntry[]): readonly Child[] => {
 
 const isEmpty = (r: TreeRecord): boolean => Object.keys(r).length === 0;
 
+/** Per child: the fused layer that runs it together with the next child, if any. */
+const fusionsOf = (children: readonly Child[]): readonly (Layer | undefined)[] => {
+  const fused: (Layer | undefined)[] = children.map(() => undefined);
+  for (let i = 0; i + 1 < children.length; i++) {
+    const f = children[i].layer.fuseNext?.(children[i + 1].layer);
+    if (f !== undefined) { fused[i] = f; i++; }
+  }
+  return fused;
+};
+
 /** Composes layers left to right into one layer. */
 export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord, readonly unknown[]> => {
   const children = nameChildren(entries);
+  const fused = fusionsOf(children);
+  /** True for a child that runs inside the fused layer of the one before it. */
+  const absorbed = (i: number): boolean => i > 0 && fused[i - 1] !== undefined;
   return {
     name: 'sequential',
     init: (key, inputShape) => {
@@ -48,6 +63,9 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
         } catch (err) {
           throw new Error(`sequential: layer ${i + 1} "${name}" cannot take input shape ${showShape(shape)}: ${(err as Error).message}`);
         }
+        if (absorbed(i) && !(isEmpty(r.params) && isEmpty(r.state))) {
+          throw new Error(`sequential: layer ${i + 1} "${name}" was fused into the layer before it but has parameters or state`);
+        }
         if (!isEmpty(r.params)) params[name] = r.params;
         if (!isEmpty(r.state)) state[name] = r.state;
         shape = r.outputShape;
@@ -59,8 +77,9 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
       const state: Record<string, TreeRecord> = {};
       let y: Tensor = x;
       children.forEach(({ name, layer }, i) => {
+        if (absorbed(i)) { caches.push(undefined); return; }
         const childState = (ctx.state[name] as TreeRecord | undefined) ?? EMPTY;
-        const r = layer.forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
+        const r = (fused[i] ?? layer).forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
           mode: ctx.mode, key: foldIn(ctx.key, i), state: childState, inputGrad: i === 0 ? ctx.inputGrad : true,
         });
         caches.push(r.cache);
@@ -73,8 +92,9 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
       const grads: Record<string, TreeRecord> = {};
       let d = dy;
       for (let i = children.length - 1; i >= 0; i--) {
+        if (absorbed(i)) continue;
         const { name, layer } = children[i];
-        const r = layer.backward((params[name] as TreeRecord | undefined) ?? EMPTY, cache[i], d);
+        const r = (fused[i] ?? layer).backward((params[name] as TreeRecord | undefined) ?? EMPTY, cache[i], d);
         if (!isEmpty(r.grads)) grads[name] = r.grads;
         d = r.dx;
       }

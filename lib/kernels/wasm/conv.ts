@@ -4,11 +4,13 @@
  * wasm (assembly/conv.ts). With a helper thread, the batch is split in two image ranges; the
  * helper's dW/db partial sums are added on this side.
  */
-import { windowOutput, type Window2D } from '../kernels.ts';
+import { poolOverOutput, windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
 import type { WasmExports } from './exports.ts';
 import { THREAD_MIN_FLOPS } from './gemm.ts';
-import { JOB_CONV_BACKWARD, JOB_CONV_FORWARD, type Helper } from './helper.ts';
+import {
+  JOB_CONV_BACKWARD, JOB_CONV_FORWARD, JOB_CONV_POOL_BACKWARD, JOB_CONV_POOL_FORWARD, type Helper, type Job,
+} from './helper.ts';
 
 /** The 12 geometry words the wasm window kernels read (assembly/geometry.ts). */
 export const geometryWords = (g: Window2D): number[] => {
@@ -25,33 +27,66 @@ const sizes = (g: Window2D): { p: number; ckk: number; chw: number } => {
 /** The first `len` elements of a (as a view, not a copy). */
 const head = (a: Float32Array, len: number): Float32Array => (a.length === len ? a : a.subarray(0, len));
 
-/** Where the batch is cut between this thread and the helper, or undefined to run alone. */
-const cut = (helper: Helper | undefined, n: number, flops: number): number | undefined =>
-  helper !== undefined && n >= 2 && flops >= THREAD_MIN_FLOPS && helper.ready() ? n >> 1 : undefined;
+/**
+ * Runs images [0, n) of a convolution job. A batch large enough to pay for a second thread is
+ * always cut in the same two parts, whether or not the helper runs one: `run(n0, n1, scratch,
+ * part)` does part 0 here and part 1 here too unless the helper takes it through `job(at,
+ * scratch)`. So results (dW sums, added part by part) are the same bits on one thread or two.
+ * Each part gets its own scratch. Returns whether the batch was cut.
+ */
+const splitImages = (arena: Arena, helper: Helper | undefined, n: number, flops: number, scratchBytes: number,
+  run: (n0: number, n1: number, scratch: number, part: 0 | 1) => void, job: (at: number, scratch: number) => Job): boolean => {
+  const scratch = arena.alloc(scratchBytes);
+  if (n < 2 || flops < THREAD_MIN_FLOPS) { run(0, n, scratch, 0); return false; }
+  const at = n >> 1;
+  const theirs = arena.alloc(scratchBytes);
+  const helping = helper !== undefined && helper.ready();
+  if (helping) helper.post(job(at, theirs));
+  run(0, at, scratch, 0);
+  if (!helping || !helper.join()) run(at, n, theirs, 1);
+  return true;
+};
+
+/** Where a backward job writes dW and db: one pair per part of the batch (summed afterwards). */
+interface GradientSlots { readonly dw: readonly [number, number]; readonly db: readonly [number, number] }
+
+const gradientSlots = (arena: Arena, dwLen: number, filters: number): GradientSlots => ({
+  dw: [arena.alloc(dwLen * 4), arena.alloc(dwLen * 4)],
+  db: [arena.alloc(filters * 4), arena.alloc(filters * 4)],
+});
+
+/** Copies dW and db out, adding the second part's sums when the batch was split. */
+const readGradients = (arena: Arena, slots: GradientSlots, split: boolean, outDw: Float32Array, outDb: Float32Array,
+  dwLen: number, filters: number): void => {
+  arena.get(slots.dw[0], head(outDw, dwLen));
+  arena.get(slots.db[0], head(outDb, filters));
+  if (!split) return;
+  const dw2 = new Float32Array(dwLen);
+  const db2 = new Float32Array(filters);
+  arena.get(slots.dw[1], dw2);
+  arena.get(slots.db[1], db2);
+  for (let i = 0; i < dwLen; i++) outDw[i] += dw2[i];
+  for (let i = 0; i < filters; i++) outDb[i] += db2[i];
+};
+
+/** True when a convolution has no images, no output pixels or no filters (nothing to compute). */
+const isEmpty = (g: Window2D, filters: number): boolean => g.n === 0 || sizes(g).p <= 0 || filters === 0;
 
 /** See Kernels.conv2dForward (float32). */
 export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
   x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, out: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
-  if (g.n === 0 || p <= 0 || filters === 0) return;
+  if (isEmpty(g, filters)) return;
   arena.reset();
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pb = arena.put(head(bias, filters));
   const geo = arena.ints(geometryWords(g));
   const po = arena.alloc(g.n * filters * p * 4);
-  const scratchBytes = ex.convForwardScratchBytes(ckk, p);
-  const scratch = arena.alloc(scratchBytes);
-  const at = cut(helper, g.n, 2 * g.n * p * filters * ckk);
   const r = relu ? 1 : 0;
-  if (at !== undefined && helper !== undefined) {
-    const theirs = arena.alloc(scratchBytes);
-    helper.post([JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, theirs]);
-    ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, at, scratch);
-    if (!helper.join()) ex.conv2dForward(px, pw, pb, geo, filters, r, po, at, g.n, theirs);
-  } else {
-    ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, scratch);
-  }
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(ckk, p),
+    (n0, n1, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, n0, n1, scratch),
+    (at, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, g.n * filters * p));
 };
 
@@ -60,7 +95,7 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number, reluOutput: Float32Array,
   outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
-  if (g.n === 0 || p <= 0 || filters === 0) {
+  if (isEmpty(g, filters)) {
     outDw.fill(0); // no images or no output pixels: the gradients are zero
     outDb.fill(0);
     return;
@@ -74,30 +109,67 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
   const geo = arena.ints(geometryWords(g));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
-  const pdw = arena.alloc(filters * ckk * 4);
-  const pdb = arena.alloc(filters * 4);
-  const scratchBytes = ex.convBackwardScratchBytes(ckk, p);
-  const scratch = arena.alloc(scratchBytes);
-  const at = cut(helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
-  if (at !== undefined && helper !== undefined) {
-    const pdw2 = arena.alloc(filters * ckk * 4);
-    const pdb2 = arena.alloc(filters * 4);
-    const theirs = arena.alloc(scratchBytes);
-    helper.post([JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs]);
-    ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw, pdb, 0, at, scratch);
-    if (!helper.join()) ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw2, pdb2, at, g.n, theirs);
-    const dw2 = new Float32Array(filters * ckk);
-    const db2 = new Float32Array(filters);
-    arena.get(pdw2, dw2);
-    arena.get(pdb2, db2);
-    arena.get(pdw, head(outDw, filters * ckk));
-    arena.get(pdb, head(outDb, filters));
-    for (let i = 0; i < dw2.length; i++) outDw[i] += dw2[i];
-    for (let i = 0; i < db2.length; i++) outDb[i] += db2[i];
-  } else {
-    ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, pdw, pdb, 0, g.n, scratch);
-    arena.get(pdw, head(outDw, filters * ckk));
-    arena.get(pdb, head(outDb, filters));
+  const slots = gradientSlots(arena, filters * ckk, filters);
+  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk, ex.convBackwardScratchBytes(ckk, p),
+    (n0, n1, scratch, part) => ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
+    (at, scratch) => [JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
+  readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);
+  if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
+};
+
+/** See Kernels.conv2dPoolForward (float32). */
+export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+  x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, pool: number,
+  out: Float32Array, argmax: Int32Array): void => {
+  const { p, ckk, chw } = sizes(g);
+  const pg = poolOverOutput(g, filters, pool);
+  const { oh: ph, ow: pw2 } = windowOutput(pg);
+  const pooled = g.n * filters * ph * pw2;
+  if (isEmpty(g, filters) || pooled <= 0) return;
+  arena.reset();
+  const px = arena.put(head(x, g.n * chw));
+  const pw = arena.put(head(w, filters * ckk));
+  const pb = arena.put(head(bias, filters));
+  const geo = arena.ints(geometryWords(g));
+  const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
+  const po = arena.alloc(pooled * 4);
+  const pa = arena.alloc(pooled * 4);
+  const r = relu ? 1 : 0;
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(ckk, p, filters),
+    (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
+    (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
+  arena.getAndKeep(po, head(out, pooled));
+  arena.get(pa, argmax.length === pooled ? argmax : argmax.subarray(0, pooled));
+};
+
+/** See Kernels.conv2dPoolBackward (float32). */
+export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+  x: Float32Array, w: Float32Array, dy: Float32Array, argmax: Int32Array, reluPooled: Float32Array, g: Window2D,
+  filters: number, pool: number, outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
+  const { p, ckk, chw } = sizes(g);
+  const pg = poolOverOutput(g, filters, pool);
+  const { oh: ph, ow: pw2 } = windowOutput(pg);
+  const pooled = g.n * filters * ph * pw2;
+  if (isEmpty(g, filters) || pooled <= 0) {
+    outDw.fill(0);
+    outDb.fill(0);
+    return;
   }
+  const wantDx = outDx.length > 0;
+  arena.reset();
+  const px = arena.put(head(x, g.n * chw));
+  const pw = arena.put(head(w, filters * ckk));
+  const pdy = arena.put(head(dy, pooled));
+  const pa = arena.put(argmax.length === pooled ? argmax : argmax.subarray(0, pooled));
+  const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
+  const geo = arena.ints(geometryWords(g));
+  const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
+  const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0;
+  const slots = gradientSlots(arena, filters * ckk, filters);
+  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk,
+    ex.convPoolBackwardScratchBytes(ckk, p, filters),
+    (n0, n1, scratch, part) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
+    (at, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
+  readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);
   if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };

@@ -31,6 +31,12 @@ export interface WasmExports {
     n0: number, n1: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
+  readonly convPoolForwardScratchBytes: (ckk: number, p: number, filters: number) => number;
+  readonly convPoolBackwardScratchBytes: (ckk: number, p: number, filters: number) => number;
+  readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
+    relu: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;
+  readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,
+    poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;
   readonly maxPoolBackward: (dy: number, arg: number, len: number, out: number, outLen: number) => void;
   readonly avgPool: (x: number, geometry: number, out: number) => void;
@@ -45,7 +51,8 @@ export interface WasmExports {
 const names: ReadonlyArray<keyof WasmExports> = [
   'heapBase', 'relaxed', 'gemmScratchBytes', 'gemm', 'unary', 'binary', 'scaleShift', 'addRowVector',
   'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im',
-  'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward', 'maxPool',
+  'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward',
+  'convPoolForwardScratchBytes', 'convPoolBackwardScratchBytes', 'conv2dPoolForward', 'conv2dPoolBackward', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'channelMoments', 'channelSums', 'channelAffine',
 ];
 

@@ -13,8 +13,8 @@ const DONE = 1;
 const READY = 2;
 const FAILED = 3;
 const ARGS = 4;
-/** Job code plus the longest argument list (conv2dBackward's 12; gemm's 13). */
-const ARG_COUNT = 14;
+/** Job code plus the longest argument list (conv2dPoolBackward's 14). */
+const ARG_COUNT = 15;
 
 /** Bytes of control words the helper needs, placed by the caller below the arena. */
 export const CONTROL_BYTES = (ARGS + ARG_COUNT) * 4;
@@ -23,6 +23,8 @@ export const CONTROL_BYTES = (ARGS + ARG_COUNT) * 4;
 export const JOB_GEMM = 0;
 export const JOB_CONV_FORWARD = 1;
 export const JOB_CONV_BACKWARD = 2;
+export const JOB_CONV_POOL_FORWARD = 3;
+export const JOB_CONV_POOL_BACKWARD = 4;
 
 /** Arguments of one wasm gemm call (a sub-block of C). */
 export type GemmArgs = readonly [transA: number, transB: number, m: number, n: number, k: number,
@@ -36,11 +38,22 @@ export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geom
 export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number,
   dx: number, dw: number, db: number, n0: number, n1: number, scratch: number];
 
+/** Arguments of one wasm conv2dPoolForward call (images [n0, n1)). */
+export type ConvPoolForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, poolGeometry: number,
+  filters: number, relu: number, out: number, arg: number, n0: number, n1: number, scratch: number];
+
+/** Arguments of one wasm conv2dPoolBackward call (images [n0, n1)). */
+export type ConvPoolBackwardArgs = readonly [x: number, w: number, dy: number, arg: number, reluPooled: number,
+  geometry: number, poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number,
+  scratch: number];
+
 /** One job for the helper: its code and the export's arguments. */
 export type Job =
   | readonly [typeof JOB_GEMM, ...GemmArgs]
   | readonly [typeof JOB_CONV_FORWARD, ...ConvForwardArgs]
-  | readonly [typeof JOB_CONV_BACKWARD, ...ConvBackwardArgs];
+  | readonly [typeof JOB_CONV_BACKWARD, ...ConvBackwardArgs]
+  | readonly [typeof JOB_CONV_POOL_FORWARD, ...ConvPoolForwardArgs]
+  | readonly [typeof JOB_CONV_POOL_BACKWARD, ...ConvPoolBackwardArgs];
 
 /** The helper thread, started lazily; `ready` turns true once its instance exists. */
 export class Helper {

@@ -9,7 +9,9 @@ import { Arena } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
 import { wasmGemm } from './gemm.ts';
-import { geometryWords, wasmConv2dBackward, wasmConv2dForward } from './conv.ts';
+import {
+  geometryWords, wasmConv2dBackward, wasmConv2dForward, wasmConv2dPoolBackward, wasmConv2dPoolForward,
+} from './conv.ts';
 import { CONTROL_BYTES, Helper } from './helper.ts';
 import type { LoadedKernels } from './load.ts';
 
@@ -187,6 +189,20 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
         return ref.conv2dBackward(x, w, dy, g, filters, reluOutput, outDx, outDw, outDb);
       }
       wasmConv2dBackward(ex, arena, helper, x, w, dy, g, filters, reluOutput, outDx, outDw, outDb);
+    },
+
+    conv2dPoolForward: (x, w, bias, g, filters, relu, pool, out, argmax) => {
+      if (!isF32(x) || !isF32(w) || !isF32(bias) || !isF32(out)) {
+        return ref.conv2dPoolForward(x, w, bias, g, filters, relu, pool, out, argmax);
+      }
+      wasmConv2dPoolForward(ex, arena, helper, x, w, bias, g, filters, relu, pool, out, argmax);
+    },
+
+    conv2dPoolBackward: (x, w, dy, argmax, reluPooled, g, filters, pool, outDx, outDw, outDb) => {
+      if (!isF32(x) || !isF32(w) || !isF32(dy) || !isF32(reluPooled) || !isF32(outDx) || !isF32(outDw) || !isF32(outDb)) {
+        return ref.conv2dPoolBackward(x, w, dy, argmax, reluPooled, g, filters, pool, outDx, outDw, outDb);
+      }
+      wasmConv2dPoolBackward(ex, arena, helper, x, w, dy, argmax, reluPooled, g, filters, pool, outDx, outDw, outDb);
     },
 
     maxPool: (x, g, out, argmax) => {

@@ -4,10 +4,10 @@
 // Plain JavaScript so it starts without a TypeScript loader.
 import { workerData } from 'node:worker_threads';
 
-const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4, ARG_COUNT = 14;
-const JOB_GEMM = 0, JOB_CONV_FORWARD = 1, JOB_CONV_BACKWARD = 2;
+const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4, ARG_COUNT = 15;
+const JOB_GEMM = 0, JOB_CONV_FORWARD = 1, JOB_CONV_BACKWARD = 2, JOB_CONV_POOL_FORWARD = 3, JOB_CONV_POOL_BACKWARD = 4;
 const { module, memory, control } = workerData;
-const { gemm, conv2dForward, conv2dBackward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const { gemm, conv2dForward, conv2dBackward, conv2dPoolForward, conv2dPoolBackward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, control, ARGS + ARG_COUNT);
 
 let seen = Atomics.load(ctrl, SEQ);
@@ -29,6 +29,12 @@ for (;;) {
         break;
       case JOB_CONV_BACKWARD:
         conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+        break;
+      case JOB_CONV_POOL_FORWARD:
+        conv2dPoolForward(...a.subarray(0, 12));
+        break;
+      case JOB_CONV_POOL_BACKWARD:
+        conv2dPoolBackward(...a.subarray(0, 14));
         break;
       default:
         throw new Error(`unknown job ${ctrl[ARGS]}`);

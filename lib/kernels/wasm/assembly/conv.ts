@@ -8,6 +8,7 @@
  */
 import { Geometry } from './geometry';
 import { gemmInto, gemmScratchBytes } from './gemm';
+import { maxPool } from './pool';
 
 /** Rounds a byte count up to whole 64-byte lines. */
 // @ts-ignore: decorator
@@ -172,6 +173,34 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
 }
 
 /**
+ * One image of the backward pass: db += row sums of dyn, dw += dyn · colsTᵀ and, unless dx is 0,
+ * dx (one image, overwritten) = col2im-T(Wᵀ · dyn). colsT, dcolsT and gs are scratch.
+ */
+function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32, dx: usize, dw: usize, db: usize,
+  colsT: usize, dcolsT: usize, gs: usize): void {
+  const p = g.oh * g.ow;
+  const ckk = g.c * g.kh * g.kw;
+  for (let f = 0; f < filters; f++) {
+    const row = dyn + (<usize>(f * p) << 2);
+    let acc = f32x4.splat(0);
+    let k = 0;
+    for (; k + 4 <= p; k += 4) acc = f32x4.add(acc, v128.load(row + (<usize>k << 2)));
+    let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+      f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (; k < p; k++) s += load<f32>(row + (<usize>k << 2));
+    const d = db + (<usize>f << 2);
+    store<f32>(d, load<f32>(d) + s);
+  }
+  im2colT(x, g, colsT);
+  // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
+  gemmInto(false, true, filters, ckk, p, dyn, colsT, dw, 0, filters, 0, ckk, gs, true);
+  if (dx == 0) return;
+  // dcolsT (CKK × P) = Wᵀ · dy_n (W is F × CKK: A stored k×m)
+  gemmInto(true, false, ckk, p, filters, w, dyn, dcolsT, 0, ckk, 0, p, gs, false);
+  col2imT(dcolsT, g, dx);
+}
+
+/**
  * Images [n0, n1) of the backward pass: dw (F × CKK) and db (F) are overwritten with these
  * images' sums; dx images n0..n1-1 are overwritten unless dx is 0 (skipped). When reluOut (the
  * forward output of a fused ReLU) is not 0, dy is first zeroed in place where reluOut ≤ 0.
@@ -180,35 +209,89 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
   dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
-  const ckk = g.c * g.kh * g.kw;
-  const colsBytes = align(<usize>(ckk * p) << 2);
-  const colsT = scratch;
-  const dcolsT = scratch + colsBytes;
-  const gs = dcolsT + colsBytes;
+  const colsBytes = align(<usize>(g.c * g.kh * g.kw * p) << 2);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const dyBytes = <usize>(filters * p) << 2;
-  memory.fill(dw, 0, <usize>(filters * ckk) << 2);
+  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
   for (let n = n0; n < n1; n++) {
     const dyn = dy + <usize>n * dyBytes;
     if (reluOut != 0) reluInPlace(dyn, reluOut + <usize>n * dyBytes, filters * p);
-    for (let f = 0; f < filters; f++) {
-      const row = dyn + (<usize>(f * p) << 2);
-      let acc = f32x4.splat(0);
-      let k = 0;
-      for (; k + 4 <= p; k += 4) acc = f32x4.add(acc, v128.load(row + (<usize>k << 2)));
-      let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
-        f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-      for (; k < p; k++) s += load<f32>(row + (<usize>k << 2));
-      const d = db + (<usize>f << 2);
-      store<f32>(d, load<f32>(d) + s);
+    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db,
+      scratch, scratch + colsBytes, scratch + 2 * colsBytes);
+  }
+}
+
+/** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one image's conv output. */
+export function convPoolForwardScratchBytes(ckk: i32, p: i32, filters: i32): usize {
+  return convForwardScratchBytes(ckk, p) + align(<usize>(filters * p) << 2);
+}
+
+/** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
+export function convPoolBackwardScratchBytes(ckk: i32, p: i32, filters: i32): usize {
+  return convBackwardScratchBytes(ckk, p) + align(<usize>(filters * p) << 2);
+}
+
+/**
+ * Images [n0, n1) of conv (+ ReLU) → max pooling: each image's conv output stays in scratch and
+ * only the pooled output and argmax (flat indices into the n·F·oh·ow conv output) are written.
+ * pg is the pooling geometry over one image's conv output (n = 1, c = filters).
+ */
+export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, relu: bool,
+  out: usize, arg: usize, n0: i32, n1: i32, scratch: usize): void {
+  const p = g.oh * g.ow;
+  const fp = filters * p;
+  const y = scratch + convForwardScratchBytes(g.c * g.kh * g.kw, p);
+  const pooled = filters * pg.oh * pg.ow;
+  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
+  const pooledBytes = <usize>pooled << 2;
+  for (let n = n0; n < n1; n++) {
+    conv2dForward(x + <usize>n * imageBytes, w, bias, g, filters, relu, y, 0, 1, scratch);
+    const o = out + <usize>n * pooledBytes;
+    const a = arg + <usize>n * pooledBytes;
+    maxPool(y, pg, o, a);
+    // image-local indices → indices into the whole batch's conv output (-1, an empty window, stays)
+    const shift = i32x4.splat(n * fp);
+    const none = i32x4.splat(-1);
+    let i = 0;
+    for (; i + 4 <= pooled; i += 4) {
+      const at = a + (<usize>i << 2);
+      const v = v128.load(at);
+      v128.store(at, v128.bitselect(v, i32x4.add(v, shift), i32x4.eq(v, none)));
     }
-    im2colT(x + <usize>n * imageBytes, g, colsT);
-    // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
-    gemmInto(false, true, filters, ckk, p, dyn, colsT, dw, 0, filters, 0, ckk, gs, true);
-    if (dx == 0) continue;
-    // dcolsT (CKK × P) = Wᵀ · dy_n (W is F × CKK: A stored k×m)
-    gemmInto(true, false, ckk, p, filters, w, dyn, dcolsT, 0, ckk, 0, p, gs, false);
-    col2imT(dcolsT, g, dx + <usize>n * imageBytes);
+    for (; i < pooled; i++) {
+      const at = a + (<usize>i << 2);
+      const v = load<i32>(at);
+      if (v >= 0) store<i32>(at, v + n * fp);
+    }
+  }
+}
+
+/**
+ * Images [n0, n1) of the backward of conv2dPoolForward: each image's pooled gradient is routed
+ * to its maxima (skipped where reluPooled, if not 0, is ≤ 0) in scratch, then as conv2dBackward.
+ */
+export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, reluPooled: usize, g: Geometry,
+  pg: Geometry, filters: i32, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
+  const p = g.oh * g.ow;
+  const fp = filters * p;
+  const colsBytes = align(<usize>(g.c * g.kh * g.kw * p) << 2);
+  const dyn = scratch + convBackwardScratchBytes(g.c * g.kh * g.kw, p);
+  const pooled = filters * pg.oh * pg.ow;
+  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
+  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
+  memory.fill(db, 0, <usize>filters << 2);
+  for (let n = n0; n < n1; n++) {
+    memory.fill(dyn, 0, <usize>fp << 2);
+    const first = n * pooled;
+    for (let i = first; i < first + pooled; i++) {
+      const at = <usize>i << 2;
+      const idx = load<i32>(arg + at) - n * fp;
+      if (idx < 0 || (reluPooled != 0 && !(load<f32>(reluPooled + at) > 0))) continue;
+      const d = dyn + (<usize>idx << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(dy + at));
+    }
+    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db,
+      scratch, scratch + colsBytes, scratch + 2 * colsBytes);
   }
 }

@@ -8,7 +8,10 @@ export { scaleShift, addRowVector, sumRows, reluBackward } from './affine';
 export { reduce, argmax, softmax } from './reduce';
 export { adam } from './adam';
 export { im2col, col2im } from './window';
-export { conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes } from './conv';
+export {
+  conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes,
+  conv2dPoolForward, conv2dPoolBackward, convPoolForwardScratchBytes, convPoolBackwardScratchBytes,
+} from './conv';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 export { channelMoments, channelSums, channelAffine } from './channel';
 
