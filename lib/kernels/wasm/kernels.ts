@@ -156,7 +156,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
         om, ov, ou);
       arena.get(om, outM);
       arena.get(ov, outV);
-      arena.get(ou, outUpdate);
+      arena.getAndKeep(ou, outUpdate); // the next call (scale by the learning rate) usually takes it
     },
 
     im2col: (x, g, out) => {
