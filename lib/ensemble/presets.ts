@@ -40,9 +40,10 @@ export const ensemblePresets = {
     augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 4,
   },
   fashion: {
-    description: 'aims at ≥ 94% on Fashion-MNIST in about 2 hours on 2 cores: batch-norm deep CNNs, crop and flip',
-    dataset: 'fashion-mnist', members: 4, models: ['deep-convnet-bn'], epochs: 10, optimizer: 'adam', lr: 0.002, schedule: 'warmup-cosine', batchSize: 100,
-    augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 1,
+    // 10 epochs gave members of 92.4% and 93.1% for two of them with 4-view TTA: too short for 94%
+    description: 'aims at ≥ 94% on Fashion-MNIST: 4 batch-norm deep CNNs × 30 epochs, crop and flip, 4-view TTA (about 3 hours on 2 cores)',
+    dataset: 'fashion-mnist', members: 4, models: ['deep-convnet-bn'], epochs: 30, optimizer: 'adam', lr: 0.002, schedule: 'warmup-cosine', batchSize: 100,
+    augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 4,
   },
 } as const satisfies Readonly<Record<string, EnsemblePreset>>;
 
