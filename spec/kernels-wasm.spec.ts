@@ -184,14 +184,17 @@ const describeVariant = (variant: Variant): void => {
         const m = randn(n, 0.1);
         const v = Float32Array.from(randn(n, 0.01), Math.abs);
         const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.001 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3) };
-        const outs = (kern: Kernels): Float32Array[] => {
-          const o = [f32(n), f32(n), f32(n)];
-          kern.adam(g, m, v, step, o[0], o[1], o[2]);
-          return o;
-        };
-        const got = outs(k);
-        const want = outs(ref);
-        got.forEach((x, i) => close(x, want[i], 1e-5, `adam output ${i}`));
+        const params = randn(n);
+        for (const p of [f32(0), params]) {
+          const outs = (kern: Kernels): Float32Array[] => {
+            const o = [f32(n), f32(n), f32(n)];
+            kern.adam(g, m, v, step, o[0], o[1], o[2], p);
+            return o;
+          };
+          const got = outs(k);
+          const want = outs(ref);
+          got.forEach((x, i) => close(x, want[i], 1e-5, `adam output ${i}${p.length > 0 ? ' with params' : ''}`));
+        }
       }
     });
 
@@ -368,7 +371,9 @@ describe('wasm kernels: memory and threads', () => {
       ['reduce over no elements', [12], ([o]) => k.reduce('sum', x.subarray(0, 0), 3, 0, 4, o)],
       ['softmax', [30], ([o]) => k.softmax(x.subarray(0, 30), 5, 6, o)],
       ['adam', [20, 20, 20], ([m, v, u]) => k.adam(x.subarray(0, 20), w.subarray(0, 20), Float32Array.from(w.subarray(0, 20), Math.abs),
-        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u)],
+        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u, f32(0))],
+      ['adam with params', [20, 20, 20], ([m, v, u]) => k.adam(x.subarray(0, 20), w.subarray(0, 20), Float32Array.from(w.subarray(0, 20), Math.abs),
+        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u, x.subarray(20, 40))],
       ['im2col', [cols.length], ([o]) => k.im2col(x, g, o)],
       ['col2im', [x.length], ([o]) => k.col2im(cols, g, o)],
       ['conv2dForward', [dy.length], ([o]) => k.conv2dForward(x, w, w.subarray(0, 4), g, 4, true, o)],

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { chain, fromTransform } from '../lib/optim/transform.ts';
+import { scaleByAdam, scaleByLearningRate } from '../lib/optim/transforms.ts';
+import { leaves } from '../lib/tree.ts';
+import { key, normal } from '../lib/random.ts';
 import {
   adagrad, adam, adamw, fromArray, momentum, nesterov, rmsprop, sgd, type Optimizer, type Tensor, type TreeRecord,
   cosineDecay, exponentialDecay, linearWarmup, stepDecay, constant,
@@ -50,6 +54,32 @@ describe('optimizers: hand-computed steps', () => {
     const mHat = -0.01 / (1 - 0.81);
     const vHat = (0.999 * 0.001 + 0.001) / (1 - 0.999 ** 2);
     expect(b).to.be.closeTo(a - (0.1 * mHat) / (Math.sqrt(vHat) + 1e-8), 1e-12);
+  });
+  it('Adam in one fused kernel pass per tensor matches chain(scaleByAdam, scaleByLearningRate) + applyUpdates, state and all', () => {
+    const schedule = cosineDecay(0.01, 5);
+    const fused = adam(schedule);
+    const plain = fromTransform(chain(scaleByAdam(), scaleByLearningRate(schedule)));
+    for (const dtype of ['float32', 'float64'] as const) {
+      let p1: TreeRecord = { a: { W: normal(key(1), [7, 33], 0, 1, dtype) }, b: normal(key(2), [5], 0, 1, dtype) };
+      let p2 = p1;
+      let s1 = fused.init(p1);
+      let s2 = plain.init(p2);
+      for (let step = 0; step < 4; step++) {
+        const g: TreeRecord = { a: { W: normal(key(10 + step), [7, 33], 0, 1, dtype) }, b: normal(key(20 + step), [5], 0, 1, dtype) };
+        const r1 = fused.update(g, s1, p1);
+        const r2 = plain.update(g, s2, p2);
+        p1 = r1.params; s1 = r1.state; p2 = r2.params; s2 = r2.state;
+      }
+      const flat = (t: TreeRecord): number[] => leaves(t).flatMap(([, x]) => Array.from(x.data));
+      expect(JSON.stringify(Object.keys(s1)), 'state layout').to.equal(JSON.stringify(Object.keys(s2)));
+      const tol = dtype === 'float32' ? 1e-6 : 1e-14;
+      for (const [what, x, y] of [['params', p1, p2], ['state', s1, s2]] as const) {
+        const a = flat(x);
+        const b = flat(y);
+        expect(a.length, what).to.equal(b.length);
+        a.forEach((v, i) => expect(v, `${dtype} ${what} ${i}`).to.be.closeTo(b[i], tol * Math.max(1, Math.abs(b[i]))));
+      }
+    }
   });
   it('AdamW: decoupled decay added after the Adam scaling', () => {
     const [a] = run(adamw(0.1, 0.1), 1, [1]);

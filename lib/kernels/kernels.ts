@@ -104,11 +104,12 @@ export interface Kernels {
 
   /**
    * Fused Adam: outM = β1·m + (1-β1)·g; outV = β2·v + (1-β2)·g²;
-   * outUpdate = stepSize · outM / (√outV + eps). Callers fold bias correction into
-   * `stepSize` and `eps` (see optim/transforms.ts).
+   * outUpdate = stepSize · outM / (√outV + eps), plus params[i] when params is non-empty (then
+   * it holds the new parameters: one pass instead of three). Callers fold bias correction and
+   * the learning rate into `stepSize` and `eps` (see optim/transforms.ts).
    */
   adam(g: FloatArray, m: FloatArray, v: FloatArray, step: AdamStep,
-    outM: FloatArray, outV: FloatArray, outUpdate: FloatArray): void;
+    outM: FloatArray, outV: FloatArray, outUpdate: FloatArray, params: FloatArray): void;
 
   /** im2col of NCHW x into out[(n·oh·ow) × (c·kh·kw)] (the book's layout). */
   im2col(x: FloatArray, g: Window2D, out: FloatArray): void;

@@ -152,15 +152,17 @@ const softmax = (x: FloatArray, rows: number, cols: number, out: FloatArray): vo
 };
 
 const adam = (g: FloatArray, m: FloatArray, v: FloatArray, s: AdamStep,
-  outM: FloatArray, outV: FloatArray, outUpdate: FloatArray): void => {
+  outM: FloatArray, outV: FloatArray, outUpdate: FloatArray, params: FloatArray): void => {
   const { beta1, beta2, eps, stepSize } = s;
+  const withParams = params.length > 0;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
     const mi = beta1 * m[i] + (1 - beta1) * gi;
     const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
     outM[i] = mi;
     outV[i] = vi;
-    outUpdate[i] = (stepSize * mi) / (Math.sqrt(vi) + eps);
+    const u = (stepSize * mi) / (Math.sqrt(vi) + eps);
+    outUpdate[i] = withParams ? params[i] + u : u;
   }
 };
 

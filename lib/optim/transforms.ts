@@ -1,10 +1,10 @@
 /** Small gradient transformations that optimizers are chained from (after optax). */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
-import { buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { allocate, buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
 import { isTensor, leaves, mapTree, type TreeRecord } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
-import { counter, countOf, type GradientTransformation } from './transform.ts';
+import { counter, countOf, type GradientTransformation, type OptState } from './transform.ts';
 
 const zerosTree = (params: TreeRecord): TreeRecord => mapTree(params, zerosLike);
 
@@ -55,32 +55,39 @@ export const scaleByRms = (decay = 0.99, eps = 1e-7): GradientTransformation => 
   },
 });
 
+/**
+ * One Adam step as one kernel call per tensor: new moments, and factor·m̂/(√v̂ + eps) with bias
+ * correction as the updates, or, given params, params plus that (the new parameters).
+ */
+export const adamStep = (u: TreeRecord, state: OptState, beta1: number, beta2: number, eps: number, factor: number,
+  params?: TreeRecord): { readonly updates: TreeRecord; readonly state: OptState } => {
+  const t = countOf(state) + 1;
+  const c2 = Math.sqrt(1 - beta2 ** t);
+  const step = { beta1, beta2, eps: eps * c2, stepSize: (factor * c2) / (1 - beta1 ** t) };
+  const mu: Tensor[] = [];
+  const nu: Tensor[] = [];
+  const updates = mapTree(u, (g, m, v, p) => {
+    const outM = outputBuffer(g.dtype, g.size);
+    const outV = outputBuffer(g.dtype, g.size);
+    const outU = outputBuffer(g.dtype, g.size);
+    kernelsFor(g.dtype).adam(buffer(g), buffer(m), buffer(v), step, outM, outV, outU,
+      p === undefined ? allocate(g.dtype, 0) : buffer(p));
+    mu.push(wrap(outM, g.shape));
+    nu.push(wrap(outV, g.shape));
+    return wrap(outU, g.shape);
+  }, state.mu as TreeRecord, state.nu as TreeRecord, ...(params === undefined ? [] : [params]));
+  // rebuild mu/nu trees in the structure of the updates (mapTree visits leaves in a fixed order)
+  let i = 0;
+  const muTree = mapTree(updates, () => mu[i++]);
+  i = 0;
+  const nuTree = mapTree(updates, () => nu[i++]);
+  return { updates, state: { count: counter(t), mu: muTree, nu: nuTree } };
+};
+
 /** Adam scaling m̂/(√v̂ + eps) with bias correction, fused into one kernel per tensor. */
 export const scaleByAdam = (beta1 = 0.9, beta2 = 0.999, eps = 1e-8): GradientTransformation => ({
   init: (params) => ({ count: counter(0), mu: zerosTree(params), nu: zerosTree(params) }),
-  update: (u, state) => {
-    const t = countOf(state) + 1;
-    const c2 = Math.sqrt(1 - beta2 ** t);
-    const step = { beta1, beta2, eps: eps * c2, stepSize: c2 / (1 - beta1 ** t) };
-    const mu: Record<string, Tensor> = {};
-    const nu: Record<string, Tensor> = {};
-    const updates = mapTree(u, (g, m, v) => {
-      const outM = outputBuffer(g.dtype, g.size);
-      const outV = outputBuffer(g.dtype, g.size);
-      const outU = outputBuffer(g.dtype, g.size);
-      kernelsFor(g.dtype).adam(buffer(g), buffer(m), buffer(v), step, outM, outV, outU);
-      const id = String(Object.keys(mu).length);
-      mu[id] = wrap(outM, g.shape);
-      nu[id] = wrap(outV, g.shape);
-      return wrap(outU, g.shape);
-    }, state.mu as TreeRecord, state.nu as TreeRecord);
-    // rebuild mu/nu trees in the structure of the updates (mapTree visits leaves in a fixed order)
-    let i = 0;
-    const muTree = mapTree(updates, () => mu[String(i++)]);
-    i = 0;
-    const nuTree = mapTree(updates, () => nu[String(i++)]);
-    return { updates, state: { count: counter(t), mu: muTree, nu: nuTree } };
-  },
+  update: (u, state) => adamStep(u, state, beta1, beta2, eps, 1),
 });
 
 /** Adds wd·params to the updates: before a scaling it is L2 regularisation, after it decoupled decay (AdamW). */

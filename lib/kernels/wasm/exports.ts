@@ -22,7 +22,7 @@ export interface WasmExports {
   readonly softmax: (x: number, rows: number, cols: number, out: number) => void;
   readonly adam: (g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number,
     beta2: number, oneMinusBeta2: number, eps: number, stepSize: number, outM: number, outV: number,
-    outU: number) => void;
+    outU: number, params: number) => void;
   readonly im2col: (x: number, geometry: number, out: number) => void;
   readonly col2im: (cols: number, geometry: number, out: number) => void;
   readonly convForwardScratchBytes: (ckk: number, p: number) => number;

@@ -139,9 +139,9 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       arena.getAndKeep(po, out);
     },
 
-    adam: (g, m, v, step, outM, outV, outUpdate) => {
-      if (!isF32(g) || !isF32(m) || !isF32(v) || !isF32(outM) || !isF32(outV) || !isF32(outUpdate)) {
-        return ref.adam(g, m, v, step, outM, outV, outUpdate);
+    adam: (g, m, v, step, outM, outV, outUpdate, params) => {
+      if (!isF32(g) || !isF32(m) || !isF32(v) || !isF32(outM) || !isF32(outV) || !isF32(outUpdate) || !isF32(params)) {
+        return ref.adam(g, m, v, step, outM, outV, outUpdate, params);
       }
       const n = g.length;
       if (n === 0) return;
@@ -149,11 +149,12 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number): WasmK
       const pg = arena.put(g);
       const pm = arena.put(m);
       const pv = arena.put(v);
+      const pp = params.length > 0 ? arena.put(params) : 0;
       const om = arena.alloc(n * 4);
       const ov = arena.alloc(n * 4);
       const ou = arena.alloc(n * 4);
       ex.adam(pg, pm, pv, n, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.eps, step.stepSize,
-        om, ov, ou);
+        om, ov, ou, pp);
       arena.get(om, outM);
       arena.get(ov, outV);
       arena.getAndKeep(ou, outUpdate); // the next call (scale by the learning rate) usually takes it

@@ -2,11 +2,13 @@
 import { madd } from './simd';
 
 /**
- * outM = β1·m + (1-β1)·g; outV = β2·v + (1-β2)·g²; outU = stepSize·outM / (√outV + eps).
+ * outM = β1·m + (1-β1)·g; outV = β2·v + (1-β2)·g²; outU = stepSize·outM / (√outV + eps), plus
+ * p[i] when p is not 0 (then outU is the new parameters).
  * oneMinusBeta1/2 come from the glue (computed in f64) so they are not rounded twice.
  */
 export function adam(g: usize, m: usize, v: usize, len: i32, beta1: f32, oneMinusBeta1: f32,
-  beta2: f32, oneMinusBeta2: f32, eps: f32, stepSize: f32, outM: usize, outV: usize, outU: usize): void {
+  beta2: f32, oneMinusBeta2: f32, eps: f32, stepSize: f32, outM: usize, outV: usize, outU: usize, p: usize): void {
+  const withP = p != 0;
   const b1 = f32x4.splat(beta1);
   const c1 = f32x4.splat(oneMinusBeta1);
   const b2 = f32x4.splat(beta2);
@@ -21,7 +23,8 @@ export function adam(g: usize, m: usize, v: usize, len: i32, beta1: f32, oneMinu
     const vi = madd(b2, v128.load(v + o), f32x4.mul(c2, f32x4.mul(gi, gi)));
     v128.store(outM + o, mi);
     v128.store(outV + o, vi);
-    v128.store(outU + o, f32x4.div(f32x4.mul(vs, mi), f32x4.add(f32x4.sqrt(vi), ve)));
+    const u = f32x4.div(f32x4.mul(vs, mi), f32x4.add(f32x4.sqrt(vi), ve));
+    v128.store(outU + o, withP ? f32x4.add(v128.load(p + o), u) : u);
   }
   for (; i < len; i++) {
     const o = <usize>i << 2;
@@ -30,6 +33,7 @@ export function adam(g: usize, m: usize, v: usize, len: i32, beta1: f32, oneMinu
     const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * gi * gi;
     store<f32>(outM + o, mi);
     store<f32>(outV + o, vi);
-    store<f32>(outU + o, (stepSize * mi) / (Mathf.sqrt(vi) + eps));
+    const u = (stepSize * mi) / (Mathf.sqrt(vi) + eps);
+    store<f32>(outU + o, withP ? load<f32>(p + o) + u : u);
   }
 }
