@@ -65,13 +65,15 @@ describe('optimizers: hand-computed steps', () => {
       let s1 = fused.init(p1);
       let s2 = plain.init(p2);
       for (let step = 0; step < 4; step++) {
-        const g: TreeRecord = { a: { W: normal(key(10 + step), [7, 33], 0, 1, dtype) }, b: normal(key(20 + step), [5], 0, 1, dtype) };
+        // gradients arrive in backward order, the reverse of the parameters'
+        const g: TreeRecord = { b: normal(key(20 + step), [5], 0, 1, dtype), a: { W: normal(key(10 + step), [7, 33], 0, 1, dtype) } };
         const r1 = fused.update(g, s1, p1);
         const r2 = plain.update(g, s2, p2);
         p1 = r1.params; s1 = r1.state; p2 = r2.params; s2 = r2.state;
       }
       const flat = (t: TreeRecord): number[] => leaves(t).flatMap(([, x]) => Array.from(x.data));
       expect(JSON.stringify(Object.keys(s1)), 'state layout').to.equal(JSON.stringify(Object.keys(s2)));
+      expect(leaves(p1).map(([path]) => path), 'parameter order').to.deep.equal(leaves(p2).map(([path]) => path));
       const tol = dtype === 'float32' ? 1e-6 : 1e-14;
       for (const [what, x, y] of [['params', p1, p2], ['state', s1, s2]] as const) {
         const a = flat(x);

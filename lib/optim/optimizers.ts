@@ -1,4 +1,5 @@
 /** The book's optimizers (ch. 6) and AdamW, each a chain of small transformations. */
+import { mapTree } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
 import { chain, counter, countOf, fromTransform, type GradientTransformation, type OptState, type Optimizer } from './transform.ts';
 import {
@@ -55,7 +56,8 @@ const fusedAdam = (lr: number | Schedule, beta1: number, beta2: number, eps: num
     update: (grads, state, params) => {
       const step = countOf(state['1'] as OptState);
       const r = adamStep(grads, state['0'] as OptState, beta1, beta2, eps, -schedule(step), params);
-      return { params: r.updates, state: { 0: r.state, 1: { count: counter(step + 1) } } };
+      // the new parameters in the parameters' own key order (the gradients come in backward order)
+      return { params: mapTree(params, (_old, updated) => updated, r.updates), state: { 0: r.state, 1: { count: counter(step + 1) } } };
     },
   };
 };
