@@ -41,7 +41,7 @@ export const ensemblePresets = {
   },
   fashion: {
     // 10 epochs gave members of 92.4% and 93.1% for two of them with 4-view TTA: too short for 94%
-    description: 'aims at ≥ 94% on Fashion-MNIST: 4 batch-norm deep CNNs × 30 epochs, crop and flip, 4-view TTA (about 3 hours on 2 cores)',
+    description: 'aims at ≥ 94% on Fashion-MNIST: 4 batch-norm deep CNNs × 30 epochs, crop and flip, 4-view TTA (about 3½ hours on 2 cores)',
     dataset: 'fashion-mnist', members: 4, models: ['deep-convnet-bn'], epochs: 30, optimizer: 'adam', lr: 0.002, schedule: 'warmup-cosine', batchSize: 100,
     augment: ['default'], weightDecay: 0, trainEvalLimit: 10000, tta: 4,
   },
