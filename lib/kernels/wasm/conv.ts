@@ -25,7 +25,7 @@ const sizes = (g: Window2D): { p: number; ckk: number; chw: number } => {
 };
 
 /** The first `len` elements of a (as a view, not a copy). */
-const head = (a: Float32Array, len: number): Float32Array => (a.length === len ? a : a.subarray(0, len));
+const head = <T extends Float32Array | Int32Array>(a: T, len: number): T => (a.length === len ? a : a.subarray(0, len) as T);
 
 /**
  * Runs images [0, n) of a convolution job. A batch large enough to pay for a second thread is
@@ -67,6 +67,13 @@ const readGradients = (arena: Arena, slots: GradientSlots, split: boolean, outDw
   arena.get(slots.db[1], db2);
   for (let i = 0; i < dwLen; i++) outDw[i] += dw2[i];
   for (let i = 0; i < filters; i++) outDb[i] += db2[i];
+};
+
+/** The pooling geometry over a convolution's output and the pooled element count of the batch. */
+const pooledOver = (g: Window2D, filters: number, pool: number): { readonly pg: Window2D; readonly pooled: number } => {
+  const pg = poolOverOutput(g, filters, pool);
+  const { oh, ow } = windowOutput(pg);
+  return { pg, pooled: g.n * filters * oh * ow };
 };
 
 /** True when a convolution has no images, no output pixels or no filters (nothing to compute). */
@@ -122,9 +129,7 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, pool: number,
   out: Float32Array, argmax: Int32Array): void => {
   const { p, ckk, chw } = sizes(g);
-  const pg = poolOverOutput(g, filters, pool);
-  const { oh: ph, ow: pw2 } = windowOutput(pg);
-  const pooled = g.n * filters * ph * pw2;
+  const { pg, pooled } = pooledOver(g, filters, pool);
   if (isEmpty(g, filters) || pooled <= 0) return;
   arena.reset();
   const px = arena.put(head(x, g.n * chw));
@@ -139,7 +144,7 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
     (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, pooled));
-  arena.get(pa, argmax.length === pooled ? argmax : argmax.subarray(0, pooled));
+  arena.get(pa, head(argmax, pooled));
 };
 
 /** See Kernels.conv2dPoolBackward (float32). */
@@ -147,9 +152,7 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   x: Float32Array, w: Float32Array, dy: Float32Array, argmax: Int32Array, reluPooled: Float32Array, g: Window2D,
   filters: number, pool: number, outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
-  const pg = poolOverOutput(g, filters, pool);
-  const { oh: ph, ow: pw2 } = windowOutput(pg);
-  const pooled = g.n * filters * ph * pw2;
+  const { pg, pooled } = pooledOver(g, filters, pool);
   if (isEmpty(g, filters) || pooled <= 0) {
     outDw.fill(0);
     outDb.fill(0);
@@ -160,7 +163,7 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, pooled));
-  const pa = arena.put(argmax.length === pooled ? argmax : argmax.subarray(0, pooled));
+  const pa = arena.put(head(argmax, pooled));
   const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
   const geo = arena.ints(geometryWords(g));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));

@@ -3,6 +3,7 @@
  * like the reference, and the per-channel affine map.
  */
 import { madd } from './simd';
+import { scaleShift } from './affine';
 
 /** Σ over a run of len f32 at p, in f64 (two f64 lanes plus a scalar tail). */
 function runSum(p: usize, len: i32): f64 {
@@ -107,14 +108,7 @@ export function channelAffine(x: usize, sx: usize, y: usize, sy: usize, withY: b
           store<f32>(out + o, load<f32>(y + o) * e + (load<f32>(x + o) * a + t));
         }
       } else {
-        for (; i + 4 <= inner; i += 4) {
-          const o = <usize>i << 2;
-          v128.store(out + o, madd(v128.load(x + o), va, vt));
-        }
-        for (; i < inner; i++) {
-          const o = <usize>i << 2;
-          store<f32>(out + o, load<f32>(x + o) * a + t);
-        }
+        scaleShift(x, a, t, out, inner);
       }
     }
   }

@@ -9,6 +9,7 @@
 import { Geometry } from './geometry';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
+import { reluBackward } from './affine';
 
 /** Rounds a byte count up to whole 64-byte lines. */
 // @ts-ignore: decorator
@@ -129,20 +130,6 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
   }
 }
 
-/** In place over len floats: v = max(v, 0) (relu), or v = 0 where mask ≤ 0 (its gradient). */
-function reluInPlace(v: usize, mask: usize, len: i32): void {
-  const zero = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const o = <usize>k << 2;
-    v128.store(v + o, v128.and(v128.load(v + o), f32x4.gt(v128.load(mask + o), zero)));
-  }
-  for (; k < len; k++) {
-    const o = <usize>k << 2;
-    if (!(load<f32>(mask + o) > 0)) store<f32>(v + o, 0);
-  }
-}
-
 /**
  * Images [n0, n1) of the NCHW output: out_n (F × P) = bias ⊗ 1 + W (F × CKK) · colsT_n, then
  * max(0, ·) when relu is set (while the image is still in cache).
@@ -168,7 +155,7 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
       for (; k < p; k++) store<f32>(row + (<usize>k << 2), b);
     }
     gemmInto(false, false, filters, p, ckk, w, colsT, y, 0, filters, 0, p, gs, true);
-    if (relu) reluInPlace(y, y, filters * p);
+    if (relu) reluBackward(y, y, y, filters * p); // max(y, 0), in place
   }
 }
 
@@ -216,7 +203,7 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
   memory.fill(db, 0, <usize>filters << 2);
   for (let n = n0; n < n1; n++) {
     const dyn = dy + <usize>n * dyBytes;
-    if (reluOut != 0) reluInPlace(dyn, reluOut + <usize>n * dyBytes, filters * p);
+    if (reluOut != 0) reluBackward(reluOut + <usize>n * dyBytes, dyn, dyn, filters * p);
     backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db,
       scratch, scratch + colsBytes, scratch + 2 * colsBytes);
   }
