@@ -3,7 +3,8 @@
  * a naive direct convolution written here (forward, and the three gradients by their direct
  * formulas plus a finite-difference check of ⟨dy, conv(x)⟩), then the wasm kernels (both builds,
  * one and two threads) against the reference on random geometries: strides 1–3, padding 0–2,
- * non-square inputs and kernels, windows that only just fit.
+ * non-square inputs and kernels, windows that only just fit. Stride-1 forward runs the direct
+ * kernel (8-filter lanes, 6-pixel tiles along padded rows), so those get cases of their own.
  */
 import { expect } from 'chai';
 import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../lib/kernels/kernels.ts';
@@ -367,6 +368,12 @@ const describeWasm = (variant: Variant, threads: number): void => {
 
     it('random geometries: strides 1–3, padding 0–2, C ∈ {1,3,16}, F ∈ {1,5,30}, N ∈ {1,3,8}', () => {
       for (const c of randomCases(60, [1, 3, 16], [1, 5, 30], [1, 3, 8], 13)) check(c);
+    });
+
+    it('stride 1 (the direct kernel): F around multiples of 8, images narrower and wider than a tile', () => {
+      for (const c of randomCases(40, [1, 2, 16], [1, 7, 8, 9, 16, 17], [1, 2, 5], 13)) {
+        check({ ...c, g: { ...c.g, strideH: 1, strideW: 1 } });
+      }
     });
 
     it('SimpleConvNet and DeepConvNet shapes (large enough to use both threads)', () => {

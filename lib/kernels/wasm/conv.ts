@@ -1,6 +1,6 @@
 /**
  * Fused convolution through the wasm kernels: only x, w, bias (and dy) are copied in and only
- * the results copied out; im2col, the GEMMs, the bias and the NCHW layout all happen inside
+ * the results copied out; the direct kernel or im2col + GEMM, the bias and the NCHW layout happen inside
  * wasm (assembly/conv.ts). With a helper thread, the batch is split in two image ranges; the
  * helper's dW/db partial sums are added on this side.
  */
@@ -91,7 +91,7 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const geo = arena.ints(geometryWords(g));
   const po = arena.alloc(g.n * filters * p * 4);
   const r = relu ? 1 : 0;
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(ckk, p),
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters),
     (n0, n1, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, g.n * filters * p));
@@ -140,7 +140,7 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const po = arena.alloc(pooled * 4);
   const pa = arena.alloc(pooled * 4);
   const r = relu ? 1 : 0;
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(ckk, p, filters),
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, filters),
     (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, pooled));

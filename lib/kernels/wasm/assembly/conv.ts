@@ -1,14 +1,16 @@
 /**
- * Fused 2-D convolution, image by image, in the transposed im2col layout ("im2col-T"):
- * colsT[(c, i, j), oy·ow + ox] = x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for one image
- * (CKK = c·kh·kw, P = oh·ow). Then forward is the plain GEMM y_n = W · colsT (F × P), which is
- * image n's slice of the NCHW output; backward is dW += dy_n · colsTᵀ and
- * dcolsT = Wᵀ · dy_n folded back by col2im-T. Each call handles images [n0, n1), so two threads
- * can split a batch, each with its own scratch (and its own dW/db partial sums).
+ * Fused 2-D convolution, image by image. Forward with stride 1 runs the direct kernel
+ * (assembly/direct.ts); strided forward and all of backward use the transposed im2col layout
+ * ("im2col-T"): colsT[(c, i, j), oy·ow + ox] = x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for
+ * one image (CKK = c·kh·kw, P = oh·ow). Then strided forward is the GEMM y_n = W · colsT (F × P),
+ * image n's slice of the NCHW output; backward is dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n
+ * folded back by col2im-T. Each call handles images [n0, n1), so two threads can split a batch,
+ * each with its own scratch (and its own dW/db partial sums).
  */
 import { Geometry } from './geometry';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
+import { directImage, directScratchBytes, prepare } from './direct';
 import { reluBackward } from './affine';
 
 /** Rounds a byte count up to whole 64-byte lines. */
@@ -18,8 +20,15 @@ import { reluBackward } from './affine';
 }
 
 /** Bytes of scratch one conv2dForward call needs. */
-export function convForwardScratchBytes(ckk: i32, p: i32): usize {
-  return align(<usize>(ckk * p) << 2) + gemmScratchBytes();
+export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
+  if (isDirect(g)) return directScratchBytes(g, filters);
+  return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes();
+}
+
+/** Stride-1 convolutions run the direct kernel; strided ones im2col + GEMM. */
+// @ts-ignore: decorator
+@inline function isDirect(g: Geometry): bool {
+  return g.strideH == 1 && g.strideW == 1;
 }
 
 /** Bytes of scratch one conv2dBackward call needs. */
@@ -131,32 +140,38 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
 }
 
 /**
- * Images [n0, n1) of the NCHW output: out_n (F × P) = bias ⊗ 1 + W (F × CKK) · colsT_n, then
- * max(0, ·) when relu is set (while the image is still in cache).
- * x is NCHW (g.n images), w is F × CKK, scratch holds convForwardScratchBytes.
+ * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) when relu is set, by the
+ * direct kernel (assembly/direct.ts). x is NCHW (g.n images), w is F × CKK, scratch holds
+ * convForwardScratchBytes.
  */
 export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize,
   n0: i32, n1: i32, scratch: usize): void {
+  if (isDirect(g)) prepare(w, g, filters, scratch);
+  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
+  const outBytes = <usize>(filters * g.oh * g.ow) << 2;
+  for (let n = n0; n < n1; n++) forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, out + <usize>n * outBytes, scratch);
+}
+
+/** One image of conv2dForward (after prepare() when direct). */
+function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize, scratch: usize): void {
+  if (isDirect(g)) {
+    directImage(x, bias, g, filters, relu, y, scratch);
+    return;
+  }
+  // y (F × P) = bias ⊗ 1 + W (F × CKK) · colsT (CKK × P)
   const p = g.oh * g.ow;
   const ckk = g.c * g.kh * g.kw;
-  const colsT = scratch;
-  const gs = scratch + align(<usize>(ckk * p) << 2);
-  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  const outBytes = <usize>(filters * p) << 2;
-  for (let n = n0; n < n1; n++) {
-    im2colT(x + <usize>n * imageBytes, g, colsT);
-    const y = out + <usize>n * outBytes;
-    for (let f = 0; f < filters; f++) {
-      const row = y + (<usize>(f * p) << 2);
-      const b = load<f32>(bias + (<usize>f << 2));
-      const vb = f32x4.splat(b);
-      let k = 0;
-      for (; k + 4 <= p; k += 4) v128.store(row + (<usize>k << 2), vb);
-      for (; k < p; k++) store<f32>(row + (<usize>k << 2), b);
-    }
-    gemmInto(false, false, filters, p, ckk, w, colsT, y, 0, filters, 0, p, gs, true);
-    if (relu) reluBackward(y, y, y, filters * p); // max(y, 0), in place
+  im2colT(x, g, scratch);
+  for (let f = 0; f < filters; f++) {
+    const row = y + (<usize>(f * p) << 2);
+    const b = load<f32>(bias + (<usize>f << 2));
+    const vb = f32x4.splat(b);
+    let k = 0;
+    for (; k + 4 <= p; k += 4) v128.store(row + (<usize>k << 2), vb);
+    for (; k < p; k++) store<f32>(row + (<usize>k << 2), b);
   }
+  gemmInto(false, false, filters, p, ckk, w, scratch, y, 0, filters, 0, p, scratch + align(<usize>(ckk * p) << 2), true);
+  if (relu) reluBackward(y, y, y, filters * p); // max(y, 0), in place
 }
 
 /**
@@ -210,8 +225,8 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
 }
 
 /** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one image's conv output. */
-export function convPoolForwardScratchBytes(ckk: i32, p: i32, filters: i32): usize {
-  return convForwardScratchBytes(ckk, p) + align(<usize>(filters * p) << 2);
+export function convPoolForwardScratchBytes(g: Geometry, filters: i32): usize {
+  return convForwardScratchBytes(g, filters) + align(<usize>(filters * g.oh * g.ow) << 2);
 }
 
 /** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
@@ -228,12 +243,13 @@ export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, 
   out: usize, arg: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
   const fp = filters * p;
-  const y = scratch + convForwardScratchBytes(g.c * g.kh * g.kw, p);
+  const y = scratch + convForwardScratchBytes(g, filters);
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const pooledBytes = <usize>pooled << 2;
+  if (isDirect(g)) prepare(w, g, filters, scratch);
   for (let n = n0; n < n1; n++) {
-    conv2dForward(x + <usize>n * imageBytes, w, bias, g, filters, relu, y, 0, 1, scratch);
+    forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, y, scratch);
     const o = out + <usize>n * pooledBytes;
     const a = arg + <usize>n * pooledBytes;
     maxPool(y, pg, o, a);

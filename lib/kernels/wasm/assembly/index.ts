@@ -1,7 +1,8 @@
 /** Entry of the tenfold WebAssembly kernels; every export is called from the TypeScript glue. */
 export { gemm, gemmScratchBytes } from './gemm';
-// Exported only so Binaryen keeps them out of line: inlined into gemm, V8 spills accumulators.
+// Exported only so Binaryen keeps them out of line: inlined into their callers, V8 spills accumulators.
 export { micro5x8, micro6x8 } from './micro';
+export { directTile5, directTile6 } from './direct';
 export { unary } from './unary';
 export { binary } from './binary';
 export { scaleShift, addRowVector, sumRows, reluBackward } from './affine';
