@@ -18,6 +18,20 @@ export const geometryWords = (g: Window2D): number[] => {
   return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, oh, ow];
 };
 
+/**
+ * Geometry words for the backward kernels: g's, then those of the convolution that gives dx
+ * when the kernel computes it directly (stride 1, padding below the kernel size, as
+ * isDirectDx in assembly/conv.ts): dy (filters channels, oh × ow) with padding k - 1 - pad.
+ */
+const backwardGeometryWords = (g: Window2D, filters: number): number[] => {
+  const direct = g.strideH === 1 && g.strideW === 1 && g.padH < g.kh && g.padW < g.kw;
+  if (!direct) return [...geometryWords(g), ...new Array<number>(12).fill(0)];
+  const { oh, ow } = windowOutput(g);
+  return [...geometryWords(g), ...geometryWords({
+    n: g.n, c: filters, h: oh, w: ow, kh: g.kh, kw: g.kw, strideH: 1, strideW: 1, padH: g.kh - 1 - g.padH, padW: g.kw - 1 - g.padW,
+  })];
+};
+
 /** Sizes of a convolution: output pixels per image, weights per filter, input per image. */
 const sizes = (g: Window2D): { p: number; ckk: number; chw: number } => {
   const { oh, ow } = windowOutput(g);
@@ -114,10 +128,10 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const pdy = arena.put(head(dy, g.n * filters * p));
   // the fused ReLU's gradient is applied image by image, in place on the scratch copy of dy
   const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
-  const geo = arena.ints(geometryWords(g));
+  const geo = arena.ints(backwardGeometryWords(g, filters));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
   const slots = gradientSlots(arena, filters * ckk, filters);
-  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk, ex.convBackwardScratchBytes(ckk, p),
+  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk, ex.convBackwardScratchBytes(geo, filters),
     (n0, n1, scratch, part) => ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
     (at, scratch) => [JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
   readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);
@@ -165,12 +179,12 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   const pdy = arena.put(head(dy, pooled));
   const pa = arena.put(head(argmax, pooled));
   const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
-  const geo = arena.ints(geometryWords(g));
+  const geo = arena.ints(backwardGeometryWords(g, filters));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0;
   const slots = gradientSlots(arena, filters * ckk, filters);
   const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk,
-    ex.convPoolBackwardScratchBytes(ckk, p, filters),
+    ex.convPoolBackwardScratchBytes(geo, filters),
     (n0, n1, scratch, part) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
     (at, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
   readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);

@@ -26,13 +26,13 @@ export interface WasmExports {
   readonly im2col: (x: number, geometry: number, out: number) => void;
   readonly col2im: (cols: number, geometry: number, out: number) => void;
   readonly convForwardScratchBytes: (geometry: number, filters: number) => number;
-  readonly convBackwardScratchBytes: (ckk: number, p: number) => number;
+  readonly convBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, relu: number, out: number,
     n0: number, n1: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly convPoolForwardScratchBytes: (geometry: number, filters: number) => number;
-  readonly convPoolBackwardScratchBytes: (ckk: number, p: number, filters: number) => number;
+  readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
     relu: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;
   readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,

@@ -10,7 +10,7 @@
 import { Geometry } from './geometry';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
-import { directImage, directScratchBytes, prepare } from './direct';
+import { directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { reluBackward } from './affine';
 
 /** Rounds a byte count up to whole 64-byte lines. */
@@ -31,9 +31,32 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
   return g.strideH == 1 && g.strideW == 1;
 }
 
-/** Bytes of scratch one conv2dBackward call needs. */
-export function convBackwardScratchBytes(ckk: i32, p: i32): usize {
-  return 2 * align(<usize>(ckk * p) << 2) + gemmScratchBytes();
+/**
+ * Stride-1 backward passes whose padding is below the kernel size get dx from the direct kernel:
+ * dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue writes that convolution's
+ * geometry after g's, see transposedOf).
+ */
+// @ts-ignore: decorator
+@inline function isDirectDx(g: Geometry): bool {
+  return isDirect(g) && g.padH < g.kh && g.padW < g.kw;
+}
+
+/** The dx convolution's geometry: the 12 words after g's (written by the backward glue). */
+// @ts-ignore: decorator
+@inline function transposedOf(g: Geometry): Geometry {
+  return changetype<Geometry>(changetype<usize>(g) + 48);
+}
+
+/** Bytes of the backward scratch's dx part: the direct kernel's (with a zero bias) or dcolsT. */
+// @ts-ignore: decorator
+@inline function dxScratchBytes(g: Geometry): usize {
+  if (isDirectDx(g)) return align(<usize>g.c << 2) + directScratchBytes(transposedOf(g), g.c);
+  return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
+}
+
+/** Bytes of scratch one conv2dBackward call needs: colsT, GEMM scratch, then the dx part. */
+export function convBackwardScratchBytes(g: Geometry, filters: i32): usize {
+  return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes() + dxScratchBytes(g);
 }
 
 /** First output column ox whose input column ox·s - pad + j is ≥ 0, at most ow. */
@@ -174,14 +197,30 @@ function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32
   if (relu) reluBackward(y, y, y, filters * p); // max(y, 0), in place
 }
 
+/** Where the backward scratch's dx part starts (after colsT and the GEMM scratch). */
+// @ts-ignore: decorator
+@inline function dxScratchAt(g: Geometry, scratch: usize): usize {
+  return scratch + align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes();
+}
+
+/** Once per backward call: the direct dx kernel's flipped weights and a zero bias. */
+function prepareBackward(w: usize, g: Geometry, filters: i32, scratch: usize): void {
+  if (!isDirectDx(g)) return;
+  const at = dxScratchAt(g, scratch);
+  memory.fill(at, 0, <usize>g.c << 2);
+  prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
+}
+
 /**
  * One image of the backward pass: db += row sums of dyn, dw += dyn · colsTᵀ and, unless dx is 0,
- * dx (one image, overwritten) = col2im-T(Wᵀ · dyn). colsT, dcolsT and gs are scratch.
+ * dx (one image, overwritten) by the direct kernel or as col2im-T(Wᵀ · dyn).
  */
 function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32, dx: usize, dw: usize, db: usize,
-  colsT: usize, dcolsT: usize, gs: usize): void {
+  scratch: usize): void {
   const p = g.oh * g.ow;
   const ckk = g.c * g.kh * g.kw;
+  const colsT = scratch;
+  const gs = scratch + align(<usize>(ckk * p) << 2);
   for (let f = 0; f < filters; f++) {
     const row = dyn + (<usize>(f * p) << 2);
     let acc = f32x4.splat(0);
@@ -197,9 +236,14 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
   // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
   gemmInto(false, true, filters, ckk, p, dyn, colsT, dw, 0, filters, 0, ckk, gs, true);
   if (dx == 0) return;
+  const at = dxScratchAt(g, scratch);
+  if (isDirectDx(g)) {
+    directImage(dyn, at, transposedOf(g), g.c, false, dx, at + align(<usize>g.c << 2));
+    return;
+  }
   // dcolsT (CKK × P) = Wᵀ · dy_n (W is F × CKK: A stored k×m)
-  gemmInto(true, false, ckk, p, filters, w, dyn, dcolsT, 0, ckk, 0, p, gs, false);
-  col2imT(dcolsT, g, dx);
+  gemmInto(true, false, ckk, p, filters, w, dyn, at, 0, ckk, 0, p, gs, false);
+  col2imT(at, g, dx);
 }
 
 /**
@@ -211,16 +255,15 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
   dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
-  const colsBytes = align(<usize>(g.c * g.kh * g.kw * p) << 2);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const dyBytes = <usize>(filters * p) << 2;
   memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
+  if (dx != 0) prepareBackward(w, g, filters, scratch);
   for (let n = n0; n < n1; n++) {
     const dyn = dy + <usize>n * dyBytes;
     if (reluOut != 0) reluBackward(reluOut + <usize>n * dyBytes, dyn, dyn, filters * p);
-    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db,
-      scratch, scratch + colsBytes, scratch + 2 * colsBytes);
+    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
   }
 }
 
@@ -230,8 +273,8 @@ export function convPoolForwardScratchBytes(g: Geometry, filters: i32): usize {
 }
 
 /** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
-export function convPoolBackwardScratchBytes(ckk: i32, p: i32, filters: i32): usize {
-  return convBackwardScratchBytes(ckk, p) + align(<usize>(filters * p) << 2);
+export function convPoolBackwardScratchBytes(g: Geometry, filters: i32): usize {
+  return convBackwardScratchBytes(g, filters) + align(<usize>(filters * g.oh * g.ow) << 2);
 }
 
 /**
@@ -278,12 +321,12 @@ export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, re
   pg: Geometry, filters: i32, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
   const fp = filters * p;
-  const colsBytes = align(<usize>(g.c * g.kh * g.kw * p) << 2);
-  const dyn = scratch + convBackwardScratchBytes(g.c * g.kh * g.kw, p);
+  const dyn = scratch + convBackwardScratchBytes(g, filters);
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
+  if (dx != 0) prepareBackward(w, g, filters, scratch);
   for (let n = n0; n < n1; n++) {
     memory.fill(dyn, 0, <usize>fp << 2);
     const first = n * pooled;
@@ -294,7 +337,6 @@ export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, re
       const d = dyn + (<usize>idx << 2);
       store<f32>(d, load<f32>(d) + load<f32>(dy + at));
     }
-    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db,
-      scratch, scratch + colsBytes, scratch + 2 * colsBytes);
+    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
   }
 }

@@ -55,14 +55,8 @@ export function directScratchBytes(g: Geometry, filters: i32): usize {
   return tileAt(g, filters, 0) + TILE_BYTES + (<usize>NF << 2);
 }
 
-/**
- * Packs w (F × CKK) into panels of 8 filters (tap-major, zeros past F) and writes each tap's
- * byte offset from a window origin in the padded image. Done once per call, for all its images.
- */
-export function prepare(w: usize, g: Geometry, filters: i32, scratch: usize): void {
-  const tapAt = scratch;
-  const panels = panelsAt(g, scratch);
-  const ckk = g.c * g.kh * g.kw;
+/** Writes each tap's byte offset from a window origin in the padded image. */
+function writeTaps(g: Geometry, tapAt: usize): void {
   const wp = g.w + 2 * g.padW;
   const hp = g.h + 2 * g.padH;
   let k = 0;
@@ -71,13 +65,50 @@ export function prepare(w: usize, g: Geometry, filters: i32, scratch: usize): vo
       for (let j = 0; j < g.kw; j++, k++) store<i32>(tapAt + (<usize>k << 2), ((ch * hp + i) * wp + j) << 2);
     }
   }
-  const blocks = (filters + NF - 1) / NF;
-  for (let b = 0; b < blocks; b++) {
-    const panel = panels + (<usize>(b * ckk * NF) << 2);
+}
+
+/**
+ * Packs w (F × CKK) into panels of 8 filters (tap-major, zeros past F) and writes the tap
+ * offsets. Done once per call, for all its images.
+ */
+export function prepare(w: usize, g: Geometry, filters: i32, scratch: usize): void {
+  writeTaps(g, scratch);
+  const ckk = g.c * g.kh * g.kw;
+  const panels = panelsAt(g, scratch);
+  for (let f0 = 0; f0 < filters; f0 += NF) {
+    const panel = panels + (<usize>(f0 * ckk) << 2);
     for (let l = 0; l < NF; l++) {
-      const f = b * NF + l;
+      const f = f0 + l;
       for (let t = 0; t < ckk; t++) {
         store<f32>(panel + (<usize>(t * NF + l) << 2), f < filters ? load<f32>(w + (<usize>(f * ckk + t) << 2)) : 0);
+      }
+    }
+  }
+}
+
+/**
+ * As prepare, for the convolution gt that gives dx: its filter c (an input channel of the
+ * forward convolution) at tap (f, i, j) weighs w[f, c, kh-1-i, kw-1-j] (gt.c = the forward's
+ * filter count, filters = its channels).
+ */
+export function prepareFlipped(w: usize, gt: Geometry, filters: i32, scratch: usize): void {
+  writeTaps(gt, scratch);
+  const kh = gt.kh;
+  const kw = gt.kw;
+  const ckk = gt.c * kh * kw;
+  const panels = panelsAt(gt, scratch);
+  for (let c0 = 0; c0 < filters; c0 += NF) {
+    const panel = panels + (<usize>(c0 * ckk) << 2);
+    for (let l = 0; l < NF; l++) {
+      const c = c0 + l;
+      let t = 0;
+      for (let f = 0; f < gt.c; f++) {
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++, t++) {
+            const from = ((f * filters + c) * kh + kh - 1 - i) * kw + kw - 1 - j;
+            store<f32>(panel + (<usize>(t * NF + l) << 2), c < filters ? load<f32>(w + (<usize>from << 2)) : 0);
+          }
+        }
       }
     }
   }
