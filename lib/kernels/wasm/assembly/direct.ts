@@ -1,5 +1,6 @@
 /**
- * Direct convolution forward, without im2col. A micro-kernel holds MR output pixels × 8 filters
+ * Direct stride-1 convolution, without im2col: the forward pass, and dx in the backward pass (as
+ * the convolution of dy with the flipped weights, see prepareFlipped). A micro-kernel holds MR output pixels × 8 filters
  * in registers and walks the CKK window taps: each tap is a fixed offset from a pixel's window
  * origin in a zero-padded copy of the image, and the weights come from panels packed once per
  * call (8 filters per tap). No column matrix is written or packed, and filter counts that are
@@ -50,7 +51,7 @@ const TILE_BYTES: usize = <usize>(MR * NF) << 2;
   return stagedAt(g, filters, scratch) + align(<usize>(NF * flatTiles(g) * MR) << 2);
 }
 
-/** Bytes of scratch directForward needs for this geometry and filter count. */
+/** Bytes of scratch directImage needs for this geometry and filter count. */
 export function directScratchBytes(g: Geometry, filters: i32): usize {
   return tileAt(g, filters, 0) + TILE_BYTES + (<usize>NF << 2);
 }
