@@ -1,10 +1,11 @@
 /**
- * Direct stride-1 convolution, without im2col: the forward pass, and dx in the backward pass (as
- * the convolution of dy with the flipped weights, see prepareFlipped). A micro-kernel holds MR output pixels × 8 filters
- * in registers and walks the CKK window taps: each tap is a fixed offset from a pixel's window
- * origin in a zero-padded copy of the image, and the weights come from panels packed once per
- * call (8 filters per tap). No column matrix is written or packed, and filter counts that are
- * multiples of 8 waste no lanes. Each sum starts from the bias and adds the taps in order.
+ * Direct stride-1 convolution, without im2col: the forward pass, and dx in the backward pass
+ * (the convolution of dy with the flipped weights, see prepareFlipped). A micro-kernel holds MR
+ * output pixels × 8 filters in registers and walks the CKK window taps: each tap is a fixed
+ * offset from a pixel's window origin in a zero-padded copy of the image, and the weights come
+ * from panels packed once per call (8 filters per tap). No column matrix is written or packed,
+ * and filter counts that are multiples of 8 waste no lanes. Each sum starts from the bias and
+ * adds the taps in order.
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
