@@ -1,17 +1,17 @@
 /**
- * Fused 2-D convolution, image by image. With stride 1 the forward pass and dx run the direct
- * kernel (assembly/direct.ts). dW, and everything of strided convolutions, use the transposed
+ * Fused 2-D convolution, image by image. With stride 1 the forward pass, dx and dW run the
+ * direct kernels (assembly/direct.ts, direct-weights.ts). Strided convolutions use the transposed
  * im2col layout ("im2col-T"): colsT[(c, i, j), oy·ow + ox] = x[c, oy·sh - ph + i, ox·sw - pw + j],
  * CKK × P for one image (CKK = c·kh·kw, P = oh·ow); then forward is y_n = W · colsT (F × P),
- * dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by col2im-T. (A direct dW kernel, 3
- * filters × 3 taps of partial sums, ran at 26–34 GFLOPS against the GEMM's 40 and was dropped.)
- * Each call handles images [n0, n1), so two threads can split a batch, each with its own scratch
- * (and its own dW/db partial sums).
+ * dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by col2im-T. Each call handles images
+ * [n0, n1), so two threads can split a batch, each with its own scratch (and its own dW/db
+ * partial sums).
  */
 import { Geometry } from './geometry';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
+import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
 import { reluBackward } from './affine';
 
 /** Rounds a byte count up to whole 64-byte lines. */
@@ -48,6 +48,13 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
   return changetype<Geometry>(changetype<usize>(g) + 48);
 }
 
+/** Bytes of the backward scratch's dW part: the direct kernel's (stride 1) or colsT. */
+// @ts-ignore: decorator
+@inline function dwScratchBytes(g: Geometry, filters: i32): usize {
+  if (isDirect(g)) return directWeightScratchBytes(g, filters);
+  return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
+}
+
 /** Bytes of the backward scratch's dx part: the direct kernel's (with a zero bias) or dcolsT. */
 // @ts-ignore: decorator
 @inline function dxScratchBytes(g: Geometry): usize {
@@ -55,9 +62,9 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
-/** Bytes of scratch one conv2dBackward call needs: colsT, GEMM scratch, then the dx part. */
+/** Bytes of scratch one conv2dBackward call needs: the dW part, GEMM scratch, the dx part. */
 export function convBackwardScratchBytes(g: Geometry, filters: i32): usize {
-  return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes() + dxScratchBytes(g);
+  return dwScratchBytes(g, filters) + gemmScratchBytes() + dxScratchBytes(g);
 }
 
 /** First output column ox whose input column ox·s - pad + j is ≥ 0, at most ow. */
@@ -198,30 +205,47 @@ function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32
   if (relu) reluBackward(y, y, y, filters * p); // max(y, 0), in place
 }
 
-/** Where the backward scratch's dx part starts (after colsT and the GEMM scratch). */
+/** Where the backward scratch's GEMM part starts (after the dW part). */
 // @ts-ignore: decorator
-@inline function dxScratchAt(g: Geometry, scratch: usize): usize {
-  return scratch + align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes();
+@inline function gemmScratchAt(g: Geometry, filters: i32, scratch: usize): usize {
+  return scratch + dwScratchBytes(g, filters);
 }
 
-/** Once per backward call: the direct dx kernel's flipped weights and a zero bias. */
-function prepareBackward(w: usize, g: Geometry, filters: i32, scratch: usize): void {
-  if (!isDirectDx(g)) return;
-  const at = dxScratchAt(g, scratch);
+/** Where the backward scratch's dx part starts (after the dW and GEMM parts). */
+// @ts-ignore: decorator
+@inline function dxScratchAt(g: Geometry, filters: i32, scratch: usize): usize {
+  return gemmScratchAt(g, filters, scratch) + gemmScratchBytes();
+}
+
+/**
+ * Starts a backward call: zeroes dw and db, and prepares the direct kernels that apply (dW's
+ * tap groups and sums; dx's flipped weights and zero bias).
+ */
+function startBackward(w: usize, g: Geometry, filters: i32, withDx: bool, dw: usize, db: usize, scratch: usize): void {
+  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
+  memory.fill(db, 0, <usize>filters << 2);
+  if (isDirect(g)) prepareWeights(g, filters, scratch);
+  if (!withDx || !isDirectDx(g)) return;
+  const at = dxScratchAt(g, filters, scratch);
   memory.fill(at, 0, <usize>g.c << 2);
   prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
 }
 
+/** Ends a backward call: the direct dW kernel's sums become dw. */
+function finishBackward(g: Geometry, filters: i32, dw: usize, scratch: usize): void {
+  if (isDirect(g)) finishWeights(g, filters, dw, scratch);
+}
+
 /**
- * One image of the backward pass: db += row sums of dyn, dw += dyn · colsTᵀ and, unless dx is 0,
- * dx (one image, overwritten) by the direct kernel or as col2im-T(Wᵀ · dyn).
+ * One image of the backward pass: db += row sums of dyn, dW += its weight gradient and, unless
+ * dx is 0, dx (one image, overwritten): by the direct kernels where they apply, else from
+ * colsT = im2col-T(x) as dw += dyn · colsTᵀ and dx = col2im-T(Wᵀ · dyn).
  */
 function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32, dx: usize, dw: usize, db: usize,
   scratch: usize): void {
   const p = g.oh * g.ow;
   const ckk = g.c * g.kh * g.kw;
-  const colsT = scratch;
-  const gs = scratch + align(<usize>(ckk * p) << 2);
+  const gs = gemmScratchAt(g, filters, scratch);
   for (let f = 0; f < filters; f++) {
     const row = dyn + (<usize>(f * p) << 2);
     let acc = f32x4.splat(0);
@@ -233,11 +257,15 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
     const d = db + (<usize>f << 2);
     store<f32>(d, load<f32>(d) + s);
   }
-  im2colT(x, g, colsT);
-  // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
-  gemmInto(false, true, filters, ckk, p, dyn, colsT, dw, 0, filters, 0, ckk, gs, true);
+  if (isDirect(g)) {
+    directWeightImage(x, dyn, g, filters, scratch);
+  } else {
+    im2colT(x, g, scratch);
+    // dW (F × CKK) += dy_n (F × P) · colsTᵀ (colsT is CKK × P: B stored n×k)
+    gemmInto(false, true, filters, ckk, p, dyn, scratch, dw, 0, filters, 0, ckk, gs, true);
+  }
   if (dx == 0) return;
-  const at = dxScratchAt(g, scratch);
+  const at = dxScratchAt(g, filters, scratch);
   if (isDirectDx(g)) {
     directImage(dyn, at, transposedOf(g), g.c, false, dx, at + align(<usize>g.c << 2));
     return;
@@ -258,14 +286,13 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
   const p = g.oh * g.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const dyBytes = <usize>(filters * p) << 2;
-  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
-  memory.fill(db, 0, <usize>filters << 2);
-  if (dx != 0) prepareBackward(w, g, filters, scratch);
+  startBackward(w, g, filters, dx != 0, dw, db, scratch);
   for (let n = n0; n < n1; n++) {
     const dyn = dy + <usize>n * dyBytes;
     if (reluOut != 0) reluBackward(reluOut + <usize>n * dyBytes, dyn, dyn, filters * p);
     backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
   }
+  finishBackward(g, filters, dw, scratch);
 }
 
 /** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one image's conv output. */
@@ -325,9 +352,7 @@ export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, re
   const dyn = scratch + convBackwardScratchBytes(g, filters);
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
-  memory.fill(db, 0, <usize>filters << 2);
-  if (dx != 0) prepareBackward(w, g, filters, scratch);
+  startBackward(w, g, filters, dx != 0, dw, db, scratch);
   for (let n = n0; n < n1; n++) {
     memory.fill(dyn, 0, <usize>fp << 2);
     const first = n * pooled;
@@ -340,4 +365,5 @@ export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, re
     }
     backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
   }
+  finishBackward(g, filters, dw, scratch);
 }

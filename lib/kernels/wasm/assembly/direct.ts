@@ -4,8 +4,8 @@
  * output pixels × 8 filters in registers and walks the CKK window taps: each tap is a fixed
  * offset from a pixel's window origin in a zero-padded copy of the image, and the weights come
  * from panels packed once per call (8 filters per tap). No column matrix is written or packed,
- * and filter counts that are multiples of 8 waste no lanes. Each sum starts from the bias and
- * adds the taps in order.
+ * and filter counts that are multiples of 8 waste no lanes. Each sum adds the taps in order,
+ * then the bias.
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
@@ -17,12 +17,13 @@ const TILE_BYTES: usize = <usize>(MR * NF) << 2;
 
 /** Rounds a byte count up to whole 64-byte lines. */
 // @ts-ignore: decorator
-@inline function align(bytes: usize): usize {
+@inline export function align(bytes: usize): usize {
   return (bytes + 63) & ~(<usize>63);
 }
 
+/** Floats in a zero-padded copy of one image (c × hp × wp). */
 // @ts-ignore: decorator
-@inline function paddedLen(g: Geometry): i32 {
+@inline export function paddedLen(g: Geometry): i32 {
   return g.c * (g.h + 2 * g.padH) * (g.w + 2 * g.padW);
 }
 
@@ -116,8 +117,11 @@ export function prepareFlipped(w: usize, gt: Geometry, filters: i32, scratch: us
   }
 }
 
-/** Copies one image (c × h × w) into the middle of a zeroed (c × hp × wp) buffer. */
-function padImage(x: usize, g: Geometry, padded: usize): void {
+/**
+ * Copies one image (c × h × w) into the middle of a zeroed (c × hp × wp) buffer, followed by MR
+ * zeros that the last tile of a flat row may read.
+ */
+export function padImage(x: usize, g: Geometry, padded: usize): void {
   const wp = g.w + 2 * g.padW;
   const hp = g.h + 2 * g.padH;
   memory.fill(padded, 0, <usize>(paddedLen(g) + MR) << 2);
@@ -133,16 +137,18 @@ function padImage(x: usize, g: Geometry, padded: usize): void {
 
 
 /**
- * tile[6×8] = bias + Σ over the window's taps of 6 neighbouring pixels' values × the panel's 8
+ * tile[6×8] = Σ over the window's taps of 6 neighbouring pixels' values × the panel's 8
  * filter weights; tapAt holds each tap's byte offset from a window origin. The pixels are
  * consecutive in the padded image (o, o+4, …), so the loads of a tap share one address
  * register (six addresses made V8 spill; a nested row/column loop spilled accumulators).
  */
-export function directTile6(taps: i32, tapAt: usize, panel: usize, o: usize, bias: usize, tile: usize): void {
-  const b0 = v128.load(bias);
-  const b1 = v128.load(bias, 16);
-  let c00 = b0; let c01 = b1; let c10 = b0; let c11 = b1; let c20 = b0; let c21 = b1;
-  let c30 = b0; let c31 = b1; let c40 = b0; let c41 = b1; let c50 = b0; let c51 = b1;
+export function directTile6(taps: i32, tapAt: usize, panel: usize, o: usize, tile: usize): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0); let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0); let c51 = f32x4.splat(0);
   for (let t = 0; t < taps; t++) {
     const at = o + <usize>load<i32>(tapAt);
     tapAt += 4;
@@ -173,11 +179,12 @@ export function directTile6(taps: i32, tapAt: usize, panel: usize, o: usize, bia
 }
 
 /** tile[5×8], as directTile6 for the plain build (mul + add needs a register more per step). */
-export function directTile5(taps: i32, tapAt: usize, panel: usize, o: usize, bias: usize, tile: usize): void {
-  const b0 = v128.load(bias);
-  const b1 = v128.load(bias, 16);
-  let c00 = b0; let c01 = b1; let c10 = b0; let c11 = b1; let c20 = b0; let c21 = b1;
-  let c30 = b0; let c31 = b1; let c40 = b0; let c41 = b1;
+export function directTile5(taps: i32, tapAt: usize, panel: usize, o: usize, tile: usize): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0); let c41 = f32x4.splat(0);
   for (let t = 0; t < taps; t++) {
     const at = o + <usize>load<i32>(tapAt);
     tapAt += 4;
@@ -231,9 +238,9 @@ export function directImage(x: usize, bias: usize, g: Geometry, filters: i32, re
     for (let l = 0; l < NF; l++) store<f32>(biasTile + (<usize>l << 2), l < cols ? load<f32>(bias + (<usize>(f0 + l) << 2)) : 0);
     for (let q0 = 0; q0 < flat; q0 += MR) {
       const o = padded + (<usize>q0 << 2);
-      if (MR == 6) directTile6(ckk, tapAt, panel, o, biasTile, tile);
-      else directTile5(ckk, tapAt, panel, o, biasTile, tile);
-      stageTile(tile, staged + (<usize>q0 << 2), rowBytes);
+      if (MR == 6) directTile6(ckk, tapAt, panel, o, tile);
+      else directTile5(ckk, tapAt, panel, o, tile);
+      stageTile(tile, biasTile, staged + (<usize>q0 << 2), rowBytes);
     }
     for (let l = 0; l < cols; l++) {
       const src = staged + <usize>l * rowBytes;
@@ -245,14 +252,19 @@ export function directImage(x: usize, bias: usize, g: Geometry, filters: i32, re
   }
 }
 
-/** Writes the MR × 8 tile (pixel-major) as 8 filter rows of MR pixels, rowBytes apart. */
+/** Writes the MR × 8 tile (pixel-major) plus the bias as 8 filter rows of MR pixels, rowBytes apart. */
 // @ts-ignore: decorator
-@inline function stageTile(sum: usize, dst: usize, rowBytes: usize): void {
-  transpose4(v128.load(sum), v128.load(sum, 32), v128.load(sum, 64), v128.load(sum, 96), dst, rowBytes);
-  transpose4(v128.load(sum, 16), v128.load(sum, 48), v128.load(sum, 80), v128.load(sum, 112), dst + 4 * rowBytes, rowBytes);
+@inline function stageTile(tile: usize, bias: usize, dst: usize, rowBytes: usize): void {
+  const b0 = v128.load(bias);
+  const b1 = v128.load(bias, 16);
+  transpose4(f32x4.add(v128.load(tile), b0), f32x4.add(v128.load(tile, 32), b0), f32x4.add(v128.load(tile, 64), b0),
+    f32x4.add(v128.load(tile, 96), b0), dst, rowBytes);
+  transpose4(f32x4.add(v128.load(tile, 16), b1), f32x4.add(v128.load(tile, 48), b1), f32x4.add(v128.load(tile, 80), b1),
+    f32x4.add(v128.load(tile, 112), b1), dst + 4 * rowBytes, rowBytes);
   for (let r = 4; r < MR; r++) {
     for (let l = 0; l < NF; l++) {
-      store<f32>(dst + <usize>l * rowBytes + (<usize>r << 2), load<f32>(sum + (<usize>(r * NF + l) << 2)));
+      const v = load<f32>(tile + (<usize>(r * NF + l) << 2)) + load<f32>(bias + (<usize>l << 2));
+      store<f32>(dst + <usize>l * rowBytes + (<usize>r << 2), v);
     }
   }
 }

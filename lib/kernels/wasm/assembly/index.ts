@@ -3,6 +3,7 @@ export { gemm, gemmScratchBytes } from './gemm';
 // Exported only so Binaryen keeps them out of line: inlined into their callers, V8 spills accumulators.
 export { micro5x8, micro6x8 } from './micro';
 export { directTile5, directTile6 } from './direct';
+export { weightTile1, weightTile2 } from './direct-weights';
 export { unary } from './unary';
 export { binary } from './binary';
 export { scaleShift, addRowVector, sumRows, reluBackward } from './affine';
