@@ -1,13 +1,14 @@
 /**
  * Fused 2-D convolution, image by image. With stride 1 the forward pass, dx and dW run the
- * direct kernels (assembly/direct.ts, direct-weights.ts). Strided convolutions use the transposed
- * im2col layout ("im2col-T"): colsT[(c, i, j), oy·ow + ox] = x[c, oy·sh - ph + i, ox·sw - pw + j],
- * CKK × P for one image (CKK = c·kh·kw, P = oh·ow); then forward is y_n = W · colsT (F × P),
- * dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by col2im-T. Each call handles images
- * [n0, n1), so two threads can split a batch, each with its own scratch (and its own dW/db
- * partial sums).
+ * direct kernels (assembly/direct.ts, direct-weights.ts; see prefersDirect for the exception).
+ * The rest uses the transposed im2col layout ("im2col-T"): colsT[(c, i, j), oy·ow + ox] =
+ * x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for one image (CKK = c·kh·kw, P = oh·ow); then
+ * forward is y_n = W · colsT (F × P), dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by
+ * col2im-T. Each call handles images [n0, n1), so two threads can split a batch, each with its
+ * own scratch (and its own dW/db partial sums).
  */
 import { Geometry } from './geometry';
+import { MR } from './tile';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
@@ -22,14 +23,42 @@ import { reluBackward } from './affine';
 
 /** Bytes of scratch one conv2dForward call needs. */
 export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
-  if (isDirect(g)) return directScratchBytes(g, filters);
+  if (directForward(g, filters)) return directScratchBytes(g, filters);
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes();
 }
 
-/** Stride-1 convolutions run the direct kernel; strided ones im2col + GEMM. */
+/** Stride 1 in both directions: the direct kernels' layout. */
 // @ts-ignore: decorator
-@inline function isDirect(g: Geometry): bool {
+@inline function isStrideOne(g: Geometry): bool {
   return g.strideH == 1 && g.strideW == 1;
+}
+
+/**
+ * Whether a direct kernel beats im2col + GEMM: at stride 1 always with several input channels;
+ * with one channel only if it computes under 1.2× the needed products (it also computes the
+ * columns past each row's end, filters rounded up to 8 and, for dW, taps up to 3 per group).
+ * One channel's im2col matrix is small and cheap to pack: SimpleConvNet's 5×5 conv1 (30 filters,
+ * 1.24× forward, 1.49× dW) ran 5% slower a training step direct.
+ */
+function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
+  if (!isStrideOne(g)) return false;
+  if (g.c > 1) return true;
+  const p = g.oh * g.ow;
+  const flat = (g.oh - 1) * (g.w + 2 * g.padW) + g.ow;
+  const computed = <f64>((flat + MR - 1) / MR * MR) * <f64>((filters + 7) & ~7) * <f64>rowTaps;
+  return computed < 1.2 * <f64>p * <f64>filters * <f64>g.kw;
+}
+
+/** The direct forward kernel runs this convolution. */
+// @ts-ignore: decorator
+@inline function directForward(g: Geometry, filters: i32): bool {
+  return prefersDirect(g, filters, g.kw);
+}
+
+/** The direct dW kernel runs this convolution's weight gradient. */
+// @ts-ignore: decorator
+@inline function directWeights(g: Geometry, filters: i32): bool {
+  return prefersDirect(g, filters, 3 * ((g.kw + 2) / 3));
 }
 
 /**
@@ -39,7 +68,7 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
  */
 // @ts-ignore: decorator
 @inline function isDirectDx(g: Geometry): bool {
-  return isDirect(g) && g.padH < g.kh && g.padW < g.kw;
+  return isStrideOne(g) && g.padH < g.kh && g.padW < g.kw;
 }
 
 /** The dx convolution's geometry: the 12 words after g's (written by the backward glue). */
@@ -51,7 +80,7 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
 /** Bytes of the backward scratch's dW part: the direct kernel's (stride 1) or colsT. */
 // @ts-ignore: decorator
 @inline function dwScratchBytes(g: Geometry, filters: i32): usize {
-  if (isDirect(g)) return directWeightScratchBytes(g, filters);
+  if (directWeights(g, filters)) return directWeightScratchBytes(g, filters);
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
@@ -177,7 +206,7 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
  */
 export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize,
   n0: i32, n1: i32, scratch: usize): void {
-  if (isDirect(g)) prepare(w, g, filters, scratch);
+  if (directForward(g, filters)) prepare(w, g, filters, scratch);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const outBytes = <usize>(filters * g.oh * g.ow) << 2;
   for (let n = n0; n < n1; n++) forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, out + <usize>n * outBytes, scratch);
@@ -185,7 +214,7 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
 
 /** One image of conv2dForward (after prepare() when direct). */
 function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize, scratch: usize): void {
-  if (isDirect(g)) {
+  if (directForward(g, filters)) {
     directImage(x, bias, g, filters, relu, y, scratch);
     return;
   }
@@ -224,7 +253,7 @@ function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32
 function startBackward(w: usize, g: Geometry, filters: i32, withDx: bool, dw: usize, db: usize, scratch: usize): void {
   memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
-  if (isDirect(g)) prepareWeights(g, filters, scratch);
+  if (directWeights(g, filters)) prepareWeights(g, filters, scratch);
   if (!withDx || !isDirectDx(g)) return;
   const at = dxScratchAt(g, filters, scratch);
   memory.fill(at, 0, <usize>g.c << 2);
@@ -233,7 +262,7 @@ function startBackward(w: usize, g: Geometry, filters: i32, withDx: bool, dw: us
 
 /** Ends a backward call: the direct dW kernel's sums become dw. */
 function finishBackward(g: Geometry, filters: i32, dw: usize, scratch: usize): void {
-  if (isDirect(g)) finishWeights(g, filters, dw, scratch);
+  if (directWeights(g, filters)) finishWeights(g, filters, dw, scratch);
 }
 
 /**
@@ -257,7 +286,7 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
     const d = db + (<usize>f << 2);
     store<f32>(d, load<f32>(d) + s);
   }
-  if (isDirect(g)) {
+  if (directWeights(g, filters)) {
     directWeightImage(x, dyn, g, filters, scratch);
   } else {
     im2colT(x, g, scratch);
@@ -318,7 +347,7 @@ export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, 
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const pooledBytes = <usize>pooled << 2;
-  if (isDirect(g)) prepare(w, g, filters, scratch);
+  if (directForward(g, filters)) prepare(w, g, filters, scratch);
   for (let n = n0; n < n1; n++) {
     forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, y, scratch);
     const o = out + <usize>n * pooledBytes;
