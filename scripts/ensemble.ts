@@ -12,6 +12,7 @@ import { parseFlags, runMain, usage, UsageError } from '../lib/cli/args.ts';
 import { listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber } from '../lib/cli/codecs.ts';
 import { datasetNames, loadDataset } from '../lib/data/datasets.ts';
 import { summariseEnsemble } from '../lib/ensemble/summary.ts';
+import { claimDirectory } from '../lib/run/lock.ts';
 import { readEnsembleManifest, writeEnsembleManifest, ENSEMBLE_FILE, type EnsembleManifest } from '../lib/ensemble/manifest.ts';
 import type { MemberOutcome, MemberTask } from '../lib/ensemble/member-task.ts';
 import { ensemblePresetNames, ensemblePresets } from '../lib/ensemble/presets.ts';
@@ -54,6 +55,7 @@ runMain('ensemble', specs, async () => {
   const dataset = flags.dataset ?? preset.dataset;
   if (modelList.length === 0) throw new UsageError('--model: give at least one model');
   const out = resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${dataset}-${flags.seed}`));
+  claimDirectory(out);
   const manifest: EnsembleManifest = {
     format: 'tenfold-ensemble', version: 1, seed: flags.seed,
     members: Array.from({ length: members }, (_, index) => ({

@@ -6,6 +6,7 @@ import { activeKernels } from '../lib/kernels/backend.ts';
 import { key } from '../lib/random.ts';
 import { writeJobReport } from '../lib/run/job-report.ts';
 import { runJob } from '../lib/run/job.ts';
+import { claimDirectory } from '../lib/run/lock.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
 import { progress } from '../lib/train/progress.ts';
 
@@ -21,6 +22,7 @@ runMain('train', specs, async () => {
   const flags = parseFlags(process.argv.slice(2), specs);
   if (flags.help) { process.stdout.write(`${usage('train', specs)}\n`); return; }
   if (flags.resume && flags.out === undefined) throw new Error('--resume needs --out DIR (where the checkpoint is)');
+  if (flags.out !== undefined) claimDirectory(flags.out);
   const config = {
     model: flags.model, hidden: flags.hidden, init: flags.init, optimizer: flags.optimizer, lr: flags.lr,
     schedule: flags.schedule, batchSize: flags['batch-size'], epochs: flags.epochs, weightDecay: flags['weight-decay'],

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { claimDirectory } from '../lib/run/lock.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) => {
@@ -53,6 +54,19 @@ describe('ensemble script (2 small MLP members, 1 epoch)', function () {
     expect(e.testAccuracy).to.equal((first.members as { testAccuracy: number }[])[0].testAccuracy);
     expect(e.inferenceSeconds).to.be.a('number').above(0);
     expect((e.loadSeconds as number) + (e.inferenceSeconds as number)).to.be.at.most(e.seconds as number);
+  });
+
+  it('refuses an --out that another live run holds, naming its pid, and leaves it untouched', () => {
+    const before = readFileSync(join(out, 'ensemble.json'), 'utf8');
+    const release = claimDirectory(out);
+    try {
+      const busy = run('scripts/ensemble.ts', args);
+      expect(busy.status).to.equal(1);
+      expect(busy.stderr).to.match(new RegExp(`is in use by process ${process.pid}`));
+      expect(readFileSync(join(out, 'ensemble.json'), 'utf8')).to.equal(before);
+    } finally {
+      release();
+    }
   });
 
   it('refuses to resume with different flags, and a corrupt ensemble.json, naming the problem', () => {
