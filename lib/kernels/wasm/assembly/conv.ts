@@ -34,19 +34,20 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
 }
 
 /**
- * Whether a direct kernel beats im2col + GEMM: at stride 1 always with several input channels;
- * with one channel only if it computes under 1.2× the needed products (it also computes the
- * columns past each row's end, filters rounded up to 8 and, for dW, taps up to 3 per group).
- * One channel's im2col matrix is small and cheap to pack: SimpleConvNet's 5×5 conv1 (30 filters,
- * 1.24× forward, 1.49× dW) ran 5% slower a training step direct.
+ * Whether a direct kernel beats im2col + GEMM, from how many products it computes per needed one
+ * (it also computes the columns past each row's end, filters rounded up to 8 and, for dW, taps
+ * up to 3 per group). With one input channel the im2col matrix is small and cheap to pack, so
+ * the direct kernel must waste under 20%: SimpleConvNet's 5×5 conv1 (30 filters, 1.24× forward,
+ * 1.49× dW) ran 5% slower a training step direct. With more, under 2×: DeepConvNet's 7×7 layers
+ * (1.35×) still ran faster direct, while dx of a one-channel input (8 lanes for 1) ran 3× slower.
  */
 function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
-  if (!isStrideOne(g)) return false;
-  if (g.c > 1) return true;
+  if (!isStrideOne(g) || filters <= 0) return false;
   const p = g.oh * g.ow;
   const flat = (g.oh - 1) * (g.w + 2 * g.padW) + g.ow;
   const computed = <f64>((flat + MR - 1) / MR * MR) * <f64>((filters + 7) & ~7) * <f64>rowTaps;
-  return computed < 1.2 * <f64>p * <f64>filters * <f64>g.kw;
+  const needed = <f64>p * <f64>filters * <f64>g.kw;
+  return computed < (g.c > 1 ? 2.0 : 1.2) * needed;
 }
 
 /** The direct forward kernel runs this convolution. */
@@ -62,13 +63,12 @@ function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
 }
 
 /**
- * Stride-1 backward passes whose padding is below the kernel size get dx from the direct kernel:
- * dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue writes that convolution's
- * geometry after g's, see transposedOf).
+ * Stride-1 backward passes whose padding is below the kernel size can get dx from the direct
+ * kernel: dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue writes that
+ * convolution's geometry after g's, see transposedOf), when prefersDirect says it pays.
  */
-// @ts-ignore: decorator
-@inline function isDirectDx(g: Geometry): bool {
-  return isStrideOne(g) && g.padH < g.kh && g.padW < g.kw;
+function isDirectDx(g: Geometry): bool {
+  return isStrideOne(g) && g.padH < g.kh && g.padW < g.kw && prefersDirect(transposedOf(g), g.c, g.kw);
 }
 
 /** The dx convolution's geometry: the 12 words after g's (written by the backward glue). */
