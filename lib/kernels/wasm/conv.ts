@@ -1,8 +1,8 @@
 /**
  * Fused convolution through the wasm kernels: only x, w, bias (and dy) are copied in and only
- * the results copied out; the direct kernel or im2col + GEMM, the bias and the NCHW layout happen inside
- * wasm (assembly/conv.ts). With a helper thread, the batch is split in two image ranges; the
- * helper's dW/db partial sums are added on this side.
+ * the results copied out; the direct kernels or im2col + GEMM, the bias and the NCHW layout all
+ * happen inside wasm (assembly/conv.ts). With a helper thread, the batch is split in two image
+ * ranges; the helper's dW/db partial sums are added on this side.
  */
 import { poolOverOutput, windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
@@ -19,13 +19,11 @@ export const geometryWords = (g: Window2D): number[] => {
 };
 
 /**
- * Geometry words for the backward kernels: g's, then those of the convolution that gives dx
- * when the kernel computes it directly (stride 1, padding below the kernel size, as
- * isDirectDx in assembly/conv.ts): dy (filters channels, oh × ow) with padding k - 1 - pad.
+ * Geometry words for the backward kernels: g's, then those of the convolution that would give
+ * dx directly: dy (filters channels, oh × ow) with padding k - 1 - pad. The kernel decides
+ * whether to use it (isDirectDx in assembly/conv.ts).
  */
 const backwardGeometryWords = (g: Window2D, filters: number): number[] => {
-  const direct = g.strideH === 1 && g.strideW === 1 && g.padH < g.kh && g.padW < g.kw;
-  if (!direct) return [...geometryWords(g), ...new Array<number>(12).fill(0)];
   const { oh, ow } = windowOutput(g);
   return [...geometryWords(g), ...geometryWords({
     n: g.n, c: filters, h: oh, w: ow, kh: g.kh, kw: g.kw, strideH: 1, strideW: 1, padH: g.kh - 1 - g.padH, padW: g.kw - 1 - g.padW,

@@ -11,15 +11,9 @@ import { Geometry } from './geometry';
 import { MR } from './tile';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
-import { directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
+import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
 import { reluBackward } from './affine';
-
-/** Rounds a byte count up to whole 64-byte lines. */
-// @ts-ignore: decorator
-@inline function align(bytes: usize): usize {
-  return (bytes + 63) & ~(<usize>63);
-}
 
 /** Bytes of scratch one conv2dForward call needs. */
 export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
@@ -200,8 +194,8 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
 }
 
 /**
- * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) when relu is set, by the
- * direct kernel (assembly/direct.ts). x is NCHW (g.n images), w is F × CKK, scratch holds
+ * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) when relu is set (direct
+ * kernel or im2col + GEMM, see forwardImage). x is NCHW (g.n images), w is F × CKK, scratch holds
  * convForwardScratchBytes.
  */
 export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize,

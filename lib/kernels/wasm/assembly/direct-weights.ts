@@ -9,11 +9,8 @@
  */
 import { Geometry } from './geometry';
 import { madd } from './simd';
-import { align, padImage, paddedLen } from './direct';
+import { align, NF, padImage, paddedLen } from './direct';
 import { MR } from './tile';
-
-/** Filters per register tile: two f32x4 vectors. */
-const NF: i32 = 8;
 
 /** Tap groups per kernel row (three taps each; the last may run past kw, computed and dropped). */
 // @ts-ignore: decorator

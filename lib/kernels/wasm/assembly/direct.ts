@@ -11,8 +11,8 @@ import { Geometry } from './geometry';
 import { MR } from './tile';
 import { madd, transpose4 } from './simd';
 
-/** Filters per register tile: two f32x4 lanes groups. */
-const NF: i32 = 8;
+/** Filters per register tile: two f32x4 vectors (also the dW kernel's). */
+export const NF: i32 = 8;
 const TILE_BYTES: usize = <usize>(MR * NF) << 2;
 
 /** Rounds a byte count up to whole 64-byte lines. */
