@@ -4,7 +4,10 @@
  * formulas plus a finite-difference check of ⟨dy, conv(x)⟩), then the wasm kernels (both builds,
  * one and two threads) against the reference on random geometries: strides 1–3, padding 0–2,
  * non-square inputs and kernels, windows that only just fit. Stride-1 forward runs the direct
- * kernel (8-filter lanes, 6-pixel tiles along padded rows), so those get cases of their own.
+ * kernel (8-filter lanes, 6-pixel tiles along padded rows), and 3×3 stride-1 forward with 4 or
+ * more channels Winograd F(4×4, 3×3), so those get cases of their own. Winograd reassociates
+ * each sum over a 6×6 patch, so forward outputs are compared relative to the largest
+ * Σ|w·x| + |b| of their output plane.
  */
 import { expect } from 'chai';
 import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../lib/kernels/kernels.ts';
@@ -39,6 +42,26 @@ const close = (x: ArrayLike<number>, y: ArrayLike<number>, tol: number, what: st
   const err = maxRelErr(x, y);
   expect(err, `${what}: max relative error ${err}`).to.be.at.most(tol);
 };
+
+/** Max |x - y| / scale (elementwise scale, or one number for all). */
+const maxScaledErr = (x: ArrayLike<number>, y: ArrayLike<number>, scale: ArrayLike<number> | number): number => {
+  expect(x.length).to.equal(y.length);
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) return Infinity;
+    const s = typeof scale === 'number' ? scale : scale[i];
+    worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(s, Number.MIN_VALUE));
+  }
+  return worst;
+};
+/** Forward outputs: |x - y| ≤ tol · scale (see forwardScale). */
+const closeScaled = (x: ArrayLike<number>, y: ArrayLike<number>, scale: ArrayLike<number> | number, tol: number,
+  what: string): void => {
+  const err = maxScaledErr(x, y, scale);
+  expect(err, `${what}: max error / scale ${err}`).to.be.at.most(tol);
+};
+/** Float32 forward outputs may differ from the reference by this much of their scale (Winograd's reassociation). */
+const FORWARD_TOL = 2e-5;
 
 /** A convolution problem: geometry, filters and its sizes. */
 interface Case { readonly g: Window2D; readonly f: number }
@@ -130,6 +153,20 @@ const naiveBackward = ({ g, f }: Case, x: FloatArray, w: FloatArray, dy: FloatAr
     }
   }
   return { dx, dw, db };
+};
+
+/**
+ * For every output, the largest Σ|w·x| + |b| of its output plane (float64): the scale of the
+ * sums a Winograd tile's transforms mix (an output near wide padding has a small sum of its own).
+ */
+const forwardScale = (c: Case, inp: { x: FloatArray; w: FloatArray; b: FloatArray }): Float64Array => {
+  const y = f64(sizes(c).y);
+  ref.conv2dForward(Float64Array.from(inp.x, Math.abs), Float64Array.from(inp.w, Math.abs), Float64Array.from(inp.b, Math.abs),
+    c.g, c.f, false, y);
+  const { oh, ow } = windowOutput(c.g);
+  const plane = oh * ow;
+  for (let at = 0; at < y.length; at += plane) y.fill(Math.max(...y.subarray(at, at + plane)), at, at + plane);
+  return y;
 };
 
 /** Random inputs of one case. */
@@ -277,14 +314,15 @@ const netCases: readonly Case[] = [
 
 type Inputs32 = ReturnType<typeof inputs<Float32Array>>;
 type Outputs32 = ReturnType<typeof run<Float32Array>>;
+interface Expected { readonly inp: Inputs32; readonly want: Outputs32; readonly scale: Float64Array }
 /** Reference results per case, shared by the four wasm backends (the reference is the slow part). */
-const memo = new Map<string, { inp: Inputs32; want: Outputs32 }>();
-const expected = (c: Case, withDx: boolean, relu: boolean): { inp: Inputs32; want: Outputs32 } => {
+const memo = new Map<string, Expected>();
+const expected = (c: Case, withDx: boolean, relu: boolean): Expected => {
   const key = `${show(c)} ${withDx} ${relu}`;
   let hit = memo.get(key);
   if (hit === undefined) {
     const inp = inputs(c, f32);
-    hit = { inp, want: run(ref, c, f32, inp, withDx, relu) };
+    hit = { inp, want: run(ref, c, f32, inp, withDx, relu), scale: forwardScale(c, inp) };
     memo.set(key, hit);
   }
   return hit;
@@ -314,11 +352,12 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   };
   const got = forward(k);
   const want = forward(ref);
-  close(got.y, want.y, 1e-4, `forward ${what}`);
+  const scale = forwardScale(c, inp).reduce((a, b) => Math.max(a, b), 0);
+  closeScaled(got.y, want.y, scale, FORWARD_TOL, `forward ${what}`);
   // the index may differ only between near-equal maxima: it must point at the reference's maximum value
   const full = f32(sizes(c).y);
   ref.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
-  close(Array.from(got.arg, (i) => full[i]), want.y, 1e-4, `argmax ${what}`);
+  closeScaled(Array.from(got.arg, (i) => full[i]), want.y, scale, FORWARD_TOL, `argmax ${what}`);
   // backward on the same routing (k's argmax) for both
   const backward = (kk: Kernels): { dx: Float32Array; dw: Float32Array; db: Float32Array } => {
     const dx = f32(withDx ? sizes(c).x : 0);
@@ -356,9 +395,9 @@ const describeWasm = (variant: Variant, threads: number): void => {
     });
 
     const check = (c: Case, withDx = true, relu = false): void => {
-      const { inp, want } = expected(c, withDx, relu);
+      const { inp, want, scale } = expected(c, withDx, relu);
       const got = run(k, c, f32, inp, withDx, relu);
-      close(got.y, want.y, 1e-4, `forward ${show(c)}`);
+      closeScaled(got.y, want.y, scale, FORWARD_TOL, `forward ${show(c)}`);
       close(got.dx, want.dx, 1e-4, `dx ${show(c)}`);
       close(got.dw, want.dw, 1e-4, `dW ${show(c)}`);
       close(got.db, want.db, 1e-4, `db ${show(c)}`);
@@ -403,6 +442,57 @@ const describeWasm = (variant: Variant, threads: number): void => {
     });
   });
 };
+
+/** Random 3×3 stride-1 cases for Winograd: channels and filters off the SIMD widths, group tails, tiny images. */
+const winogradCases = (count: number): Case[] => Array.from({ length: count }, () => {
+  const pad = int(0, 3);
+  return {
+    g: {
+      n: int(1, 7), c: pick([4, 5, 8, 16, 17, 33, 64]), h: int(Math.max(1, 3 - 2 * pad), 19), w: int(Math.max(1, 3 - 2 * pad), 19),
+      kh: 3, kw: 3, strideH: 1, strideW: 1, padH: pad, padW: pad,
+    },
+    f: pick([1, 3, 4, 8, 9, 16, 30, 64]),
+  };
+});
+
+for (const variant of ['relaxed-simd', 'simd'] as const) {
+  describe(`Winograd F(4×4, 3×3) forward: wasm ${variant}`, () => {
+    let on: WasmKernels;
+    let off: WasmKernels;
+    before(function () {
+      if (variant === 'relaxed-simd' && !hasRelaxedSimd()) this.skip();
+      on = createWasmKernels(loadKernels(variant)!, 1, { winograd: true });
+      off = createWasmKernels(loadKernels(variant)!, 1, { winograd: false });
+    });
+
+    it('matches the float64 convolution within 2e-5 of the sums\' scale, with and without ReLU and pooling', () => {
+      winogradCases(40).forEach((c, i) => {
+        const inp = inputs(c, f32);
+        const relu = i % 2 === 0;
+        const want = f64(sizes(c).y);
+        ref.conv2dForward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.b), c.g, c.f, relu, want);
+        const y = f32(sizes(c).y);
+        on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
+        closeScaled(y, want, forwardScale(c, inp), FORWARD_TOL, `winograd ${show(c)}${relu ? ' relu' : ''}`);
+        const { oh, ow } = windowOutput(c.g);
+        if (oh >= 2 && ow >= 2) checkConvPool(on, c, 2, relu, false);
+      });
+    });
+
+    it('runs where it pays (3×3, 4+ channels: bits differ from the direct kernel\'s) and not elsewhere', () => {
+      for (const c of netCases) {
+        const inp = inputs(c, f32);
+        const a = f32(sizes(c).y);
+        const b = f32(sizes(c).y);
+        on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, a);
+        off.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, b);
+        const differs = a.some((v, j) => !Object.is(v, b[j]));
+        expect(differs, `winograd ran for ${show(c)}`).to.equal(c.g.kh === 3 && c.g.c >= 4);
+        closeScaled(b, a, forwardScale(c, inp), FORWARD_TOL, `direct vs winograd ${show(c)}`);
+      }
+    });
+  });
+}
 
 describe('maxPool (wasm, four windows per SIMD step) vs reference', () => {
   it('random geometries, ties and NaNs: same maxima and same first-maximum indices', () => {

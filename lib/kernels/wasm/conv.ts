@@ -36,6 +36,9 @@ const sizes = (g: Window2D): { p: number; ckk: number; chw: number } => {
   return { p: oh * ow, ckk: g.c * g.kh * g.kw, chw: g.c * g.h * g.w };
 };
 
+/** The forward kernels' flags word (assembly/conv.ts): 1 = fused ReLU, 2 = Winograd allowed. */
+const forwardFlags = (relu: boolean, winograd: boolean): number => (relu ? 1 : 0) | (winograd ? 2 : 0);
+
 /** The first `len` elements of a (as a view, not a copy). */
 const head = <T extends Float32Array | Int32Array>(a: T, len: number): T => (a.length === len ? a : a.subarray(0, len) as T);
 
@@ -92,7 +95,7 @@ const pooledOver = (g: Window2D, filters: number, pool: number): { readonly pg: 
 const isEmpty = (g: Window2D, filters: number): boolean => g.n === 0 || sizes(g).p <= 0 || filters === 0;
 
 /** See Kernels.conv2dForward (float32). */
-export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
   x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, out: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
   if (isEmpty(g, filters)) return;
@@ -102,8 +105,8 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const pb = arena.put(head(bias, filters));
   const geo = arena.ints(geometryWords(g));
   const po = arena.alloc(g.n * filters * p * 4);
-  const r = relu ? 1 : 0;
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters),
+  const r = forwardFlags(relu, winograd);
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters, r),
     (n0, n1, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, g.n * filters * p));
@@ -137,7 +140,7 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
 };
 
 /** See Kernels.conv2dPoolForward (float32). */
-export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
   x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, pool: number,
   out: Float32Array, argmax: Int32Array): void => {
   const { p, ckk, chw } = sizes(g);
@@ -151,8 +154,8 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const po = arena.alloc(pooled * 4);
   const pa = arena.alloc(pooled * 4);
-  const r = relu ? 1 : 0;
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, filters),
+  const r = forwardFlags(relu, winograd);
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, filters, r),
     (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, pooled));

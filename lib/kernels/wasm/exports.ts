@@ -25,16 +25,16 @@ export interface WasmExports {
     outU: number, params: number) => void;
   readonly im2col: (x: number, geometry: number, out: number) => void;
   readonly col2im: (cols: number, geometry: number, out: number) => void;
-  readonly convForwardScratchBytes: (geometry: number, filters: number) => number;
+  readonly convForwardScratchBytes: (geometry: number, filters: number, flags: number) => number;
   readonly convBackwardScratchBytes: (geometry: number, filters: number) => number;
-  readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, relu: number, out: number,
+  readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, flags: number, out: number,
     n0: number, n1: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
-  readonly convPoolForwardScratchBytes: (geometry: number, filters: number) => number;
+  readonly convPoolForwardScratchBytes: (geometry: number, filters: number, flags: number) => number;
   readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
-    relu: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;
+    flags: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;
   readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,
     poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;

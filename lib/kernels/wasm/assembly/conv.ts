@@ -13,11 +13,30 @@ import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
+import { groupImages, prefersWinograd, prepareWinograd, winogradImages, winogradScratchBytes } from './winograd';
 import { reluBackward } from './affine';
 
+/** Forward flag: max(0, ·) after the bias. */
+const RELU: i32 = 1;
+/** Forward flag: Winograd F(4×4, 3×3) may run where it pays (prefersWinograd). */
+const WINOGRAD: i32 = 2;
+
+/** How a forward pass runs: im2col + GEMM, the direct kernel or Winograd. */
+const IM2COL: i32 = 0;
+const DIRECT: i32 = 1;
+const WINOGRAD_F4: i32 = 2;
+
+/** Which forward kernel runs this convolution (flags as conv2dForward's). */
+function forwardKind(g: Geometry, filters: i32, flags: i32): i32 {
+  if ((flags & WINOGRAD) != 0 && prefersWinograd(g, filters, directProducts(g, filters))) return WINOGRAD_F4;
+  return directForward(g, filters) ? DIRECT : IM2COL;
+}
+
 /** Bytes of scratch one conv2dForward call needs. */
-export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
-  if (directForward(g, filters)) return directScratchBytes(g, filters);
+export function convForwardScratchBytes(g: Geometry, filters: i32, flags: i32): usize {
+  const kind = forwardKind(g, filters, flags);
+  if (kind == WINOGRAD_F4) return winogradScratchBytes(g, filters);
+  if (kind == DIRECT) return directScratchBytes(g, filters);
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2) + gemmScratchBytes();
 }
 
@@ -37,11 +56,22 @@ export function convForwardScratchBytes(g: Geometry, filters: i32): usize {
  */
 function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
   if (!isStrideOne(g) || filters <= 0) return false;
-  const p = g.oh * g.ow;
-  const flat = (g.oh - 1) * (g.w + 2 * g.padW) + g.ow;
-  const computed = <f64>((flat + MR - 1) / MR * MR) * <f64>((filters + 7) & ~7) * <f64>rowTaps;
-  const needed = <f64>p * <f64>filters * <f64>g.kw;
+  const computed = directPixels(g) * <f64>((filters + 7) & ~7) * <f64>rowTaps;
+  const needed = <f64>(g.oh * g.ow) * <f64>filters * <f64>g.kw;
   return computed < (g.c > 1 ? 2.0 : 1.2) * needed;
+}
+
+/** Pixels a direct kernel computes per filter: the padded image's flat rows in whole tiles. */
+// @ts-ignore: decorator
+@inline function directPixels(g: Geometry): f64 {
+  const flat = (g.oh - 1) * (g.w + 2 * g.padW) + g.ow;
+  return <f64>((flat + MR - 1) / MR * MR);
+}
+
+/** Products the direct forward kernel computes for one image (stride 1). */
+// @ts-ignore: decorator
+@inline function directProducts(g: Geometry, filters: i32): f64 {
+  return directPixels(g) * <f64>((filters + 7) & ~7) * <f64>(g.c * g.kh * g.kw);
 }
 
 /** The direct forward kernel runs this convolution. */
@@ -194,21 +224,50 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
 }
 
 /**
- * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) when relu is set (direct
- * kernel or im2col + GEMM, see forwardImage). x is NCHW (g.n images), w is F × CKK, scratch holds
- * convForwardScratchBytes.
+ * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) with the RELU flag
+ * (Winograd with the WINOGRAD flag where it pays, else the direct kernel or im2col + GEMM, see
+ * forwardImage). x is NCHW (g.n images), w is F × CKK, scratch holds convForwardScratchBytes.
  */
-export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize,
+export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, flags: i32, out: usize,
   n0: i32, n1: i32, scratch: usize): void {
-  if (directForward(g, filters)) prepare(w, g, filters, scratch);
+  const kind = prepareForward(w, g, filters, flags, scratch);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const outBytes = <usize>(filters * g.oh * g.ow) << 2;
-  for (let n = n0; n < n1; n++) forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, out + <usize>n * outBytes, scratch);
+  const relu = (flags & RELU) != 0;
+  const step = imagesPerStep(kind, g);
+  for (let n = n0; n < n1; n += step) {
+    forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, out + <usize>n * outBytes, min(step, n1 - n), scratch);
+  }
 }
 
-/** One image of conv2dForward (after prepare() when direct). */
-function forwardImage(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize, scratch: usize): void {
-  if (directForward(g, filters)) {
+/** Images one forward step computes together: a Winograd group, else one. */
+// @ts-ignore: decorator
+@inline function imagesPerStep(kind: i32, g: Geometry): i32 {
+  return kind == WINOGRAD_F4 ? groupImages(g) : 1;
+}
+
+/** `count` (at most imagesPerStep) consecutive images of conv2dForward into y. */
+function forwardImages(kind: i32, x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize,
+  count: i32, scratch: usize): void {
+  if (kind == WINOGRAD_F4) {
+    winogradImages(x, bias, g, filters, relu, y, count, scratch);
+    return;
+  }
+  forwardImage(kind, x, w, bias, g, filters, relu, y, scratch);
+}
+
+/** Prepares the forward kernel's weights (once per call) and returns which kernel it is. */
+function prepareForward(w: usize, g: Geometry, filters: i32, flags: i32, scratch: usize): i32 {
+  const kind = forwardKind(g, filters, flags);
+  if (kind == WINOGRAD_F4) prepareWinograd(w, g, filters, scratch);
+  else if (kind == DIRECT) prepare(w, g, filters, scratch);
+  return kind;
+}
+
+/** One image of conv2dForward by the direct kernel or im2col + GEMM. */
+function forwardImage(kind: i32, x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize,
+  scratch: usize): void {
+  if (kind == DIRECT) {
     directImage(x, bias, g, filters, relu, y, scratch);
     return;
   }
@@ -318,9 +377,10 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
   finishBackward(g, filters, dw, scratch);
 }
 
-/** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one image's conv output. */
-export function convPoolForwardScratchBytes(g: Geometry, filters: i32): usize {
-  return convForwardScratchBytes(g, filters) + align(<usize>(filters * g.oh * g.ow) << 2);
+/** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one step's conv output. */
+export function convPoolForwardScratchBytes(g: Geometry, filters: i32, flags: i32): usize {
+  const step = imagesPerStep(forwardKind(g, filters, flags), g);
+  return convForwardScratchBytes(g, filters, flags) + align(<usize>(step * filters * g.oh * g.ow) << 2);
 }
 
 /** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
@@ -329,24 +389,27 @@ export function convPoolBackwardScratchBytes(g: Geometry, filters: i32): usize {
 }
 
 /**
- * Images [n0, n1) of conv (+ ReLU) → max pooling: each image's conv output stays in scratch and
+ * Images [n0, n1) of conv (+ ReLU) → max pooling: each step's conv output stays in scratch and
  * only the pooled output and argmax (flat indices into the n·F·oh·ow conv output) are written.
  * pg is the pooling geometry over one image's conv output (n = 1, c = filters).
  */
-export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, relu: bool,
+export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, flags: i32,
   out: usize, arg: usize, n0: i32, n1: i32, scratch: usize): void {
   const p = g.oh * g.ow;
   const fp = filters * p;
-  const y = scratch + convForwardScratchBytes(g, filters);
+  const y = scratch + convForwardScratchBytes(g, filters, flags);
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const pooledBytes = <usize>pooled << 2;
-  if (directForward(g, filters)) prepare(w, g, filters, scratch);
+  const kind = prepareForward(w, g, filters, flags, scratch);
+  const relu = (flags & RELU) != 0;
+  const step = imagesPerStep(kind, g);
   for (let n = n0; n < n1; n++) {
-    forwardImage(x + <usize>n * imageBytes, w, bias, g, filters, relu, y, scratch);
+    const k = (n - n0) % step; // this image's place in the step's output
+    if (k == 0) forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, y, min(step, n1 - n), scratch);
     const o = out + <usize>n * pooledBytes;
     const a = arg + <usize>n * pooledBytes;
-    maxPool(y, pg, o, a);
+    maxPool(y + (<usize>(k * fp) << 2), pg, o, a);
     // image-local indices → indices into the whole batch's conv output (-1, an empty window, stays)
     const shift = i32x4.splat(n * fp);
     const none = i32x4.splat(-1);
