@@ -16,6 +16,9 @@ const ARGS = 4;
 /** Job code plus the longest argument list (conv2dPoolBackward's 14). */
 const ARG_COUNT = 15;
 
+/** Milliseconds join() polls before sleeping. */
+const SPIN_MS = 2;
+
 /** Bytes of control words the helper needs, placed by the caller below the arena. */
 export const CONTROL_BYTES = (ARGS + ARG_COUNT) * 4;
 
@@ -79,9 +82,15 @@ export class Helper {
     Atomics.notify(this.ctrl, SEQ);
   }
 
-  /** Blocks until the posted job is done; false if the helper failed on it. */
+  /**
+   * Blocks until the posted job is done; false if the helper failed on it. Polls for up to
+   * SPIN_MS first: the two halves of a job usually finish close together, and a thread woken
+   * from Atomics.wait on a VM starts late.
+   */
   join(): boolean {
     const seq = Atomics.load(this.ctrl, SEQ);
+    const until = performance.now() + SPIN_MS;
+    while (Atomics.load(this.ctrl, DONE) !== seq && performance.now() < until);
     for (;;) {
       const done = Atomics.load(this.ctrl, DONE);
       if (done === seq) break;

@@ -122,9 +122,15 @@ export function prepareFlipped(w: usize, gt: Geometry, filters: i32, scratch: us
  * zeros that the last tile of a flat row may read.
  */
 export function padImage(x: usize, g: Geometry, padded: usize): void {
-  const wp = g.w + 2 * g.padW;
-  const hp = g.h + 2 * g.padH;
-  memory.fill(padded, 0, <usize>(paddedLen(g) + MR) << 2);
+  padInto(x, g, g.h + 2 * g.padH, g.w + 2 * g.padW, MR, padded);
+}
+
+/**
+ * Copies one image (c × h × w) into a zeroed (c × hp × wp) buffer at row padH, column padW
+ * (hp ≥ h + padH, wp ≥ w + padW), followed by `slack` zeros.
+ */
+export function padInto(x: usize, g: Geometry, hp: i32, wp: i32, slack: i32, padded: usize): void {
+  memory.fill(padded, 0, <usize>(g.c * hp * wp + slack) << 2);
   const rowBytes = <usize>g.w << 2;
   for (let ch = 0; ch < g.c; ch++) {
     const src = x + (<usize>(ch * g.h * g.w) << 2);
@@ -134,7 +140,6 @@ export function padImage(x: usize, g: Geometry, padded: usize): void {
     }
   }
 }
-
 
 /**
  * tile[6×8] = Σ over the window's taps of 6 neighbouring pixels' values × the panel's 8

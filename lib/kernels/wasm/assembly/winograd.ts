@@ -12,17 +12,12 @@
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
-import { NF, align, directTile5, directTile6 } from './direct';
-import { transpose4 } from './simd';
+import { NF, align, directTile5, directTile6, padInto } from './direct';
+import { madd, transpose4 } from './simd';
 
 /** Points of a transformed 6×6 patch. */
 const XI: i32 = 36;
 
-/** Channels rounded up to whole SIMD steps (the extra ones are zero). */
-// @ts-ignore: decorator
-@inline function channels4(g: Geometry): i32 {
-  return (g.c + 3) & ~3;
-}
 // @ts-ignore: decorator
 @inline function tilesDown(g: Geometry): i32 {
   return (g.oh + 3) >> 2;
@@ -65,7 +60,7 @@ export function groupImages(g: Geometry): i32 {
 @inline function filterBlocks(filters: i32): i32 {
   return (filters + NF - 1) / NF;
 }
-/** Rows and columns of the padded, channel-last image: whole 6×6 patches for every tile. */
+/** Rows and columns of a padded image plane: whole 6×6 patches for every tile. */
 // @ts-ignore: decorator
 @inline function paddedRows(g: Geometry): i32 {
   return 4 * tilesDown(g) + 2;
@@ -75,32 +70,38 @@ export function groupImages(g: Geometry): i32 {
   return 4 * tilesAcross(g) + 2;
 }
 
-// Scratch layout: channel offsets (C4 i32) | U (36 · FB · C4 · 8) | padded images (G · Hp · Wp · C4) |
-// V (36 · C4 · TS) | M of one register tile per point (36 · MR · 8) | transform temporaries.
+// Scratch layout: channel offsets (C i32) | U (36 · FB · C · 8) | padded images (G · C · Hp · Wp) |
+// V (36 · C · TS) | M of one register tile per point (36 · MR · 8) | patch corners (TS i32) |
+// transform temporaries.
 // @ts-ignore: decorator
 @inline function uAt(g: Geometry, scratch: usize): usize {
-  return scratch + align(<usize>channels4(g) << 2);
+  return scratch + align(<usize>g.c << 2);
 }
 // @ts-ignore: decorator
 @inline function paddedAt(g: Geometry, filters: i32, scratch: usize): usize {
-  return uAt(g, scratch) + align(<usize>(XI * filterBlocks(filters) * channels4(g) * NF) << 2);
+  return uAt(g, scratch) + align(<usize>(XI * filterBlocks(filters) * g.c * NF) << 2);
 }
 // @ts-ignore: decorator
 @inline function vAt(g: Geometry, filters: i32, scratch: usize): usize {
   return paddedAt(g, filters, scratch) + align(<usize>groupImages(g) * paddedImageBytes(g));
 }
-/** Bytes of one padded, channel-last image. */
+/** Bytes of one padded image (the last tile's patch rows are read 8 floats wide: 2 past the end). */
 // @ts-ignore: decorator
 @inline function paddedImageBytes(g: Geometry): usize {
-  return <usize>(paddedRows(g) * paddedCols(g) * channels4(g)) << 2;
+  return <usize>(paddedRows(g) * paddedCols(g) * g.c + PAD_SLACK) << 2;
 }
+const PAD_SLACK: i32 = 4;
 // @ts-ignore: decorator
 @inline function mAt(g: Geometry, filters: i32, scratch: usize): usize {
-  return vAt(g, filters, scratch) + align(<usize>(XI * channels4(g) * tileStride(g)) << 2);
+  return vAt(g, filters, scratch) + align(<usize>(XI * g.c * tileStride(g)) << 2);
+}
+// @ts-ignore: decorator
+@inline function cornersAt(g: Geometry, filters: i32, scratch: usize): usize {
+  return mAt(g, filters, scratch) + align(<usize>(XI * MR * NF) << 2);
 }
 // @ts-ignore: decorator
 @inline function tempAt(g: Geometry, filters: i32, scratch: usize): usize {
-  return mAt(g, filters, scratch) + align(<usize>(XI * MR * NF) << 2);
+  return cornersAt(g, filters, scratch) + align(<usize>tileStride(g) << 2);
 }
 /** Vectors of temporaries: one patch's row pass (36), then four tiles' points (4 · 36). */
 const TEMP_VECTORS: i32 = 5 * XI;
@@ -119,7 +120,7 @@ export function prefersWinograd(g: Geometry, filters: i32, directComputed: f64):
   if (g.strideH != 1 || g.strideW != 1 || g.kh != 3 || g.kw != 3 || g.c < 4 || filters <= 0) return false;
   const images = groupImages(g);
   const tiles = <f64>(tileBlocks(g, images) * MR) / <f64>images;
-  const computed = <f64>XI * tiles * <f64>channels4(g) * <f64>(filterBlocks(filters) * NF);
+  const computed = <f64>XI * tiles * <f64>g.c * <f64>(filterBlocks(filters) * NF);
   return 2 * computed <= directComputed;
 }
 
@@ -128,7 +129,7 @@ export function prefersWinograd(g: Geometry, filters: i32, directComputed: f64):
  * C4 × 8 (zero past F and C), and the channel offsets the tile kernel reads V by. Once per call.
  */
 export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: usize): void {
-  const c4 = channels4(g);
+  const c4 = g.c;
   const fb = filterBlocks(filters);
   for (let c = 0; c < c4; c++) store<i32>(scratch + (<usize>c << 2), c * tileStride(g) * 4);
   const u = uAt(g, scratch);
@@ -136,53 +137,71 @@ export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: us
   // the last block's missing tiles stay zero (never garbage that could be slow denormals)
   memory.fill(vAt(g, filters, scratch), 0, <usize>(XI * c4 * tileStride(g)) << 2);
   const xiStride = <usize>(fb * c4 * NF) << 2;
+  const gg = tempAt(g, filters, scratch); // G g: 6 × 3 f64
   for (let f = 0; f < filters; f++) {
     for (let c = 0; c < g.c; c++) {
       const src = w + (<usize>((f * g.c + c) * 9) << 2);
       const dst = u + (<usize>(((f / NF) * c4 + c) * NF + f % NF) << 2);
+      // G g, column by column (G's rows applied to each column of g), then (G g) Gᵀ row by row
+      for (let q = 0; q < 3; q++) {
+        gColumn(<f64>load<f32>(src + (<usize>q << 2)), <f64>load<f32>(src + (<usize>(3 + q) << 2)),
+          <f64>load<f32>(src + (<usize>(6 + q) << 2)), gg + (<usize>q << 3), 24);
+      }
       for (let a = 0; a < 6; a++) {
-        // row a of G g (3 values), then times Gᵀ
-        const r0 = gRow(a, <f64>load<f32>(src), <f64>load<f32>(src, 12), <f64>load<f32>(src, 24));
-        const r1 = gRow(a, <f64>load<f32>(src, 4), <f64>load<f32>(src, 16), <f64>load<f32>(src, 28));
-        const r2 = gRow(a, <f64>load<f32>(src, 8), <f64>load<f32>(src, 20), <f64>load<f32>(src, 32));
-        for (let b = 0; b < 6; b++) store<f32>(dst + <usize>(6 * a + b) * xiStride, <f32>gRow(b, r0, r1, r2));
+        const row = gg + <usize>(a * 24);
+        gRowStore(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), dst + <usize>(6 * a) * xiStride, xiStride);
       }
     }
   }
 }
 
-/** Row a of G (6 × 3) times (x0, x1, x2). */
+/** G (6 × 3) times (x0, x1, x2), as f64 at dst, dst + stride, … */
 // @ts-ignore: decorator
-@inline function gRow(a: i32, x0: f64, x1: f64, x2: f64): f64 {
+@inline function gColumn(x0: f64, x1: f64, x2: f64, dst: usize, stride: usize): void {
   const sixth = 1.0 / 6;
-  switch (a) {
-    case 0: return 0.25 * x0;
-    case 1: return -sixth * (x0 + x1 + x2);
-    case 2: return -sixth * (x0 - x1 + x2);
-    case 3: return sixth * (0.25 * x0 + 0.5 * x1 + x2);
-    case 4: return sixth * (0.25 * x0 - 0.5 * x1 + x2);
-    default: return x2;
-  }
+  const s = sixth * (x0 + x2);
+  const d = sixth * x1;
+  const t = sixth * (0.25 * x0 + x2);
+  const e = sixth * 0.5 * x1;
+  store<f64>(dst, 0.25 * x0);
+  store<f64>(dst + stride, -s - d);
+  store<f64>(dst + 2 * stride, -s + d);
+  store<f64>(dst + 3 * stride, t + e);
+  store<f64>(dst + 4 * stride, t - e);
+  store<f64>(dst + 5 * stride, x2);
+}
+
+/** G (6 × 3) times (x0, x1, x2), rounded to f32 at dst, dst + stride, … */
+// @ts-ignore: decorator
+@inline function gRowStore(x0: f64, x1: f64, x2: f64, dst: usize, stride: usize): void {
+  const sixth = 1.0 / 6;
+  const s = sixth * (x0 + x2);
+  const d = sixth * x1;
+  const t = sixth * (0.25 * x0 + x2);
+  const e = sixth * 0.5 * x1;
+  store<f32>(dst, <f32>(0.25 * x0));
+  store<f32>(dst + stride, <f32>(-s - d));
+  store<f32>(dst + 2 * stride, <f32>(-s + d));
+  store<f32>(dst + 3 * stride, <f32>(t + e));
+  store<f32>(dst + 4 * stride, <f32>(t - e));
+  store<f32>(dst + 5 * stride, <f32>x2);
 }
 
 /** Bᵀ (6 × 6) times (d0 … d5), lane by lane, stored at dst, dst + stride, … */
 // @ts-ignore: decorator
 @inline function inputPoints(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, stride: usize): void {
   const four = f32x4.splat(4);
-  const five = f32x4.splat(5);
+  const minusFour = f32x4.splat(-4);
+  const minusFive = f32x4.splat(-5);
   const two = f32x4.splat(2);
   const d4m2 = f32x4.sub(d4, d2);
-  const d13 = f32x4.mul(two, f32x4.sub(d1, d3));
-  const s12 = f32x4.add(d1, d2);
-  const t34 = f32x4.add(d3, d4);
-  const u12 = f32x4.sub(d1, d2);
-  const u43 = f32x4.sub(d4, d3);
-  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
-  v128.store(dst + stride, f32x4.sub(t34, f32x4.mul(four, s12)));
-  v128.store(dst + 2 * stride, f32x4.add(f32x4.mul(four, u12), u43));
-  v128.store(dst + 3 * stride, f32x4.sub(d4m2, d13));
-  v128.store(dst + 4 * stride, f32x4.add(d4m2, d13));
-  v128.store(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+  const d13 = f32x4.sub(d1, d3);
+  v128.store(dst, madd(four, d0, madd(minusFive, d2, d4)));
+  v128.store(dst + stride, madd(minusFour, f32x4.add(d1, d2), f32x4.add(d3, d4)));
+  v128.store(dst + 2 * stride, madd(four, f32x4.sub(d1, d2), f32x4.sub(d4, d3)));
+  v128.store(dst + 3 * stride, madd(f32x4.splat(-2), d13, d4m2));
+  v128.store(dst + 4 * stride, madd(two, d13, d4m2));
+  v128.store(dst + 5 * stride, madd(four, d1, madd(minusFive, d3, d5)));
 }
 
 /** Aᵀ (4 × 6) times (m0 … m5), lane by lane, stored at dst, dst + stride, … */
@@ -193,101 +212,85 @@ export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: us
   const s34 = f32x4.add(m3, m4);
   const d34 = f32x4.sub(m3, m4);
   v128.store(dst, f32x4.add(f32x4.add(m0, s12), s34));
-  v128.store(dst + stride, f32x4.add(d12, f32x4.mul(f32x4.splat(2), d34)));
-  v128.store(dst + 2 * stride, f32x4.add(s12, f32x4.mul(f32x4.splat(4), s34)));
-  v128.store(dst + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.mul(f32x4.splat(8), d34)), m5));
-}
-
-/**
- * Copies one image (c × h × w) into the zeroed, channel-last padded buffer (Hp × Wp × C4):
- * 4 channels × 4 pixels per transpose, the last pixels and channels one by one.
- */
-function padChannelLast(x: usize, g: Geometry, padded: usize): void {
-  const c4 = channels4(g);
-  const wp = paddedCols(g);
-  memory.fill(padded, 0, <usize>(paddedRows(g) * wp * c4) << 2);
-  const planeBytes = <usize>(g.h * g.w) << 2;
-  const pixelBytes = <usize>c4 << 2;
-  const w4 = g.w & ~3;
-  for (let y = 0; y < g.h; y++) {
-    const src = x + (<usize>(y * g.w) << 2);
-    const dst = padded + (<usize>(((y + g.padH) * wp + g.padW) * c4) << 2);
-    let c = 0;
-    for (; c + 4 <= g.c; c += 4) {
-      const s = src + <usize>c * planeBytes;
-      const d = dst + (<usize>c << 2);
-      for (let xx = 0; xx < w4; xx += 4) {
-        const o = <usize>xx << 2;
-        transpose4(v128.load(s + o), v128.load(s + planeBytes + o), v128.load(s + 2 * planeBytes + o),
-          v128.load(s + 3 * planeBytes + o), d + <usize>xx * pixelBytes, pixelBytes);
-      }
-      for (let xx = w4; xx < g.w; xx++) {
-        for (let l = 0; l < 4; l++) {
-          store<f32>(d + <usize>xx * pixelBytes + (<usize>l << 2), load<f32>(s + <usize>l * planeBytes + (<usize>xx << 2)));
-        }
-      }
-    }
-    for (; c < g.c; c++) {
-      for (let xx = 0; xx < g.w; xx++) {
-        store<f32>(dst + <usize>xx * pixelBytes + (<usize>c << 2), load<f32>(src + <usize>c * planeBytes + (<usize>xx << 2)));
-      }
-    }
-  }
-}
-
-/** The 36 points of one tile's patch (p: its corner in the padded image), four channels, into pts. */
-// @ts-ignore: decorator
-@inline function patchPoints(p: usize, row: usize, col: usize, temp: usize, pts: usize): void {
-  for (let i = 0; i < 6; i++) {
-    const r = p + <usize>i * row;
-    inputPoints(v128.load(r), v128.load(r + col), v128.load(r + 2 * col), v128.load(r + 3 * col),
-      v128.load(r + 4 * col), v128.load(r + 5 * col), temp + (<usize>(6 * i) << 4), 16);
-  }
-  for (let j = 0; j < 6; j++) {
-    const s = temp + (<usize>j << 4);
-    inputPoints(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384),
-      v128.load(s, 480), pts + (<usize>j << 4), 96);
-  }
+  v128.store(dst + stride, madd(f32x4.splat(2), d34, d12));
+  v128.store(dst + 2 * stride, madd(f32x4.splat(4), s34, s12));
+  v128.store(dst + 3 * stride, madd(f32x4.splat(8), d34, f32x4.add(d12, m5)));
 }
 
 /**
  * V[ξ][channel][tile] for every tile of the group's padded images (tile t is tile t mod T of
- * image t / T): four tiles × four channels at a time, each patch transformed with channels in
- * the lanes (rows, then columns), then transposed so that the lanes are the four tiles. Tiles
- * past the last (up to a whole vector) repeat it.
+ * image t / T), four tiles per vector: each patch row of the four tiles is read as two vectors
+ * per tile (columns 0–3 and 4–7) and transposed so that the lanes are the tiles, then the rows
+ * and columns are transformed. Tiles past the last (up to a whole vector) repeat it.
  */
 function transformInput(g: Geometry, filters: i32, images: i32, scratch: usize): void {
-  const c4 = channels4(g);
-  const tw = tilesAcross(g);
-  const perImage = imageTiles(g);
-  const tiles = images * perImage;
-  const imageBytes = paddedImageBytes(g);
+  const tiles = images * imageTiles(g);
   const padded = paddedAt(g, filters, scratch);
   const v = vAt(g, filters, scratch);
   const temp = tempAt(g, filters, scratch);
-  const pts = temp + (<usize>XI << 4);
-  const col = <usize>c4 << 2;
-  const row = <usize>paddedCols(g) * col;
+  const corners = cornersAt(g, filters, scratch);
+  const wp = paddedCols(g);
+  const rowBytes = <usize>wp << 2;
+  const planeBytes = <usize>(paddedRows(g) * wp) << 2;
   const channelBytes = <usize>tileStride(g) << 2;
-  const xiStride = <usize>c4 * channelBytes;
-  for (let t0 = 0; t0 < tiles; t0 += 4) {
-    for (let c = 0; c < c4; c += 4) {
-      for (let q = 0; q < 4; q++) {
-        const t = min(t0 + q, tiles - 1);
-        const n = t / perImage;
-        const ty = (t - n * perImage) / tw;
-        const tx = t - n * perImage - ty * tw;
-        const p = padded + <usize>n * imageBytes + <usize>(4 * ty) * row + <usize>(4 * tx) * col + (<usize>c << 2);
-        patchPoints(p, row, col, temp, pts + <usize>(q * XI * 16));
+  const xiStride = <usize>g.c * channelBytes;
+  placePatches(g, tiles, corners);
+  // channel-major, so the 36 rows of V being written each fill whole cache lines in turn
+  for (let c = 0; c < g.c; c++) {
+    const plane = padded + <usize>c * planeBytes;
+    for (let t0 = 0; t0 < tiles; t0 += 4) {
+      const q = corners + (<usize>t0 << 2);
+      const o0 = plane + <usize>load<i32>(q);
+      const o1 = plane + <usize>load<i32>(q, 4);
+      const o2 = plane + <usize>load<i32>(q, 8);
+      const o3 = plane + <usize>load<i32>(q, 12);
+      for (let i = 0; i < 6; i++) {
+        const r = <usize>i * rowBytes;
+        patchRow(v128.load(o0 + r), v128.load(o1 + r), v128.load(o2 + r), v128.load(o3 + r),
+          v128.load(o0 + r, 16), v128.load(o1 + r, 16), v128.load(o2 + r, 16), v128.load(o3 + r, 16),
+          temp + (<usize>(6 * i) << 4));
       }
       const dst = v + <usize>c * channelBytes + (<usize>t0 << 2);
-      for (let xi = 0; xi < XI; xi++) {
-        const s = pts + (<usize>xi << 4);
-        transpose4(v128.load(s), v128.load(s, XI * 16), v128.load(s, 2 * XI * 16), v128.load(s, 3 * XI * 16),
-          dst + <usize>xi * xiStride, channelBytes);
+      for (let l = 0; l < 6; l++) {
+        const s = temp + (<usize>l << 4);
+        inputPoints(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384),
+          v128.load(s, 480), dst + <usize>l * xiStride, <usize>6 * xiStride);
       }
     }
   }
+}
+
+/**
+ * Byte offsets (in the group's padded images, channel 0) of each tile's patch corner, up to a
+ * whole vector of tiles (the last tile again past the end).
+ */
+function placePatches(g: Geometry, tiles: i32, corners: usize): void {
+  const perImage = imageTiles(g);
+  const tw = tilesAcross(g);
+  const wp = paddedCols(g);
+  for (let q = 0; q < ((tiles + 3) & ~3); q++) {
+    const t = min(q, tiles - 1);
+    const n = t / perImage;
+    const ty = (t - n * perImage) / tw;
+    const tx = t - n * perImage - ty * tw;
+    store<i32>(corners + (<usize>q << 2), <i32>(<usize>n * paddedImageBytes(g)) + ((4 * ty * wp + 4 * tx) << 2));
+  }
+}
+
+/**
+ * One patch row of four tiles (columns 0–3 in a0 … a3, 4–7 in b0 … b3, one vector per tile)
+ * transposed to tiles-in-lanes and transformed: Bᵀ (the row's six columns), at dst … dst + 80.
+ */
+// @ts-ignore: decorator
+@inline function patchRow(a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128, dst: usize): void {
+  const t0 = f32x4.shuffle(a0, a1, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(a0, a1, 2, 6, 3, 7);
+  const t2 = f32x4.shuffle(a2, a3, 0, 4, 1, 5);
+  const t3 = f32x4.shuffle(a2, a3, 2, 6, 3, 7);
+  const u0 = f32x4.shuffle(b0, b1, 0, 4, 1, 5);
+  const u2 = f32x4.shuffle(b2, b3, 0, 4, 1, 5);
+  inputPoints(f32x4.shuffle(t0, t2, 0, 1, 4, 5), f32x4.shuffle(t0, t2, 2, 3, 6, 7), f32x4.shuffle(t1, t3, 0, 1, 4, 5),
+    f32x4.shuffle(t1, t3, 2, 3, 6, 7), f32x4.shuffle(u0, u2, 0, 1, 4, 5), f32x4.shuffle(u0, u2, 2, 3, 6, 7), dst, 16);
 }
 
 /**
@@ -296,18 +299,23 @@ function transformInput(g: Geometry, filters: i32, images: i32, scratch: usize):
  * and four filters folded back by foldTile.
  */
 function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, images: i32, scratch: usize): void {
-  const c4 = channels4(g);
+  const c4 = g.c;
   const fb = filterBlocks(filters);
   const tiles = images * imageTiles(g);
   const blocks = tileBlocks(g, images);
   const u = uAt(g, scratch);
   const v = vAt(g, filters, scratch);
   const m = mAt(g, filters, scratch);
+  const temp = tempAt(g, filters, scratch);
+  const place = temp + (<usize>FOLD_VECTORS << 4);
   const panelBytes = <usize>(c4 * NF) << 2;
   const vPointBytes = <usize>(c4 * tileStride(g)) << 2;
   const tileBytes = <usize>(MR * NF) << 2;
+  const planeBytes = <usize>(g.oh * g.ow) << 2;
   for (let b = 0; b < blocks; b++) {
     const vb = v + (<usize>(b * MR) << 2);
+    const count = min(MR, tiles - b * MR);
+    placeTiles(g, filters, b * MR, count, place);
     for (let f = 0; f < fb; f++) {
       const panel = u + <usize>f * panelBytes;
       for (let xi = 0; xi < XI; xi++) {
@@ -319,58 +327,89 @@ function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out
       for (let f0 = f * NF; f0 < min(filters, f * NF + NF); f0 += 4) {
         const lanes = min(4, filters - f0);
         const bv = lanes == 4 ? v128.load(bias + (<usize>f0 << 2)) : partialBias(bias, f0, lanes);
-        for (let r = 0; r < min(MR, tiles - b * MR); r++) {
-          foldTile(m + (<usize>(r * NF + f0 - f * NF) << 2), tileBytes, bv, relu, g, filters, out, b * MR + r, f0, lanes, scratch);
+        const src = m + (<usize>(f0 - f * NF) << 2);
+        const dst = out + <usize>f0 * planeBytes;
+        for (let r = 0; r < count; r++) {
+          const p = place + <usize>(12 * r);
+          foldTile(src + (<usize>(r * NF) << 2), tileBytes, bv, relu, dst + <usize>load<i32>(p), load<i32>(p, 4),
+            load<i32>(p, 8), lanes, g.ow, planeBytes, temp);
         }
       }
     }
   }
 }
 
+/** Vectors of foldTile's temporaries (the tile-place records follow them). */
+const FOLD_VECTORS: i32 = 24;
+
 /**
- * Tile t of the group for filters f0 … f0 + lanes - 1 (src: its point 0 in M, the next points
- * xiStride apart): Y = Aᵀ M A plus the bias, then max(0, ·) when relu is set; rows are
- * transposed back to filter-major and stored four pixels at a time (one by one at the right and
- * bottom edges and past F).
+ * For tiles t0 … t0 + count - 1 of the group: the byte offset of each one's first output pixel
+ * (in filter 0's plane of its image) and how many of its rows and columns lie inside the output.
  */
-function foldTile(src: usize, xiStride: usize, bv: v128, relu: bool, g: Geometry, filters: i32, out: usize, t: i32,
-  f0: i32, lanes: i32, scratch: usize): void {
-  const temp = tempAt(g, filters, scratch);
-  const ys = temp + (<usize>24 << 4); // 16 vectors after the 24 row results
+function placeTiles(g: Geometry, filters: i32, t0: i32, count: i32, place: usize): void {
   const perImage = imageTiles(g);
   const tw = tilesAcross(g);
-  const n = t / perImage;
-  const ty = (t - n * perImage) / tw;
-  const oy = 4 * ty;
-  const ox = 4 * (t - n * perImage - ty * tw);
-  for (let k = 0; k < 6; k++) {
-    const r = src + <usize>(6 * k) * xiStride;
-    outputPoints(v128.load(r), v128.load(r + xiStride), v128.load(r + 2 * xiStride), v128.load(r + 3 * xiStride),
-      v128.load(r + 4 * xiStride), v128.load(r + 5 * xiStride), temp + (<usize>k << 4), 96);
+  for (let r = 0; r < count; r++) {
+    const t = t0 + r;
+    const n = t / perImage;
+    const ty = (t - n * perImage) / tw;
+    const oy = 4 * ty;
+    const ox = 4 * (t - n * perImage - ty * tw);
+    const p = place + <usize>(12 * r);
+    store<i32>(p, (n * filters * g.oh * g.ow + oy * g.ow + ox) << 2);
+    store<i32>(p, min(4, g.oh - oy), 4);
+    store<i32>(p, min(4, g.ow - ox), 8);
   }
-  // vector 6j + k of temp is row k folded to column j; fold each column's rows next
+}
+
+/**
+ * One tile for `lanes` filters (src: its point 0 in M, the next points xiStride apart):
+ * Y = Aᵀ M A plus the bias, then max(0, ·) when relu is set. Columns are folded first (into
+ * temp), then each row in registers, transposed back to filter-major and stored four pixels at
+ * a time at dst (one by one for the rows × cols corner at the right and bottom edges, or past F).
+ */
+function foldTile(src: usize, xiStride: usize, bv: v128, relu: bool, dst: usize, rows: i32, cols: i32, lanes: i32,
+  ow: i32, planeBytes: usize, temp: usize): void {
+  const rowStride = <usize>6 * xiStride;
+  for (let l = 0; l < 6; l++) {
+    const r = src + <usize>l * xiStride;
+    outputPoints(v128.load(r), v128.load(r + rowStride), v128.load(r + 2 * rowStride), v128.load(r + 3 * rowStride),
+      v128.load(r + 4 * rowStride), v128.load(r + 5 * rowStride), temp + (<usize>l << 4), 96);
+  }
+  const full = lanes == 4 && rows == 4 && cols == 4;
   const zero = f32x4.splat(0);
-  for (let j = 0; j < 4; j++) {
-    const s = temp + (<usize>(6 * j) << 4);
-    outputPoints(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64),
-      v128.load(s, 80), ys + (<usize>j << 4), 64);
-  }
-  for (let i = 0; i < 16; i++) {
-    const at = ys + (<usize>i << 4);
-    let y = f32x4.add(v128.load(at), bv);
-    if (relu) y = v128.and(y, f32x4.gt(y, zero));
-    v128.store(at, y);
-  }
-  const planeBytes = <usize>(g.oh * g.ow) << 2;
-  const dst = out + <usize>(n * filters + f0) * planeBytes + (<usize>(oy * g.ow + ox) << 2);
-  if (lanes == 4 && ox + 4 <= g.ow && oy + 4 <= g.oh) {
-    for (let i = 0; i < 4; i++) {
-      const row = ys + (<usize>(4 * i) << 4);
-      transpose4(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48),
-        dst + (<usize>(i * g.ow) << 2), planeBytes);
+  const rowBytes = <usize>ow << 2;
+  for (let i = 0; i < min(rows, 4); i++) {
+    const s = temp + <usize>(96 * i);
+    const m1 = v128.load(s, 16);
+    const m2 = v128.load(s, 32);
+    const m3 = v128.load(s, 48);
+    const m4 = v128.load(s, 64);
+    const s12 = f32x4.add(m1, m2);
+    const d12 = f32x4.sub(m1, m2);
+    const s34 = f32x4.add(m3, m4);
+    const d34 = f32x4.sub(m3, m4);
+    let y0 = f32x4.add(f32x4.add(f32x4.add(v128.load(s), s12), s34), bv);
+    let y1 = f32x4.add(madd(f32x4.splat(2), d34, d12), bv);
+    let y2 = f32x4.add(madd(f32x4.splat(4), s34, s12), bv);
+    let y3 = f32x4.add(madd(f32x4.splat(8), d34, f32x4.add(d12, v128.load(s, 80))), bv);
+    if (relu) {
+      y0 = v128.and(y0, f32x4.gt(y0, zero));
+      y1 = v128.and(y1, f32x4.gt(y1, zero));
+      y2 = v128.and(y2, f32x4.gt(y2, zero));
+      y3 = v128.and(y3, f32x4.gt(y3, zero));
     }
-  } else {
-    storeEdge(ys, dst, min(4, g.oh - oy), min(4, g.ow - ox), lanes, g.ow, planeBytes);
+    const d = dst + <usize>i * rowBytes;
+    if (full) {
+      transpose4(y0, y1, y2, y3, d, planeBytes);
+      continue;
+    }
+    // the edge: lane l of y_j is pixel j of filter l
+    const e = temp + (<usize>XI << 4);
+    v128.store(e, y0); v128.store(e, y1, 16); v128.store(e, y2, 32); v128.store(e, y3, 48);
+    for (let l = 0; l < lanes; l++) {
+      for (let j = 0; j < cols; j++) store<f32>(d + <usize>l * planeBytes + (<usize>j << 2), load<f32>(e + (<usize>(4 * j + l) << 2)));
+    }
   }
 }
 
@@ -383,17 +422,6 @@ function partialBias(bias: usize, f0: i32, lanes: i32): v128 {
   return v;
 }
 
-/** Stores the rows × cols corner of a 4×4 tile (ys: vector 4i + j holds pixel (i, j) of 4 filters). */
-function storeEdge(ys: usize, dst: usize, rows: i32, cols: i32, lanes: i32, ow: i32, planeBytes: usize): void {
-  for (let l = 0; l < lanes; l++) {
-    for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
-        store<f32>(dst + <usize>l * planeBytes + (<usize>(i * ow + j) << 2), load<f32>(ys + (<usize>((4 * i + j) * 4 + l) << 2)));
-      }
-    }
-  }
-}
-
 /**
  * `images` (at most groupImages) consecutive images: out (images × F × oh × ow) = bias + W ⊛ x,
  * then max(0, ·) when relu is set, by F(4×4, 3×3). prepareWinograd() has filled U and the
@@ -403,7 +431,9 @@ export function winogradImages(x: usize, bias: usize, g: Geometry, filters: i32,
   scratch: usize): void {
   const padded = paddedAt(g, filters, scratch);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  for (let n = 0; n < images; n++) padChannelLast(x + <usize>n * imageBytes, g, padded + <usize>n * paddedImageBytes(g));
+  for (let n = 0; n < images; n++) {
+    padInto(x + <usize>n * imageBytes, g, paddedRows(g), paddedCols(g), PAD_SLACK, padded + <usize>n * paddedImageBytes(g));
+  }
   transformInput(g, filters, images, scratch);
   multiplyAndFold(bias, g, filters, relu, out, images, scratch);
 }
