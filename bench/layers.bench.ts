@@ -9,6 +9,9 @@ import { deepConvNet, deepConvNetBn, simpleConvNet } from '../lib/models/convnet
 import { adam } from '../lib/optim/optimizers.ts';
 import { key, normal, randint, split, uniform } from '../lib/random.ts';
 import { initTrainState, trainStep } from '../lib/train/fit.ts';
+import { activeKernels, setKernels } from '../lib/kernels/backend.ts';
+import { loadKernels } from '../lib/kernels/wasm/load.ts';
+import { createWasmKernels } from '../lib/kernels/wasm/kernels.ts';
 import type { BenchCase } from './harness.ts';
 import { BATCH, convShapes, type ConvShape } from './conv-shapes.ts';
 import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
@@ -32,6 +35,29 @@ const layerCase = (kernel: string, shape: string, threads: number, layer: Layer,
     const fwd = layer.forward(params, x, ctx);
     const dy = normal(kX, [...fwd.y.shape]);
     return () => { layer.backward(params, fwd.cache, dy); };
+  },
+});
+
+/**
+ * The same conv2d forward on the wasm kernels with Winograd turned off (the direct kernel), so
+ * the Winograd speed-up shows as a ratio in the same run. Only where tenfold runs wasm.
+ */
+const directConvCase = (s: ConvShape, threads: number): BenchCase => ({
+  kernel: 'conv-forward', shape: describe(s), library: 'tenfold-direct', threads, flops: convFlops(s),
+  setup: async () => {
+    const loaded = loadKernels(activeKernels().name === 'wasm-simd' ? 'simd' : undefined);
+    if (loaded === undefined) throw new Error('tenfold-direct needs the wasm kernels (npm run build)');
+    const direct = createWasmKernels(loaded, threads, { winograd: false });
+    for (let i = 0; threads > 1 && !direct.threadsReady() && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
+    const [kInit, kX, kCtx] = split(key(7), 3);
+    const { params, state } = layer.init(kInit, [s.c, s.hw, s.hw]);
+    const x = normal(kX, [BATCH, s.c, s.hw, s.hw]);
+    const ctx = trainCtx(kCtx, state);
+    return () => {
+      const previous = setKernels(direct);
+      try { layer.forward(params, x, ctx); } finally { setKernels(previous); }
+    };
   },
 });
 
@@ -122,8 +148,10 @@ export const layerCases = (threads: number): BenchCase[] => [
   ...convShapes.flatMap((s): BenchCase[] => {
     const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
     const input = [s.c, s.hw, s.hw];
+    const winograd = s.k === 3 && s.c >= 4 && activeKernels().name.startsWith('wasm');
     return [
       layerCase('conv-forward', describe(s), threads, layer, input, false, convFlops(s)),
+      ...(winograd ? [directConvCase(s, threads)] : []),
       tfjsConvCase(s, 'wasm', false),
       ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', false)] : []),
       layerCase('conv-backward', describe(s), threads, layer, input, true, 2 * convFlops(s)),
