@@ -5,9 +5,9 @@
  * one and two threads) against the reference on random geometries: strides 1–3, padding 0–2,
  * non-square inputs and kernels, windows that only just fit. Stride-1 forward runs the direct
  * kernel (8-filter lanes, 6-pixel tiles along padded rows), and 3×3 stride-1 forward with 4 or
- * more channels Winograd F(4×4, 3×3), so those get cases of their own. Winograd reassociates
- * each sum over a 6×6 patch, so forward outputs are compared relative to the largest
- * Σ|w·x| + |b| of their output plane.
+ * more channels (and dx with 4 or more filters) Winograd F(4×4, 3×3), so those get cases of
+ * their own. Winograd reassociates each sum over a 6×6 patch, so forward outputs and dx are
+ * compared relative to the largest Σ|w·x| + |b| (or Σ|w·dy|) of their plane.
  */
 import { expect } from 'chai';
 import { windowOutput, type FloatArray, type Kernels, type Window2D } from '../lib/kernels/kernels.ts';
@@ -60,8 +60,8 @@ const closeScaled = (x: ArrayLike<number>, y: ArrayLike<number>, scale: ArrayLik
   const err = maxScaledErr(x, y, scale);
   expect(err, `${what}: max error / scale ${err}`).to.be.at.most(tol);
 };
-/** Float32 forward outputs may differ from the reference by this much of their scale (Winograd's reassociation). */
-const FORWARD_TOL = 2e-5;
+/** Float32 forward outputs and dx may differ from the reference by this much of their scale (Winograd's reassociation). */
+const SUM_TOL = 2e-5;
 
 /** A convolution problem: geometry, filters and its sizes. */
 interface Case { readonly g: Window2D; readonly f: number }
@@ -164,9 +164,21 @@ const forwardScale = (c: Case, inp: { x: FloatArray; w: FloatArray; b: FloatArra
   ref.conv2dForward(Float64Array.from(inp.x, Math.abs), Float64Array.from(inp.w, Math.abs), Float64Array.from(inp.b, Math.abs),
     c.g, c.f, false, y);
   const { oh, ow } = windowOutput(c.g);
-  const plane = oh * ow;
-  for (let at = 0; at < y.length; at += plane) y.fill(Math.max(...y.subarray(at, at + plane)), at, at + plane);
-  return y;
+  return planeMax(y, oh * ow);
+};
+
+/** Each plane of `len` values replaced by its largest (see forwardScale). */
+const planeMax = (a: Float64Array, len: number): Float64Array => {
+  for (let at = 0; at < a.length; at += len) a.fill(Math.max(...a.subarray(at, at + len)), at, at + len);
+  return a;
+};
+
+/** For every dx element, the largest Σ|w·dy| of its plane (float64); reluOut masks dy as in the kernels. */
+const dxScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut: FloatArray): Float64Array => {
+  const dx = f64(sizes(c).x);
+  ref.conv2dBackward(Float64Array.from(x, Math.abs), Float64Array.from(w, Math.abs), Float64Array.from(dy, Math.abs), c.g, c.f,
+    Float64Array.from(reluOut), dx, f64(sizes(c).w), f64(c.f));
+  return planeMax(dx, c.g.h * c.g.w);
 };
 
 /** Random inputs of one case. */
@@ -314,7 +326,7 @@ const netCases: readonly Case[] = [
 
 type Inputs32 = ReturnType<typeof inputs<Float32Array>>;
 type Outputs32 = ReturnType<typeof run<Float32Array>>;
-interface Expected { readonly inp: Inputs32; readonly want: Outputs32; readonly scale: Float64Array }
+interface Expected { readonly inp: Inputs32; readonly want: Outputs32; readonly scale: Float64Array; readonly dxScale: Float64Array }
 /** Reference results per case, shared by the four wasm backends (the reference is the slow part). */
 const memo = new Map<string, Expected>();
 const expected = (c: Case, withDx: boolean, relu: boolean): Expected => {
@@ -322,7 +334,8 @@ const expected = (c: Case, withDx: boolean, relu: boolean): Expected => {
   let hit = memo.get(key);
   if (hit === undefined) {
     const inp = inputs(c, f32);
-    hit = { inp, want: run(ref, c, f32, inp, withDx, relu), scale: forwardScale(c, inp) };
+    const want = run(ref, c, f32, inp, withDx, relu);
+    hit = { inp, want, scale: forwardScale(c, inp), dxScale: dxScale(c, inp.x, inp.w, inp.dy, relu ? want.y : f32(0)) };
     memo.set(key, hit);
   }
   return hit;
@@ -353,11 +366,11 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   const got = forward(k);
   const want = forward(ref);
   const scale = forwardScale(c, inp).reduce((a, b) => Math.max(a, b), 0);
-  closeScaled(got.y, want.y, scale, FORWARD_TOL, `forward ${what}`);
+  closeScaled(got.y, want.y, scale, SUM_TOL, `forward ${what}`);
   // the index may differ only between near-equal maxima: it must point at the reference's maximum value
   const full = f32(sizes(c).y);
   ref.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
-  closeScaled(Array.from(got.arg, (i) => full[i]), want.y, scale, FORWARD_TOL, `argmax ${what}`);
+  closeScaled(Array.from(got.arg, (i) => full[i]), want.y, scale, SUM_TOL, `argmax ${what}`);
   // backward on the same routing (k's argmax) for both
   const backward = (kk: Kernels): { dx: Float32Array; dw: Float32Array; db: Float32Array } => {
     const dx = f32(withDx ? sizes(c).x : 0);
@@ -372,7 +385,12 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   };
   const gb = backward(k);
   const wb = backward(ref);
-  close(gb.dx, wb.dx, 1e-4, `dx ${what}`);
+  if (withDx) {
+    const routed = f32(sizes(c).y);
+    got.arg.forEach((at, i) => { if (at >= 0 && (!relu || got.y[i] > 0)) routed[at] += Math.abs(dy[i]); });
+    const dxMax = dxScale(c, inp.x, inp.w, routed, f32(0)).reduce((a, b) => Math.max(a, b), 0);
+    closeScaled(gb.dx, wb.dx, dxMax, SUM_TOL, `dx ${what}`);
+  }
   close(gb.dw, wb.dw, 1e-4, `dW ${what}`);
   close(gb.db, wb.db, 1e-4, `db ${what}`);
 };
@@ -395,10 +413,10 @@ const describeWasm = (variant: Variant, threads: number): void => {
     });
 
     const check = (c: Case, withDx = true, relu = false): void => {
-      const { inp, want, scale } = expected(c, withDx, relu);
+      const { inp, want, scale, dxScale: dxs } = expected(c, withDx, relu);
       const got = run(k, c, f32, inp, withDx, relu);
-      closeScaled(got.y, want.y, scale, FORWARD_TOL, `forward ${show(c)}`);
-      close(got.dx, want.dx, 1e-4, `dx ${show(c)}`);
+      closeScaled(got.y, want.y, scale, SUM_TOL, `forward ${show(c)}`);
+      if (withDx) closeScaled(got.dx, want.dx, dxs, SUM_TOL, `dx ${show(c)}`);
       close(got.dw, want.dw, 1e-4, `dW ${show(c)}`);
       close(got.db, want.db, 1e-4, `db ${show(c)}`);
     };
@@ -456,7 +474,7 @@ const winogradCases = (count: number): Case[] => Array.from({ length: count }, (
 });
 
 for (const variant of ['relaxed-simd', 'simd'] as const) {
-  describe(`Winograd F(4×4, 3×3) forward: wasm ${variant}`, () => {
+  describe(`Winograd F(4×4, 3×3) forward and dx: wasm ${variant}`, () => {
     let on: WasmKernels;
     let off: WasmKernels;
     before(function () {
@@ -473,22 +491,33 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         ref.conv2dForward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.b), c.g, c.f, relu, want);
         const y = f32(sizes(c).y);
         on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
-        closeScaled(y, want, forwardScale(c, inp), FORWARD_TOL, `winograd ${show(c)}${relu ? ' relu' : ''}`);
+        closeScaled(y, want, forwardScale(c, inp), SUM_TOL, `winograd ${show(c)}${relu ? ' relu' : ''}`);
+        const dx = f32(sizes(c).x);
+        on.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, f32(0), dx, f32(sizes(c).w), f32(c.f));
+        const wantDx = f64(sizes(c).x);
+        ref.conv2dBackward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.dy), c.g, c.f, f64(0),
+          wantDx, f64(sizes(c).w), f64(c.f));
+        closeScaled(dx, wantDx, dxScale(c, inp.x, inp.w, inp.dy, f32(0)), SUM_TOL, `winograd dx ${show(c)}`);
         const { oh, ow } = windowOutput(c.g);
         if (oh >= 2 && ow >= 2) checkConvPool(on, c, 2, relu, false);
       });
     });
 
-    it('runs where it pays (3×3, 4+ channels: bits differ from the direct kernel\'s) and not elsewhere', () => {
+    it('runs where it pays (3×3 with 4+ channels, dx with 4+ filters: bits differ from the direct kernel\'s) and not elsewhere', () => {
       for (const c of netCases) {
         const inp = inputs(c, f32);
-        const a = f32(sizes(c).y);
-        const b = f32(sizes(c).y);
-        on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, a);
-        off.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, b);
-        const differs = a.some((v, j) => !Object.is(v, b[j]));
-        expect(differs, `winograd ran for ${show(c)}`).to.equal(c.g.kh === 3 && c.g.c >= 4);
-        closeScaled(b, a, forwardScale(c, inp), FORWARD_TOL, `direct vs winograd ${show(c)}`);
+        const [a, b] = [on, off].map((k) => {
+          const y = f32(sizes(c).y);
+          const dx = f32(sizes(c).x);
+          k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, y);
+          k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, f32(0), dx, f32(sizes(c).w), f32(c.f));
+          return { y, dx };
+        });
+        const differs = (p: Float32Array, q: Float32Array): boolean => p.some((v, j) => !Object.is(v, q[j]));
+        expect(differs(a.y, b.y), `winograd forward ran for ${show(c)}`).to.equal(c.g.kh === 3 && c.g.c >= 4);
+        expect(differs(a.dx, b.dx), `winograd dx ran for ${show(c)}`).to.equal(c.g.kh === 3 && c.f >= 4);
+        closeScaled(b.y, a.y, forwardScale(c, inp), SUM_TOL, `direct vs winograd ${show(c)}`);
+        closeScaled(b.dx, a.dx, dxScale(c, inp.x, inp.w, inp.dy, f32(0)), SUM_TOL, `direct vs winograd dx ${show(c)}`);
       }
     });
   });

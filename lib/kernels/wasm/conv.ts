@@ -20,14 +20,14 @@ export const geometryWords = (g: Window2D): number[] => {
 
 /**
  * Geometry words for the backward kernels: g's, then those of the convolution that would give
- * dx directly: dy (filters channels, oh × ow) with padding k - 1 - pad. The kernel decides
- * whether to use it (isDirectDx in assembly/conv.ts).
+ * dx directly: dy (filters channels, oh × ow) with padding k - 1 - pad, then an options word
+ * (2: that convolution may run Winograd). The kernel decides (dxKind in assembly/conv.ts).
  */
-const backwardGeometryWords = (g: Window2D, filters: number): number[] => {
+const backwardGeometryWords = (g: Window2D, filters: number, winograd: boolean): number[] => {
   const { oh, ow } = windowOutput(g);
   return [...geometryWords(g), ...geometryWords({
     n: g.n, c: filters, h: oh, w: ow, kh: g.kh, kw: g.kw, strideH: 1, strideW: 1, padH: g.kh - 1 - g.padH, padW: g.kw - 1 - g.padW,
-  })];
+  }), forwardFlags(false, winograd)];
 };
 
 /** Sizes of a convolution: output pixels per image, weights per filter, input per image. */
@@ -113,7 +113,7 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
 };
 
 /** See Kernels.conv2dBackward (float32). */
-export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
   x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number, reluOutput: Float32Array,
   outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
@@ -129,7 +129,7 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const pdy = arena.put(head(dy, g.n * filters * p));
   // the fused ReLU's gradient is applied image by image, in place on the scratch copy of dy
   const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
-  const geo = arena.ints(backwardGeometryWords(g, filters));
+  const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
   const slots = gradientSlots(arena, filters * ckk, filters);
   const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk, ex.convBackwardScratchBytes(geo, filters),
@@ -163,7 +163,7 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
 };
 
 /** See Kernels.conv2dPoolBackward (float32). */
-export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
+export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
   x: Float32Array, w: Float32Array, dy: Float32Array, argmax: Int32Array, reluPooled: Float32Array, g: Window2D,
   filters: number, pool: number, outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
   const { p, ckk, chw } = sizes(g);
@@ -180,7 +180,7 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   const pdy = arena.put(head(dy, pooled));
   const pa = arena.put(head(argmax, pooled));
   const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
-  const geo = arena.ints(backwardGeometryWords(g, filters));
+  const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0;
   const slots = gradientSlots(arena, filters * ckk, filters);

@@ -13,7 +13,9 @@ import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
-import { groupImages, prefersWinograd, prepareWinograd, winogradImages, winogradScratchBytes } from './winograd';
+import {
+  groupImages, prefersWinograd, prepareWinograd, prepareWinogradFlipped, winogradImages, winogradScratchBytes,
+} from './winograd';
 import { reluBackward } from './affine';
 
 /** Forward flag: max(0, ·) after the bias. */
@@ -87,18 +89,29 @@ function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
 }
 
 /**
- * Stride-1 backward passes whose padding is below the kernel size can get dx from the direct
- * kernel: dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue writes that
- * convolution's geometry after g's, see transposedOf), when prefersDirect says it pays.
+ * How dx is computed. Stride-1 backward passes whose padding is below the kernel size can get
+ * it as a convolution: dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue
+ * writes that convolution's geometry after g's, see transposedOf): by Winograd when the
+ * options word allows it and it pays, else by the direct kernel when prefersDirect says so.
+ * The rest: Wᵀ · dy folded back by col2im-T.
  */
-function isDirectDx(g: Geometry): bool {
-  return isStrideOne(g) && g.padH < g.kh && g.padW < g.kw && prefersDirect(transposedOf(g), g.c, g.kw);
+function dxKind(g: Geometry): i32 {
+  if (!isStrideOne(g) || g.padH >= g.kh || g.padW >= g.kw) return IM2COL;
+  const gt = transposedOf(g);
+  if ((backwardOptions(g) & WINOGRAD) != 0 && prefersWinograd(gt, g.c, directProducts(gt, g.c))) return WINOGRAD_F4;
+  return prefersDirect(gt, g.c, g.kw) ? DIRECT : IM2COL;
 }
 
 /** The dx convolution's geometry: the 12 words after g's (written by the backward glue). */
 // @ts-ignore: decorator
 @inline function transposedOf(g: Geometry): Geometry {
   return changetype<Geometry>(changetype<usize>(g) + 48);
+}
+
+/** The backward options word after the two geometries (WINOGRAD: dx may run Winograd). */
+// @ts-ignore: decorator
+@inline function backwardOptions(g: Geometry): i32 {
+  return load<i32>(changetype<usize>(g) + 96);
 }
 
 /** Bytes of the backward scratch's dW part: the direct kernel's (stride 1) or colsT. */
@@ -108,10 +121,12 @@ function isDirectDx(g: Geometry): bool {
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
-/** Bytes of the backward scratch's dx part: the direct kernel's (with a zero bias) or dcolsT. */
+/** Bytes of the backward scratch's dx part: Winograd's or the direct kernel's (after a zero bias), or dcolsT. */
 // @ts-ignore: decorator
 @inline function dxScratchBytes(g: Geometry): usize {
-  if (isDirectDx(g)) return align(<usize>g.c << 2) + directScratchBytes(transposedOf(g), g.c);
+  const kind = dxKind(g);
+  if (kind == WINOGRAD_F4) return align(<usize>g.c << 2) + winogradScratchBytes(transposedOf(g), g.c);
+  if (kind == DIRECT) return align(<usize>g.c << 2) + directScratchBytes(transposedOf(g), g.c);
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
@@ -307,10 +322,12 @@ function startBackward(w: usize, g: Geometry, filters: i32, withDx: bool, dw: us
   memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
   if (directWeights(g, filters)) prepareWeights(g, filters, scratch);
-  if (!withDx || !isDirectDx(g)) return;
+  const kind = dxKind(g);
+  if (!withDx || kind == IM2COL) return;
   const at = dxScratchAt(g, filters, scratch);
   memory.fill(at, 0, <usize>g.c << 2);
-  prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
+  if (kind == WINOGRAD_F4) prepareWinogradFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
+  else prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
 }
 
 /** Ends a backward call: the direct dW kernel's sums become dw. */
@@ -348,7 +365,12 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
   }
   if (dx == 0) return;
   const at = dxScratchAt(g, filters, scratch);
-  if (isDirectDx(g)) {
+  const kind = dxKind(g);
+  if (kind == WINOGRAD_F4) {
+    winogradImages(dyn, at, transposedOf(g), g.c, false, dx, 1, at + align(<usize>g.c << 2));
+    return;
+  }
+  if (kind == DIRECT) {
     directImage(dyn, at, transposedOf(g), g.c, false, dx, at + align(<usize>g.c << 2));
     return;
   }

@@ -126,9 +126,23 @@ export function prefersWinograd(g: Geometry, filters: i32, directComputed: f64):
 
 /**
  * U_ξ = (G g Gᵀ)_ξ for every filter and channel of w (F × C × 3 × 3), as 36 · FB panels of
- * C4 × 8 (zero past F and C), and the channel offsets the tile kernel reads V by. Once per call.
+ * C × 8 (zero past F), and the channel offsets the tile kernel reads V by. Once per call.
  */
 export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: usize): void {
+  transformWeights(w, g, filters, false, scratch);
+}
+
+/**
+ * As prepareWinograd, for the convolution gt that gives dx: its filter c (a channel of the
+ * forward convolution) at channel f (a forward filter) and tap (i, j) weighs
+ * w[f, c, 2 - i, 2 - j] (gt.c = the forward's filter count, filters = its channels).
+ */
+export function prepareWinogradFlipped(w: usize, gt: Geometry, filters: i32, scratch: usize): void {
+  transformWeights(w, gt, filters, true, scratch);
+}
+
+/** prepareWinograd's work; flipped reads w as the dx convolution's weights (see prepareWinogradFlipped). */
+function transformWeights(w: usize, g: Geometry, filters: i32, flipped: bool, scratch: usize): void {
   const c4 = g.c;
   const fb = filterBlocks(filters);
   for (let c = 0; c < c4; c++) store<i32>(scratch + (<usize>c << 2), c * tileStride(g) * 4);
@@ -140,12 +154,12 @@ export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: us
   const gg = tempAt(g, filters, scratch); // G g: 6 × 3 f64
   for (let f = 0; f < filters; f++) {
     for (let c = 0; c < g.c; c++) {
-      const src = w + (<usize>((f * g.c + c) * 9) << 2);
+      const src = w + (<usize>((flipped ? c * filters + f : f * g.c + c) * 9) << 2);
       const dst = u + (<usize>(((f / NF) * c4 + c) * NF + f % NF) << 2);
       // G g, column by column (G's rows applied to each column of g), then (G g) Gᵀ row by row
       for (let q = 0; q < 3; q++) {
-        gColumn(<f64>load<f32>(src + (<usize>q << 2)), <f64>load<f32>(src + (<usize>(3 + q) << 2)),
-          <f64>load<f32>(src + (<usize>(6 + q) << 2)), gg + (<usize>q << 3), 24);
+        gColumn(<f64>load<f32>(src + tapOffset(q, flipped)), <f64>load<f32>(src + tapOffset(3 + q, flipped)),
+          <f64>load<f32>(src + tapOffset(6 + q, flipped)), gg + (<usize>q << 3), 24);
       }
       for (let a = 0; a < 6; a++) {
         const row = gg + <usize>(a * 24);
@@ -153,6 +167,12 @@ export function prepareWinograd(w: usize, g: Geometry, filters: i32, scratch: us
       }
     }
   }
+}
+
+/** Byte offset of tap k (3i + j) of a 3×3 filter, or of tap (2 - i, 2 - j) when flipped. */
+// @ts-ignore: decorator
+@inline function tapOffset(k: i32, flipped: bool): usize {
+  return <usize>(flipped ? 8 - k : k) << 2;
 }
 
 /** G (6 × 3) times (x0, x1, x2), as f64 at dst, dst + stride, … */
