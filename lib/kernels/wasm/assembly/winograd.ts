@@ -1,14 +1,14 @@
 /**
- * Winograd F(4×4, 3×3) forward convolution (stride 1, 3×3 windows; Lavin & Gray 2015): each
- * 4×4 block of output pixels (a tile) comes from a 6×6 input patch with 36 products per
- * (channel, filter) pair instead of 144. Per group of images (enough that the tiles fill whole
- * register tiles, see groupImages): the padded images are laid out channel-last, every patch is
- * transformed (V = Bᵀ d B, four channels per SIMD step, then transposed to four tiles per
- * vector), the 36 transformed points are 36 small matrix products M_ξ = V_ξ · U_ξ run by the
- * direct kernel's register tile (MR tiles × 8 filters), and each M is folded back
- * (Y = Aᵀ M A) with the bias and the ReLU. U = G g Gᵀ is
- * computed once per call, in float64. Sums are reassociated, so results differ from the direct
- * kernel by rounding (a relative 1e-6 to 1e-5 of the output's scale).
+ * Winograd F(4×4, 3×3) convolution (stride 1, 3×3 windows; Lavin & Gray 2015), for forward
+ * passes and for dx (the convolution of dy with the flipped weights): each 4×4 block of output
+ * pixels (a tile) comes from a 6×6 input patch with 36 products per (channel, filter) pair
+ * instead of 144. Per group of images (enough that the tiles fill whole register tiles, see
+ * groupImages): the images are zero-padded, every patch is transformed (V = Bᵀ d B, four tiles
+ * per SIMD vector), and block by block of MR tiles the 36 transformed points become 36 small
+ * matrix products M_ξ = V_ξ · U_ξ on the direct kernel's register tile (MR tiles × 8 filters),
+ * folded back at once (Y = Aᵀ M A) with the bias and the ReLU. U = G g Gᵀ is computed once per
+ * call, in float64. Sums are reassociated, so results differ from the direct kernel by rounding
+ * (1e-6 to 1e-5 of Σ|w·x|).
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
@@ -34,7 +34,7 @@ const XI: i32 = 36;
 /**
  * Images transformed and multiplied together: the fewest whose tiles fill whole MR-tile blocks
  * (DeepConvNet's 8×8 outputs have 4 tiles: 3 images make 2 blocks instead of 3 blocks with 2
- * tiles wasted in each), unless that would pass 96 tiles (V and M should stay in L2).
+ * tiles wasted in each), unless that would pass 96 tiles (V should stay in L2).
  */
 export function groupImages(g: Geometry): i32 {
   const t = imageTiles(g);
@@ -103,8 +103,8 @@ const PAD_SLACK: i32 = 4;
 @inline function tempAt(g: Geometry, filters: i32, scratch: usize): usize {
   return cornersAt(g, filters, scratch) + align(<usize>tileStride(g) << 2);
 }
-/** Vectors of temporaries: one patch's row pass (36), then four tiles' points (4 · 36). */
-const TEMP_VECTORS: i32 = 5 * XI;
+/** Vectors of temporaries: a patch row pass, or a fold's column pass and tile places (36), then a fold's edge rows (4). */
+const TEMP_VECTORS: i32 = XI + 4;
 
 /** Bytes of scratch winogradImages needs for this geometry and filter count. */
 export function winogradScratchBytes(g: Geometry, filters: i32): usize {
