@@ -35,7 +35,7 @@ export type GemmArgs = readonly [transA: number, transB: number, m: number, n: n
 
 /** Arguments of one wasm conv2dForward call (images [n0, n1)). */
 export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, filters: number,
-  relu: number, out: number, n0: number, n1: number, scratch: number];
+  flags: number, out: number, n0: number, n1: number, scratch: number];
 
 /** Arguments of one wasm conv2dBackward call (images [n0, n1)). */
 export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number,
@@ -43,7 +43,7 @@ export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluO
 
 /** Arguments of one wasm conv2dPoolForward call (images [n0, n1)). */
 export type ConvPoolForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, poolGeometry: number,
-  filters: number, relu: number, out: number, arg: number, n0: number, n1: number, scratch: number];
+  filters: number, flags: number, out: number, arg: number, n0: number, n1: number, scratch: number];
 
 /** Arguments of one wasm conv2dPoolBackward call (images [n0, n1)). */
 export type ConvPoolBackwardArgs = readonly [x: number, w: number, dy: number, arg: number, reluPooled: number,

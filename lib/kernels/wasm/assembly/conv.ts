@@ -1,6 +1,8 @@
 /**
  * Fused 2-D convolution, image by image. With stride 1 the forward pass, dx and dW run the
- * direct kernels (assembly/direct.ts, direct-weights.ts; see prefersDirect for the exception).
+ * direct kernels (assembly/direct.ts, direct-weights.ts; see prefersDirect for the exception),
+ * except 3×3 forward passes and dx that Winograd F(4×4, 3×3) does in half the products
+ * (assembly/winograd.ts; a few images at a time, see groupImages).
  * The rest uses the transposed im2col layout ("im2col-T"): colsT[(c, i, j), oy·ow + ox] =
  * x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for one image (CKK = c·kh·kw, P = oh·ow); then
  * forward is y_n = W · colsT (F × P), dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by
