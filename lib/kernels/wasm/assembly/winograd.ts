@@ -44,6 +44,15 @@ export function groupImages(g: Geometry): i32 {
   const images = MR / a;
   return images * t <= 96 ? images : 1;
 }
+/** Row and column (in tiles) of tile t of a group within its image (t / imageTiles is the image). */
+// @ts-ignore: decorator
+@inline function tileRow(g: Geometry, t: i32): i32 {
+  return (t % imageTiles(g)) / tilesAcross(g);
+}
+// @ts-ignore: decorator
+@inline function tileColumn(g: Geometry, t: i32): i32 {
+  return (t % imageTiles(g)) % tilesAcross(g);
+}
 /** Blocks of MR tiles in a group of `images`. */
 // @ts-ignore: decorator
 @inline function tileBlocks(g: Geometry, images: i32): i32 {
@@ -143,27 +152,26 @@ export function prepareWinogradFlipped(w: usize, gt: Geometry, filters: i32, scr
 
 /** prepareWinograd's work; flipped reads w as the dx convolution's weights (see prepareWinogradFlipped). */
 function transformWeights(w: usize, g: Geometry, filters: i32, flipped: bool, scratch: usize): void {
-  const c4 = g.c;
   const fb = filterBlocks(filters);
-  for (let c = 0; c < c4; c++) store<i32>(scratch + (<usize>c << 2), c * tileStride(g) * 4);
+  for (let c = 0; c < g.c; c++) store<i32>(scratch + (<usize>c << 2), c * tileStride(g) * 4);
   const u = uAt(g, scratch);
-  memory.fill(u, 0, <usize>(XI * fb * c4 * NF) << 2);
+  memory.fill(u, 0, <usize>(XI * fb * g.c * NF) << 2);
   // the last block's missing tiles stay zero (never garbage that could be slow denormals)
-  memory.fill(vAt(g, filters, scratch), 0, <usize>(XI * c4 * tileStride(g)) << 2);
-  const xiStride = <usize>(fb * c4 * NF) << 2;
+  memory.fill(vAt(g, filters, scratch), 0, <usize>(XI * g.c * tileStride(g)) << 2);
+  const xiStride = <usize>(fb * g.c * NF) << 2;
   const gg = tempAt(g, filters, scratch); // G g: 6 × 3 f64
   for (let f = 0; f < filters; f++) {
     for (let c = 0; c < g.c; c++) {
       const src = w + (<usize>((flipped ? c * filters + f : f * g.c + c) * 9) << 2);
-      const dst = u + (<usize>(((f / NF) * c4 + c) * NF + f % NF) << 2);
+      const dst = u + (<usize>(((f / NF) * g.c + c) * NF + f % NF) << 2);
       // G g, column by column (G's rows applied to each column of g), then (G g) Gᵀ row by row
       for (let q = 0; q < 3; q++) {
-        gColumn(<f64>load<f32>(src + tapOffset(q, flipped)), <f64>load<f32>(src + tapOffset(3 + q, flipped)),
+        gTimes<f64>(<f64>load<f32>(src + tapOffset(q, flipped)), <f64>load<f32>(src + tapOffset(3 + q, flipped)),
           <f64>load<f32>(src + tapOffset(6 + q, flipped)), gg + (<usize>q << 3), 24);
       }
       for (let a = 0; a < 6; a++) {
         const row = gg + <usize>(a * 24);
-        gRowStore(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), dst + <usize>(6 * a) * xiStride, xiStride);
+        gTimes<f32>(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), dst + <usize>(6 * a) * xiStride, xiStride);
       }
     }
   }
@@ -175,36 +183,20 @@ function transformWeights(w: usize, g: Geometry, filters: i32, flipped: bool, sc
   return <usize>(flipped ? 8 - k : k) << 2;
 }
 
-/** G (6 × 3) times (x0, x1, x2), as f64 at dst, dst + stride, … */
+/** G (6 × 3) times (x0, x1, x2), stored as T (f64 for G g, f32 for the finished U) at dst, dst + stride, … */
 // @ts-ignore: decorator
-@inline function gColumn(x0: f64, x1: f64, x2: f64, dst: usize, stride: usize): void {
+@inline function gTimes<T>(x0: f64, x1: f64, x2: f64, dst: usize, stride: usize): void {
   const sixth = 1.0 / 6;
   const s = sixth * (x0 + x2);
   const d = sixth * x1;
   const t = sixth * (0.25 * x0 + x2);
   const e = sixth * 0.5 * x1;
-  store<f64>(dst, 0.25 * x0);
-  store<f64>(dst + stride, -s - d);
-  store<f64>(dst + 2 * stride, -s + d);
-  store<f64>(dst + 3 * stride, t + e);
-  store<f64>(dst + 4 * stride, t - e);
-  store<f64>(dst + 5 * stride, x2);
-}
-
-/** G (6 × 3) times (x0, x1, x2), rounded to f32 at dst, dst + stride, … */
-// @ts-ignore: decorator
-@inline function gRowStore(x0: f64, x1: f64, x2: f64, dst: usize, stride: usize): void {
-  const sixth = 1.0 / 6;
-  const s = sixth * (x0 + x2);
-  const d = sixth * x1;
-  const t = sixth * (0.25 * x0 + x2);
-  const e = sixth * 0.5 * x1;
-  store<f32>(dst, <f32>(0.25 * x0));
-  store<f32>(dst + stride, <f32>(-s - d));
-  store<f32>(dst + 2 * stride, <f32>(-s + d));
-  store<f32>(dst + 3 * stride, <f32>(t + e));
-  store<f32>(dst + 4 * stride, <f32>(t - e));
-  store<f32>(dst + 5 * stride, <f32>x2);
+  store<T>(dst, <T>(0.25 * x0));
+  store<T>(dst + stride, <T>(-s - d));
+  store<T>(dst + 2 * stride, <T>(-s + d));
+  store<T>(dst + 3 * stride, <T>(t + e));
+  store<T>(dst + 4 * stride, <T>(t - e));
+  store<T>(dst + 5 * stride, <T>x2);
 }
 
 /** Bᵀ (6 × 6) times (d0 … d5), lane by lane, stored at dst, dst + stride, … */
@@ -285,15 +277,11 @@ function transformInput(g: Geometry, filters: i32, images: i32, scratch: usize):
  * whole vector of tiles (the last tile again past the end).
  */
 function placePatches(g: Geometry, tiles: i32, corners: usize): void {
-  const perImage = imageTiles(g);
-  const tw = tilesAcross(g);
   const wp = paddedCols(g);
   for (let q = 0; q < ((tiles + 3) & ~3); q++) {
     const t = min(q, tiles - 1);
-    const n = t / perImage;
-    const ty = (t - n * perImage) / tw;
-    const tx = t - n * perImage - ty * tw;
-    store<i32>(corners + (<usize>q << 2), <i32>(<usize>n * paddedImageBytes(g)) + ((4 * ty * wp + 4 * tx) << 2));
+    const n = t / imageTiles(g);
+    store<i32>(corners + (<usize>q << 2), <i32>(<usize>n * paddedImageBytes(g)) + ((4 * tileRow(g, t) * wp + 4 * tileColumn(g, t)) << 2));
   }
 }
 
@@ -319,7 +307,6 @@ function placePatches(g: Geometry, tiles: i32, corners: usize): void {
  * and four filters folded back by foldTile.
  */
 function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, images: i32, scratch: usize): void {
-  const c4 = g.c;
   const fb = filterBlocks(filters);
   const tiles = images * imageTiles(g);
   const blocks = tileBlocks(g, images);
@@ -328,8 +315,8 @@ function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out
   const m = mAt(g, filters, scratch);
   const temp = tempAt(g, filters, scratch);
   const place = temp + (<usize>FOLD_VECTORS << 4);
-  const panelBytes = <usize>(c4 * NF) << 2;
-  const vPointBytes = <usize>(c4 * tileStride(g)) << 2;
+  const panelBytes = <usize>(g.c * NF) << 2;
+  const vPointBytes = <usize>(g.c * tileStride(g)) << 2;
   const tileBytes = <usize>(MR * NF) << 2;
   const planeBytes = <usize>(g.oh * g.ow) << 2;
   for (let b = 0; b < blocks; b++) {
@@ -341,8 +328,8 @@ function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out
       for (let xi = 0; xi < XI; xi++) {
         const at = vb + <usize>xi * vPointBytes;
         const pu = panel + <usize>(xi * fb) * panelBytes;
-        if (MR == 6) directTile6(c4, scratch, pu, at, m + <usize>xi * tileBytes);
-        else directTile5(c4, scratch, pu, at, m + <usize>xi * tileBytes);
+        if (MR == 6) directTile6(g.c, scratch, pu, at, m + <usize>xi * tileBytes);
+        else directTile5(g.c, scratch, pu, at, m + <usize>xi * tileBytes);
       }
       for (let f0 = f * NF; f0 < min(filters, f * NF + NF); f0 += 4) {
         const lanes = min(4, filters - f0);
@@ -367,14 +354,11 @@ const FOLD_VECTORS: i32 = 24;
  * (in filter 0's plane of its image) and how many of its rows and columns lie inside the output.
  */
 function placeTiles(g: Geometry, filters: i32, t0: i32, count: i32, place: usize): void {
-  const perImage = imageTiles(g);
-  const tw = tilesAcross(g);
   for (let r = 0; r < count; r++) {
     const t = t0 + r;
-    const n = t / perImage;
-    const ty = (t - n * perImage) / tw;
-    const oy = 4 * ty;
-    const ox = 4 * (t - n * perImage - ty * tw);
+    const n = t / imageTiles(g);
+    const oy = 4 * tileRow(g, t);
+    const ox = 4 * tileColumn(g, t);
     const p = place + <usize>(12 * r);
     store<i32>(p, (n * filters * g.oh * g.ow + oy * g.ow + ox) << 2);
     store<i32>(p, min(4, g.oh - oy), 4);
