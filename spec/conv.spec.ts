@@ -125,40 +125,50 @@ describe('conv2d', () => {
       expect(() => conv2d(2, 3, 3, { activation: 'tanh' as 'relu' })).to.throw(/activation must be 'none' or 'relu', got "tanh"/);
     });
 
-    for (const relu of [false, true]) {
-      it(`pool 2${relu ? ' with ReLU' : ''}, alone and as sequential fuses it, computes conv2d${relu ? ' (relu)' : ''} then maxPool2d(2), bit for bit`, () => {
-        const activation = relu ? 'relu' : 'none';
-        const conv = conv2d(30, 5, 5, { activation });
-        const pool = maxPool2d(2);
-        const fused = conv2d(30, 5, 5, { activation, pool: 2 });
-        const net = sequential(conv2d(30, 5, 5, { activation }), maxPool2d(2));
-        const { params, outputShape } = fused.init(key(1), [1, 28, 28]);
-        expect(outputShape).to.deep.equal([30, 12, 12]);
-        expect(net.init(key(1), [1, 28, 28]).outputShape).to.deep.equal([30, 12, 12]);
-        const x = normal(key(2), [12, 1, 28, 28]);
-        // the unfused chain, layer by layer
-        const c = conv.forward(params, x, trainCtx(key(0), {}));
-        const p = pool.forward({}, c.y, trainCtx(key(0), {}));
-        const dy = normal(key(4), [...p.y.shape]);
-        const back = conv.backward(params, c.cache, pool.backward({}, p.cache, dy).dx);
-        const tree = { conv1: params };
-        for (const [what, fwd, bwd] of [
-          ['conv2d with pool', () => fused.forward(params, x, trainCtx(key(0), {})), (cache: unknown) => fused.backward(params, cache as never, dy)],
-          ['sequential', () => net.forward(tree, x, trainCtx(key(0), {})), (cache: unknown) => {
-            const r = net.backward(tree, cache as never, dy);
-            expect(Object.keys(r.grads), 'gradient tree').to.deep.equal(['conv1']);
-            return { dx: r.dx, grads: r.grads.conv1 as { W: Tensor; b: Tensor } };
-          }],
-        ] as const) {
-          const f = fwd();
-          expect(f.y.shape, what).to.deep.equal(p.y.shape);
-          expect(Array.from(f.y.data), what).to.deep.equal(Array.from(p.y.data));
-          const g = bwd(f.cache);
-          expect(Array.from(g.dx.data), `${what} dx`).to.deep.equal(Array.from(back.dx.data));
-          expect(Array.from(g.grads.W.data), `${what} dW`).to.deep.equal(Array.from(back.grads.W.data));
-          expect(Array.from(g.grads.b.data), `${what} db`).to.deep.equal(Array.from(back.grads.b.data));
-        }
-      });
+    // 5×5 on one channel runs the direct kernel then maxPool; 3×3 on 16 channels runs Winograd, pooling as it folds
+    const pooledGeometries = [
+      { filters: 30, k: 5, pad: 0, input: [1, 28, 28], pooled: [30, 12, 12] },
+      { filters: 16, k: 3, pad: 1, input: [16, 14, 14], pooled: [16, 7, 7] },
+    ] as const;
+    for (const { filters, k, pad, input, pooled } of pooledGeometries) {
+      for (const relu of [false, true]) {
+        it(`${k}×${k} pool 2${relu ? ' with ReLU' : ''}, alone, as sequential fuses it and in inference, computes conv2d${relu ? ' (relu)' : ''} then maxPool2d(2), bit for bit`, () => {
+          const activation = relu ? 'relu' : 'none';
+          const conv = conv2d(filters, k, k, { activation, pad });
+          const pool = maxPool2d(2);
+          const fused = conv2d(filters, k, k, { activation, pad, pool: 2 });
+          const net = sequential(conv2d(filters, k, k, { activation, pad }), maxPool2d(2));
+          const { params, outputShape } = fused.init(key(1), input);
+          expect(outputShape).to.deep.equal(pooled);
+          expect(net.init(key(1), input).outputShape).to.deep.equal(pooled);
+          const x = normal(key(2), [12, ...input]);
+          // the unfused chain, layer by layer
+          const c = conv.forward(params, x, trainCtx(key(0), {}));
+          const p = pool.forward({}, c.y, trainCtx(key(0), {}));
+          const dy = normal(key(4), [...p.y.shape]);
+          const back = conv.backward(params, c.cache, pool.backward({}, p.cache, dy).dx);
+          const tree = { conv1: params };
+          const fusedBackward = (cache: unknown) => fused.backward(params, cache as never, dy);
+          for (const [what, fwd, bwd] of [
+            ['conv2d with pool', () => fused.forward(params, x, trainCtx(key(0), {})), fusedBackward],
+            // inference keeps no argmax; a backward after it finds the argmax again
+            ['conv2d with pool in inference', () => fused.forward(params, x, inferenceCtx(key(0), {})), fusedBackward],
+            ['sequential', () => net.forward(tree, x, trainCtx(key(0), {})), (cache: unknown) => {
+              const r = net.backward(tree, cache as never, dy);
+              expect(Object.keys(r.grads), 'gradient tree').to.deep.equal(['conv1']);
+              return { dx: r.dx, grads: r.grads.conv1 as { W: Tensor; b: Tensor } };
+            }],
+          ] as const) {
+            const f = fwd();
+            expect(f.y.shape, what).to.deep.equal(p.y.shape);
+            expect(Array.from(f.y.data), what).to.deep.equal(Array.from(p.y.data));
+            const g = bwd(f.cache);
+            expect(Array.from(g.dx.data), `${what} dx`).to.deep.equal(Array.from(back.dx.data));
+            expect(Array.from(g.grads.W.data), `${what} dW`).to.deep.equal(Array.from(back.grads.W.data));
+            expect(Array.from(g.grads.b.data), `${what} db`).to.deep.equal(Array.from(back.grads.b.data));
+          }
+        });
+      }
     }
 
     it('sequential fuses only a pool whose window tiles the input (square, stride = window, no padding)', () => {

@@ -503,6 +503,33 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
       });
     });
 
+    it('pools 2×2 as it folds: the same bits and argmax as its own convolution then maxPool, also without argmax', () => {
+      for (const c of [...winogradCases(30), ...netCases.filter((nc) => nc.g.kh === 3)]) {
+        const { oh, ow } = windowOutput(c.g);
+        if (oh < 2 || ow < 2) continue;
+        const inp = inputs(c, f32);
+        for (const relu of [true, false]) {
+          const full = f32(sizes(c).y);
+          on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
+          const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
+          const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
+          const want = f32(pooled);
+          const wantArg = new Int32Array(pooled);
+          on.maxPool(full, pg, want, wantArg);
+          const got = f32(pooled);
+          const gotArg = new Int32Array(pooled);
+          on.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, got, gotArg);
+          const what = `${show(c)}${relu ? ' relu' : ''}`;
+          // ReLU's zeros make ties: the first maximum must win in both
+          expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
+          expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
+          const alone = f32(pooled);
+          on.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, alone, new Int32Array(0));
+          expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
+        }
+      }
+    });
+
     it('runs where it pays (3×3 with 4+ channels, dx with 4+ filters: bits differ from the direct kernel\'s) and not elsewhere', () => {
       for (const c of netCases) {
         const inp = inputs(c, f32);

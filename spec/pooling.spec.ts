@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { flatten } from '../lib/layers/flatten.ts';
 import { avgPool2d, globalAvgPool, maxPool2d } from '../lib/layers/pooling.ts';
 import {
-  fromArray, gradientCheck, inferenceCtx, key, normal, permutation, tensor, toNested, type Layer, type Tensor,
+  fromArray, gradientCheck, inferenceCtx, trainCtx, key, normal, permutation, tensor, toNested, type Layer, type Tensor,
 } from '../lib/index.ts';
 
 const TOL = 1e-6;
@@ -44,6 +44,19 @@ describe('pooling and flatten', () => {
       expect(toNested(y)).to.deep.equal([[[[9, 3], [2, 8]]]]);
       const { dx } = layer.backward({}, cache, tensor([[[[1, 2], [3, 4]]]]));
       expect(toNested(dx)).to.deep.equal([[[[0, 0, 2, 0], [0, 1, 0, 0], [0, 0, 0, 0], [3, 0, 4, 0]]]]);
+    });
+
+    it('max pooling in inference keeps no argmax, yet gives the same output and, if asked, the same dx as in training', () => {
+      for (const [layer, shape] of [[maxPool2d(2), [3, 4, 9, 8]], [maxPool2d(3, 2, 1), [2, 3, 7, 5]]] as const) {
+        // float32 runs the wasm kernels; small integers make ties, so the first-maximum rule is exercised
+        const input = fromArray(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) % 5), shape, 'float32');
+        const train = layer.forward({}, input, trainCtx(key(0)));
+        const infer = layer.forward({}, input, ctx);
+        expect(Array.from(infer.y.data)).to.deep.equal(Array.from(train.y.data));
+        expect('argmax' in infer.cache, 'no argmax kept in inference').to.equal(false);
+        const dy = normal(key(3), [...train.y.shape]);
+        expect(Array.from(layer.backward({}, infer.cache, dy).dx.data)).to.deep.equal(Array.from(layer.backward({}, train.cache, dy).dx.data));
+      }
     });
 
     it('average pooling averages each window and spreads the gradient evenly', () => {

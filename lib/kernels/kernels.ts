@@ -141,7 +141,8 @@ export interface Kernels {
    * conv2dForward (with its optional ReLU) followed by max pooling over pool×pool windows with
    * stride pool, fused so the full-size convolution output never leaves the kernel. out is
    * (n, filters, ⌊oh/pool⌋, ⌊ow/pool⌋); argmax holds, per pooled element, the flat index of its
-   * maximum in the (n, filters, oh, ow) convolution output.
+   * maximum in the (n, filters, oh, ow) convolution output, or is empty when nobody needs it
+   * (inference): then it is skipped.
    */
   conv2dPoolForward(x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D, filters: number, relu: boolean,
     pool: number, out: FloatArray, argmax: Int32Array): void;
@@ -154,7 +155,7 @@ export interface Kernels {
   conv2dPoolBackward(x: FloatArray, w: FloatArray, dy: FloatArray, argmax: Int32Array, reluPooled: FloatArray,
     g: Window2D, filters: number, pool: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void;
 
-  /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max. */
+  /** Max pooling per channel: out[n,c,oh,ow], argmax holds the flat input index of each max (or is empty: skipped). */
   maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;
 
   /** Max pooling backward: out (NCHW, zeroed) += dy routed to argmax positions. */

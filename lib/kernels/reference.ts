@@ -219,6 +219,7 @@ const forEachWindow = (g: Window2D, f: (o: number, plane: number, y0: number, x0
 };
 
 const maxPool = (x: FloatArray, g: Window2D, out: FloatArray, arg: Int32Array): void => {
+  const wantArg = arg.length > 0;
   forEachWindow(g, (o, plane, y0, x0) => {
     let best = -Infinity;
     let bestIdx = -1;
@@ -229,7 +230,7 @@ const maxPool = (x: FloatArray, g: Window2D, out: FloatArray, arg: Int32Array): 
       }
     }
     out[o] = bestIdx < 0 ? 0 : best;
-    arg[o] = bestIdx;
+    if (wantArg) arg[o] = bestIdx;
   });
 };
 

@@ -11,6 +11,9 @@ import { split } from '../random.ts';
 import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 
+/** An empty argmax: the pooling kernels then skip it. */
+const NO_ARGMAX = new Int32Array(0);
+
 /** A size given once for both axes, or as [height, width]. */
 export type Pair = number | readonly [number, number];
 
@@ -80,7 +83,10 @@ interface Conv2dCache {
   readonly inputGrad: boolean;
   /** The output, kept when a ReLU is fused (its gradient needs it); empty otherwise. */
   readonly reluOutput: FloatArray;
-  /** With fused pooling: where each pooled maximum came from in the convolution output. */
+  /**
+   * With fused pooling: where each pooled maximum came from in the convolution output. Inference
+   * skips it (backward, if it is called anyway, finds it again from x).
+   */
   readonly argmax?: Int32Array;
 }
 
@@ -134,8 +140,8 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const y = outputBuffer(x.dtype, sizeOf(outShape));
       const inputGrad = ctx.inputGrad ?? true;
       if (pool !== undefined) {
-        const argmax = new Int32Array(y.length);
-        kernelsFor(x.dtype).conv2dPoolForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, pool, y, argmax);
+        const argmax = ctx.mode === 'inference' ? undefined : new Int32Array(y.length);
+        kernelsFor(x.dtype).conv2dPoolForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, pool, y, argmax ?? NO_ARGMAX);
         const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0), argmax };
         return { y: wrap(y, outShape), cache, state: {} };
       }
@@ -151,8 +157,14 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const db = allocate(dy.dtype, f);
       // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
       const dxOut = outputBuffer(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
-      if (cache.argmax !== undefined && pool !== undefined) {
-        kernelsFor(dy.dtype).conv2dPoolBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.argmax, cache.reluOutput,
+      if (pool !== undefined) {
+        const argmax = cache.argmax ?? new Int32Array(dy.size);
+        if (cache.argmax === undefined) {
+          // an inference forward kept no argmax: the same forward again finds it (and the same y)
+          kernelsFor(dy.dtype).conv2dPoolForward(buffer(cache.x), buffer(params.W), buffer(params.b), cache.g, f, relu, pool,
+            outputBuffer(dy.dtype, dy.size), argmax);
+        }
+        kernelsFor(dy.dtype).conv2dPoolBackward(buffer(cache.x), buffer(params.W), buffer(dy), argmax, cache.reluOutput,
           cache.g, f, pool, dxOut, dW, db);
       } else {
         kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,

@@ -7,8 +7,14 @@ import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } fro
 
 type NoParams = Record<string, never>;
 
-/** What max-pooling backward needs: where each maximum came from. */
-interface MaxPoolCache { readonly argmax: Int32Array; readonly g: Window2D }
+/**
+ * What max-pooling backward needs: where each maximum came from. Inference keeps the input
+ * instead (cheaper than the argmax; backward, if called anyway, finds the argmax from it).
+ */
+type MaxPoolCache = { readonly g: Window2D; readonly argmax: Int32Array } | { readonly g: Window2D; readonly x: Tensor };
+
+/** An empty argmax: the pooling kernel then skips it. */
+const NO_ARGMAX = new Int32Array(0);
 
 const specOf = (where: string, k: Pair, stride: Pair | undefined, pad: Pair): WindowSpec => {
   const kernel = pairOf(where, 'window', k, 1);
@@ -17,6 +23,14 @@ const specOf = (where: string, k: Pair, stride: Pair | undefined, pad: Pair): Wi
 
 const checkRank = (where: string, x: Tensor): void => {
   if (x.shape.length !== 4) throw new Error(`${where}: needs NCHW input, got ${showShape(x.shape)}`);
+};
+
+/** Where each window's maximum is in x (for a backward after an inference forward). */
+const argmaxOf = (x: Tensor, g: Window2D): Int32Array => {
+  const { oh, ow } = windowOutput(g);
+  const argmax = new Int32Array(g.n * g.c * oh * ow);
+  kernelsFor(x.dtype).maxPool(buffer(x), g, outputBuffer(x.dtype, argmax.length), argmax);
+  return argmax;
 };
 
 const shapeOf = (g: Window2D): readonly number[] => [g.n, g.c, g.h, g.w];
@@ -33,18 +47,19 @@ export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams
       const g = windowOver('maxPool2d', spec, 1, inputShape);
       return { params: {}, state: {}, outputShape: windowOutputShape(g, g.c) };
     },
-    forward: (_params, x) => {
+    forward: (_params, x, ctx) => {
       checkRank('maxPool2d', x);
       const g = windowOver('maxPool2d', spec, x.shape[0], x.shape.slice(1));
       const { oh, ow } = windowOutput(g);
       const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
-      const argmax = new Int32Array(out.length);
+      const inference = ctx.mode === 'inference';
+      const argmax = inference ? NO_ARGMAX : new Int32Array(out.length);
       kernelsFor(x.dtype).maxPool(buffer(x), g, out, argmax);
-      return { y: wrap(out, [g.n, g.c, oh, ow]), cache: { argmax, g }, state: {} };
+      return { y: wrap(out, [g.n, g.c, oh, ow]), cache: inference ? { g, x } : { g, argmax }, state: {} };
     },
     backward: (_params, cache, dy) => {
       const dx = outputBuffer(dy.dtype, cache.g.n * cache.g.c * cache.g.h * cache.g.w);
-      kernelsFor(dy.dtype).maxPoolBackward(buffer(dy), cache.argmax, dx);
+      kernelsFor(dy.dtype).maxPoolBackward(buffer(dy), 'argmax' in cache ? cache.argmax : argmaxOf(cache.x, cache.g), dx);
       return { dx: wrap(dx, shapeOf(cache.g)), grads: {} };
     },
   };

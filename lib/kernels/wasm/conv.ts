@@ -153,13 +153,14 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const geo = arena.ints(geometryWords(g));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const po = arena.alloc(pooled * 4);
-  const pa = arena.alloc(pooled * 4);
+  const wantArgmax = argmax.length > 0;
+  const pa = wantArgmax ? arena.alloc(pooled * 4) : 0; // 0 is below the arena: "no argmax"
   const r = forwardFlags(relu, winograd);
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, filters, r),
+  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
     (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
     (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
   arena.getAndKeep(po, head(out, pooled));
-  arena.get(pa, head(argmax, pooled));
+  if (wantArgmax) arena.get(pa, head(argmax, pooled));
 };
 
 /** See Kernels.conv2dPoolBackward (float32). */

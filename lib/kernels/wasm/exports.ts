@@ -31,7 +31,7 @@ export interface WasmExports {
     n0: number, n1: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
-  readonly convPoolForwardScratchBytes: (geometry: number, filters: number, flags: number) => number;
+  readonly convPoolForwardScratchBytes: (geometry: number, poolGeometry: number, filters: number, flags: number) => number;
   readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
     flags: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;

@@ -227,7 +227,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       const pi = arena.alloc(out.length * 4);
       ex.maxPool(px, arena.ints(geometryWords(g)), po, pi);
       arena.getAndKeep(po, out);
-      arena.get(pi, argmax);
+      if (argmax.length > 0) arena.get(pi, argmax);
     },
 
     maxPoolBackward: (dy, argmax, out) => {

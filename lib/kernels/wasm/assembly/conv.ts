@@ -267,7 +267,7 @@ export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filt
 function forwardImages(kind: i32, x: usize, w: usize, bias: usize, g: Geometry, filters: i32, relu: bool, y: usize,
   count: i32, scratch: usize): void {
   if (kind == WINOGRAD_F4) {
-    winogradImages(x, bias, g, filters, relu, y, count, scratch);
+    winogradImages(x, bias, g, filters, relu, y, false, 0, 0, count, scratch);
     return;
   }
   forwardImage(kind, x, w, bias, g, filters, relu, y, scratch);
@@ -369,7 +369,7 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
   const at = dxScratchAt(g, filters, scratch);
   const kind = dxKind(g);
   if (kind == WINOGRAD_F4) {
-    winogradImages(dyn, at, transposedOf(g), g.c, false, dx, 1, at + align(<usize>g.c << 2));
+    winogradImages(dyn, at, transposedOf(g), g.c, false, dx, false, 0, 0, 1, at + align(<usize>g.c << 2));
     return;
   }
   if (kind == DIRECT) {
@@ -401,10 +401,21 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
   finishBackward(g, filters, dw, scratch);
 }
 
-/** Bytes of scratch one conv2dPoolForward call needs: conv scratch plus one step's conv output. */
-export function convPoolForwardScratchBytes(g: Geometry, filters: i32, flags: i32): usize {
-  const step = imagesPerStep(forwardKind(g, filters, flags), g);
-  return convForwardScratchBytes(g, filters, flags) + align(<usize>(step * filters * g.oh * g.ow) << 2);
+/**
+ * Bytes of scratch one conv2dPoolForward call needs: conv scratch, plus (unless Winograd pools
+ * as it folds) one step's conv output and one image's argmax (written there when none is wanted).
+ */
+export function convPoolForwardScratchBytes(g: Geometry, pg: Geometry, filters: i32, flags: i32): usize {
+  const kind = forwardKind(g, filters, flags);
+  const own = convForwardScratchBytes(g, filters, flags);
+  if (poolsInFold(kind, pg)) return own;
+  return own + align(<usize>(imagesPerStep(kind, g) * filters * g.oh * g.ow) << 2) + align(<usize>(filters * pg.oh * pg.ow) << 2);
+}
+
+/** Whether Winograd pools as it folds: 2×2 windows, stride 2 (a tile's 4×4 pixels hold whole windows). */
+// @ts-ignore: decorator
+@inline function poolsInFold(kind: i32, pg: Geometry): bool {
+  return kind == WINOGRAD_F4 && pg.kh == 2 && pg.kw == 2 && pg.strideH == 2 && pg.strideW == 2 && pg.padH == 0 && pg.padW == 0;
 }
 
 /** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
@@ -413,41 +424,52 @@ export function convPoolBackwardScratchBytes(g: Geometry, filters: i32): usize {
 }
 
 /**
- * Images [n0, n1) of conv (+ ReLU) → max pooling: each step's conv output stays in scratch and
- * only the pooled output and argmax (flat indices into the n·F·oh·ow conv output) are written.
+ * Images [n0, n1) of conv (+ ReLU) → max pooling: only the pooled output and, unless arg is 0,
+ * the argmax (flat indices into the n·F·oh·ow conv output) are written. Winograd pools 2×2 as
+ * it folds each tile; otherwise each step's conv output stays in scratch for maxPool.
  * pg is the pooling geometry over one image's conv output (n = 1, c = filters).
  */
 export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, flags: i32,
   out: usize, arg: usize, n0: i32, n1: i32, scratch: usize): void {
-  const p = g.oh * g.ow;
-  const fp = filters * p;
-  const y = scratch + convForwardScratchBytes(g, filters, flags);
+  const fp = filters * g.oh * g.ow;
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const pooledBytes = <usize>pooled << 2;
   const kind = prepareForward(w, g, filters, flags, scratch);
   const relu = (flags & RELU) != 0;
   const step = imagesPerStep(kind, g);
+  if (poolsInFold(kind, pg)) {
+    for (let n = n0; n < n1; n += step) {
+      winogradImages(x + <usize>n * imageBytes, bias, g, filters, relu, out + <usize>n * pooledBytes, true,
+        arg == 0 ? 0 : arg + <usize>n * pooledBytes, n * fp, min(step, n1 - n), scratch);
+    }
+    return;
+  }
+  const y = scratch + convForwardScratchBytes(g, filters, flags);
+  const unwanted = y + align(<usize>(step * fp) << 2); // argmax nobody reads
   for (let n = n0; n < n1; n++) {
     const k = (n - n0) % step; // this image's place in the step's output
     if (k == 0) forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, y, min(step, n1 - n), scratch);
-    const o = out + <usize>n * pooledBytes;
-    const a = arg + <usize>n * pooledBytes;
-    maxPool(y + (<usize>(k * fp) << 2), pg, o, a);
-    // image-local indices → indices into the whole batch's conv output (-1, an empty window, stays)
-    const shift = i32x4.splat(n * fp);
-    const none = i32x4.splat(-1);
-    let i = 0;
-    for (; i + 4 <= pooled; i += 4) {
-      const at = a + (<usize>i << 2);
-      const v = v128.load(at);
-      v128.store(at, v128.bitselect(v, i32x4.add(v, shift), i32x4.eq(v, none)));
-    }
-    for (; i < pooled; i++) {
-      const at = a + (<usize>i << 2);
-      const v = load<i32>(at);
-      if (v >= 0) store<i32>(at, v + n * fp);
-    }
+    const a = arg == 0 ? unwanted : arg + <usize>n * pooledBytes;
+    maxPool(y + (<usize>(k * fp) << 2), pg, out + <usize>n * pooledBytes, a);
+    if (arg != 0) shiftIndexes(a, pooled, n * fp);
+  }
+}
+
+/** Image-local argmax indices → indices into the whole batch's conv output (-1, an empty window, stays). */
+function shiftIndexes(a: usize, len: i32, by: i32): void {
+  const shift = i32x4.splat(by);
+  const none = i32x4.splat(-1);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const at = a + (<usize>i << 2);
+    const v = v128.load(at);
+    v128.store(at, v128.bitselect(v, i32x4.add(v, shift), i32x4.eq(v, none)));
+  }
+  for (; i < len; i++) {
+    const at = a + (<usize>i << 2);
+    const v = load<i32>(at);
+    if (v >= 0) store<i32>(at, v + by);
   }
 }
 

@@ -112,8 +112,11 @@ const PAD_SLACK: i32 = 4;
 @inline function tempAt(g: Geometry, filters: i32, scratch: usize): usize {
   return cornersAt(g, filters, scratch) + align(<usize>tileStride(g) << 2);
 }
-/** Vectors of temporaries: a patch row pass, or a fold's column pass and tile places (36), then a fold's edge rows (4). */
-const TEMP_VECTORS: i32 = XI + 4;
+/**
+ * Vectors of temporaries: a patch row pass, or a fold's column pass and tile places (36), then a
+ * fold's rows (a pooled fold: two rows and the two windows' maxima and offsets, 12).
+ */
+const TEMP_VECTORS: i32 = XI + 12;
 
 /** Bytes of scratch winogradImages needs for this geometry and filter count. */
 export function winogradScratchBytes(g: Geometry, filters: i32): usize {
@@ -302,11 +305,12 @@ function placePatches(g: Geometry, tiles: i32, corners: usize): void {
 }
 
 /**
- * The group's outputs (images × F × oh × ow), block by block of MR tiles and 8 filters: the 36
- * products M_ξ = V_ξ · U_ξ of the block (one register tile each, kept in L1), then each tile
- * and four filters folded back by foldTile.
+ * The group's outputs, block by block of MR tiles and 8 filters: the 36 products M_ξ = V_ξ · U_ξ
+ * of the block (one register tile each, kept in L1), then each tile and four filters folded
+ * back by foldTile, or with `pooled` by foldTilePooled (see winogradImages for out and arg).
  */
-function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, images: i32, scratch: usize): void {
+function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, pooled: bool, arg: usize,
+  argBase: i32, images: i32, scratch: usize): void {
   const fb = filterBlocks(filters);
   const tiles = images * imageTiles(g);
   const blocks = tileBlocks(g, images);
@@ -318,11 +322,12 @@ function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out
   const panelBytes = <usize>(g.c * NF) << 2;
   const vPointBytes = <usize>(g.c * tileStride(g)) << 2;
   const tileBytes = <usize>(MR * NF) << 2;
-  const planeBytes = <usize>(g.oh * g.ow) << 2;
+  const p = g.oh * g.ow;
+  const planeBytes = <usize>(pooled ? (g.oh >> 1) * (g.ow >> 1) : p) << 2;
   for (let b = 0; b < blocks; b++) {
     const vb = v + (<usize>(b * MR) << 2);
     const count = min(MR, tiles - b * MR);
-    placeTiles(g, filters, b * MR, count, place);
+    placeTiles(g, filters, pooled, b * MR, count, place);
     for (let f = 0; f < fb; f++) {
       const panel = u + <usize>f * panelBytes;
       for (let xi = 0; xi < XI; xi++) {
@@ -335,86 +340,204 @@ function multiplyAndFold(bias: usize, g: Geometry, filters: i32, relu: bool, out
         const lanes = min(4, filters - f0);
         const bv = lanes == 4 ? v128.load(bias + (<usize>f0 << 2)) : partialBias(bias, f0, lanes);
         const src = m + (<usize>(f0 - f * NF) << 2);
-        const dst = out + <usize>f0 * planeBytes;
+        const plane = <usize>f0 * planeBytes;
         for (let r = 0; r < count; r++) {
-          const p = place + <usize>(12 * r);
-          foldTile(src + (<usize>(r * NF) << 2), tileBytes, bv, relu, dst + <usize>load<i32>(p), load<i32>(p, 4),
-            load<i32>(p, 8), lanes, g.ow, planeBytes, temp);
+          const q = place + <usize>(r << 4);
+          const tile = src + (<usize>(r * NF) << 2);
+          const at = <usize>load<i32>(q);
+          if (!pooled) {
+            foldTile(tile, tileBytes, bv, relu, out + plane + at, load<i32>(q, 4), load<i32>(q, 8), lanes, g.ow, planeBytes, temp);
+          } else if (load<i32>(q, 4) > 0 && load<i32>(q, 8) > 0) {
+            foldTilePooled(tile, tileBytes, bv, relu, out + plane + at, arg == 0 ? 0 : arg + plane + at,
+              argBase + f0 * p + load<i32>(q, 12), load<i32>(q, 4), load<i32>(q, 8), lanes, g.ow, p, planeBytes, temp);
+          }
         }
       }
     }
   }
 }
 
-/** Vectors of foldTile's temporaries (the tile-place records follow them). */
+/** Vectors of the folds' temporaries (the tile-place records follow them). */
 const FOLD_VECTORS: i32 = 24;
 
 /**
- * For tiles t0 … t0 + count - 1 of the group: the byte offset of each one's first output pixel
- * (in filter 0's plane of its image) and how many of its rows and columns lie inside the output.
+ * For tiles t0 … t0 + count - 1 of the group, a 16-byte record: the byte offset of the tile's
+ * first output (in filter 0's plane of its image; pooled: its first pooled output), how many of
+ * its rows and columns lie inside the output (pooled: pooled rows and columns, maybe 0), and the
+ * flat index of its first pixel in the group's convolution output.
  */
-function placeTiles(g: Geometry, filters: i32, t0: i32, count: i32, place: usize): void {
+function placeTiles(g: Geometry, filters: i32, pooled: bool, t0: i32, count: i32, place: usize): void {
+  const ph = g.oh >> 1;
+  const pw = g.ow >> 1;
   for (let r = 0; r < count; r++) {
     const t = t0 + r;
     const n = t / imageTiles(g);
     const oy = 4 * tileRow(g, t);
     const ox = 4 * tileColumn(g, t);
-    const p = place + <usize>(12 * r);
-    store<i32>(p, (n * filters * g.oh * g.ow + oy * g.ow + ox) << 2);
-    store<i32>(p, min(4, g.oh - oy), 4);
-    store<i32>(p, min(4, g.ow - ox), 8);
+    const q = place + <usize>(r << 4);
+    if (pooled) {
+      store<i32>(q, (n * filters * ph * pw + (oy >> 1) * pw + (ox >> 1)) << 2);
+      store<i32>(q, min(2, ph - (oy >> 1)), 4);
+      store<i32>(q, min(2, pw - (ox >> 1)), 8);
+    } else {
+      store<i32>(q, (n * filters * g.oh * g.ow + oy * g.ow + ox) << 2);
+      store<i32>(q, min(4, g.oh - oy), 4);
+      store<i32>(q, min(4, g.ow - ox), 8);
+    }
+    store<i32>(q, n * filters * g.oh * g.ow + oy * g.ow + ox, 12);
   }
 }
 
-/**
- * One tile for `lanes` filters (src: its point 0 in M, the next points xiStride apart):
- * Y = Aᵀ M A plus the bias, then max(0, ·) when relu is set. Columns are folded first (into
- * temp), then each row in registers, transposed back to filter-major and stored four pixels at
- * a time at dst (one by one for the rows × cols corner at the right and bottom edges, or past F).
- */
-function foldTile(src: usize, xiStride: usize, bv: v128, relu: bool, dst: usize, rows: i32, cols: i32, lanes: i32,
-  ow: i32, planeBytes: usize, temp: usize): void {
+/** Folds the six transformed columns (src: point 0 in M, the next points xiStride apart) into temp: Aᵀ on each. */
+// @ts-ignore: decorator
+@inline function foldColumns(src: usize, xiStride: usize, temp: usize): void {
   const rowStride = <usize>6 * xiStride;
   for (let l = 0; l < 6; l++) {
     const r = src + <usize>l * xiStride;
     outputPoints(v128.load(r), v128.load(r + rowStride), v128.load(r + 2 * rowStride), v128.load(r + 3 * rowStride),
       v128.load(r + 4 * rowStride), v128.load(r + 5 * rowStride), temp + (<usize>l << 4), 96);
   }
+}
+
+/**
+ * Output row i of a tile whose columns foldColumns has folded into temp: (Aᵀ row) A plus the
+ * bias, then max(0, ·) when relu is set, as four vectors (pixel j of filter l in lane l of the
+ * j-th) at dst … dst + 48.
+ */
+// @ts-ignore: decorator
+@inline function foldRow(temp: usize, i: i32, bv: v128, relu: bool, dst: usize): void {
+  const s = temp + <usize>(96 * i);
+  const m1 = v128.load(s, 16);
+  const m2 = v128.load(s, 32);
+  const m3 = v128.load(s, 48);
+  const m4 = v128.load(s, 64);
+  const s12 = f32x4.add(m1, m2);
+  const d12 = f32x4.sub(m1, m2);
+  const s34 = f32x4.add(m3, m4);
+  const d34 = f32x4.sub(m3, m4);
+  let y0 = f32x4.add(f32x4.add(f32x4.add(v128.load(s), s12), s34), bv);
+  let y1 = f32x4.add(madd(f32x4.splat(2), d34, d12), bv);
+  let y2 = f32x4.add(madd(f32x4.splat(4), s34, s12), bv);
+  let y3 = f32x4.add(madd(f32x4.splat(8), d34, f32x4.add(d12, v128.load(s, 80))), bv);
+  if (relu) {
+    const zero = f32x4.splat(0);
+    y0 = v128.and(y0, f32x4.gt(y0, zero));
+    y1 = v128.and(y1, f32x4.gt(y1, zero));
+    y2 = v128.and(y2, f32x4.gt(y2, zero));
+    y3 = v128.and(y3, f32x4.gt(y3, zero));
+  }
+  v128.store(dst, y0);
+  v128.store(dst, y1, 16);
+  v128.store(dst, y2, 32);
+  v128.store(dst, y3, 48);
+}
+
+/** Where foldRow leaves rows for the stores (after the column pass and the tile places). */
+// @ts-ignore: decorator
+@inline function rowsAt(temp: usize): usize {
+  return temp + (<usize>XI << 4);
+}
+
+/**
+ * One tile for `lanes` filters (src: its point 0 in M, the next points xiStride apart):
+ * Y = Aᵀ M A plus the bias, then max(0, ·) when relu is set, transposed back to filter-major
+ * and stored four pixels at a time at dst (one by one for the rows × cols corner at the right
+ * and bottom edges, or past F).
+ */
+function foldTile(src: usize, xiStride: usize, bv: v128, relu: bool, dst: usize, rows: i32, cols: i32, lanes: i32,
+  ow: i32, planeBytes: usize, temp: usize): void {
+  foldColumns(src, xiStride, temp);
   const full = lanes == 4 && rows == 4 && cols == 4;
-  const zero = f32x4.splat(0);
   const rowBytes = <usize>ow << 2;
-  for (let i = 0; i < min(rows, 4); i++) {
-    const s = temp + <usize>(96 * i);
-    const m1 = v128.load(s, 16);
-    const m2 = v128.load(s, 32);
-    const m3 = v128.load(s, 48);
-    const m4 = v128.load(s, 64);
-    const s12 = f32x4.add(m1, m2);
-    const d12 = f32x4.sub(m1, m2);
-    const s34 = f32x4.add(m3, m4);
-    const d34 = f32x4.sub(m3, m4);
-    let y0 = f32x4.add(f32x4.add(f32x4.add(v128.load(s), s12), s34), bv);
-    let y1 = f32x4.add(madd(f32x4.splat(2), d34, d12), bv);
-    let y2 = f32x4.add(madd(f32x4.splat(4), s34, s12), bv);
-    let y3 = f32x4.add(madd(f32x4.splat(8), d34, f32x4.add(d12, v128.load(s, 80))), bv);
-    if (relu) {
-      y0 = v128.and(y0, f32x4.gt(y0, zero));
-      y1 = v128.and(y1, f32x4.gt(y1, zero));
-      y2 = v128.and(y2, f32x4.gt(y2, zero));
-      y3 = v128.and(y3, f32x4.gt(y3, zero));
-    }
+  const e = rowsAt(temp);
+  for (let i = 0; i < rows; i++) {
+    foldRow(temp, i, bv, relu, e);
     const d = dst + <usize>i * rowBytes;
     if (full) {
-      transpose4(y0, y1, y2, y3, d, planeBytes);
+      transpose4(v128.load(e), v128.load(e, 16), v128.load(e, 32), v128.load(e, 48), d, planeBytes);
       continue;
     }
-    // the edge: lane l of y_j is pixel j of filter l
-    const e = temp + (<usize>XI << 4);
-    v128.store(e, y0); v128.store(e, y1, 16); v128.store(e, y2, 32); v128.store(e, y3, 48);
+    // the edge: lane l of vector j is pixel j of filter l
     for (let l = 0; l < lanes; l++) {
       for (let j = 0; j < cols; j++) store<f32>(d + <usize>l * planeBytes + (<usize>j << 2), load<f32>(e + (<usize>(4 * j + l) << 2)));
     }
   }
+}
+
+/**
+ * foldTile followed by 2×2 max pooling: pooled rows × cols (1 or 2 each) outputs per filter at
+ * dst (pooled rows pw apart, planes planeBytes apart) and, unless arg is 0, at arg the flat index
+ * of each maximum: `index` (the tile's first pixel in filter f0's plane) plus the pixel's offset,
+ * plus p per filter. Within a window the first maximum in row-major order wins, like maxPool.
+ */
+function foldTilePooled(src: usize, xiStride: usize, bv: v128, relu: bool, dst: usize, arg: usize, index: i32, rows: i32,
+  cols: i32, lanes: i32, ow: i32, p: i32, planeBytes: usize, temp: usize): void {
+  foldColumns(src, xiStride, temp);
+  const e = rowsAt(temp);
+  const windows = e + 128;
+  const pooledRowBytes = <usize>(ow >> 1) << 2;
+  const full = lanes == 4 && cols == 2;
+  const filterIndex = i32x4.add(i32x4.splat(index), i32x4(0, p, 2 * p, 3 * p));
+  for (let r = 0; r < rows; r++) {
+    foldRow(temp, 2 * r, bv, relu, e);
+    foldRow(temp, 2 * r + 1, bv, relu, e + 64);
+    const top = 2 * r * ow;
+    windowMax(v128.load(e), v128.load(e, 16), v128.load(e, 64), v128.load(e, 80), top, ow, windows);
+    windowMax(v128.load(e, 32), v128.load(e, 48), v128.load(e, 96), v128.load(e, 112), top + 2, ow, windows + 32);
+    const d = dst + <usize>r * pooledRowBytes;
+    const a = arg + <usize>r * pooledRowBytes;
+    if (full) {
+      storePairs(v128.load(windows), v128.load(windows, 32), d, planeBytes);
+      if (arg != 0) {
+        storePairs(i32x4.add(filterIndex, v128.load(windows, 16)), i32x4.add(filterIndex, v128.load(windows, 48)), a, planeBytes);
+      }
+      continue;
+    }
+    // the edge: window q's maximum of filter l is lane l of its vector
+    for (let l = 0; l < lanes; l++) {
+      for (let q = 0; q < cols; q++) {
+        const w = windows + <usize>(32 * q + 4 * l);
+        store<f32>(d + <usize>l * planeBytes + (<usize>q << 2), load<f32>(w));
+        if (arg != 0) store<i32>(a + <usize>l * planeBytes + (<usize>q << 2), index + l * p + load<i32>(w, 16));
+      }
+    }
+  }
+}
+
+/**
+ * The 2×2 window with pixels a, b (top row) and c, d, lane by lane: its first maximum in that
+ * order (strictly greater replaces, so a NaN in first place stays, as in maxPool) at dst and
+ * that pixel's offset from the tile's first (at, at + 1, at + ow, at + ow + 1) at dst + 16.
+ */
+// @ts-ignore: decorator
+@inline function windowMax(a: v128, b: v128, c: v128, d: v128, at: i32, ow: i32, dst: usize): void {
+  let best = a;
+  let where = i32x4.splat(at);
+  let take = f32x4.gt(b, best);
+  best = v128.bitselect(b, best, take);
+  where = v128.bitselect(i32x4.splat(at + 1), where, take);
+  take = f32x4.gt(c, best);
+  best = v128.bitselect(c, best, take);
+  where = v128.bitselect(i32x4.splat(at + ow), where, take);
+  take = f32x4.gt(d, best);
+  best = v128.bitselect(d, best, take);
+  where = v128.bitselect(i32x4.splat(at + ow + 1), where, take);
+  v128.store(dst, best);
+  v128.store(dst, where, 16);
+}
+
+/**
+ * Two vectors of the 4 filters' values at two neighbouring outputs (left, right), stored as
+ * each filter's 8-byte pair at dst, dst + planeBytes, … (32-bit lanes of any kind).
+ */
+// @ts-ignore: decorator
+@inline function storePairs(left: v128, right: v128, dst: usize, planeBytes: usize): void {
+  const low = i32x4.shuffle(left, right, 0, 4, 1, 5);
+  const high = i32x4.shuffle(left, right, 2, 6, 3, 7);
+  v128.store64_lane(dst, low, 0);
+  v128.store64_lane(dst + planeBytes, low, 1);
+  v128.store64_lane(dst + 2 * planeBytes, high, 0);
+  v128.store64_lane(dst + 3 * planeBytes, high, 1);
 }
 
 /** Bias lanes f0 … f0 + lanes - 1, zero past them. */
@@ -427,17 +550,19 @@ function partialBias(bias: usize, f0: i32, lanes: i32): v128 {
 }
 
 /**
- * `images` (at most groupImages) consecutive images: out (images × F × oh × ow) = bias + W ⊛ x,
- * then max(0, ·) when relu is set, by F(4×4, 3×3). prepareWinograd() has filled U and the
- * channel offsets; scratch is as winogradScratchBytes.
+ * `images` (at most groupImages) consecutive images: bias + W ⊛ x, then max(0, ·) when relu is
+ * set, by F(4×4, 3×3), into out (images × F × oh × ow). With `pooled`, out gets its 2×2 max
+ * pooling instead (images × F × ⌊oh/2⌋ × ⌊ow/2⌋) and, unless arg is 0, arg (laid out as out)
+ * each maximum's flat index in the convolution output plus argBase. prepareWinograd() has
+ * filled U and the channel offsets; scratch is as winogradScratchBytes.
  */
-export function winogradImages(x: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, images: i32,
-  scratch: usize): void {
+export function winogradImages(x: usize, bias: usize, g: Geometry, filters: i32, relu: bool, out: usize, pooled: bool,
+  arg: usize, argBase: i32, images: i32, scratch: usize): void {
   const padded = paddedAt(g, filters, scratch);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   for (let n = 0; n < images; n++) {
     padInto(x + <usize>n * imageBytes, g, paddedRows(g), paddedCols(g), PAD_SLACK, padded + <usize>n * paddedImageBytes(g));
   }
   transformInput(g, filters, images, scratch);
-  multiplyAndFold(bias, g, filters, relu, out, images, scratch);
+  multiplyAndFold(bias, g, filters, relu, out, pooled, arg, argBase, images, scratch);
 }
