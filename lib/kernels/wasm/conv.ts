@@ -1,8 +1,9 @@
 /**
  * Fused convolution through the wasm kernels: only x, w, bias (and dy) are copied in and only
  * the results copied out; the direct kernels or im2col + GEMM, the bias and the NCHW layout all
- * happen inside wasm (assembly/conv.ts). With a helper thread, the batch is split in two image
- * ranges; the helper's dW/db partial sums are added on this side.
+ * happen inside wasm (assembly/conv.ts). With a helper thread, a forward pass shares out its
+ * images step by step (shareImages); a backward pass splits the batch in two fixed image ranges
+ * (splitImages), and the helper's dW/db partial sums are added on this side.
  */
 import { poolOverOutput, windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
@@ -43,7 +44,7 @@ const forwardFlags = (relu: boolean, winograd: boolean): number => (relu ? 1 : 0
 const head = <T extends Float32Array | Int32Array>(a: T, len: number): T => (a.length === len ? a : a.subarray(0, len) as T);
 
 /**
- * Runs images [0, n) of a convolution job. A batch large enough to pay for a second thread is
+ * Runs images [0, n) of a backward job. A batch large enough to pay for a second thread is
  * always cut in the same two parts, whether or not the helper runs one: `run(n0, n1, scratch,
  * part)` does part 0 here and part 1 here too unless the helper takes it through `job(at,
  * scratch)`. So results (dW sums, added part by part) are the same bits on one thread or two.
@@ -60,6 +61,26 @@ const splitImages = (arena: Arena, helper: Helper | undefined, n: number, flops:
   run(0, at, scratch, 0);
   if (!helping || !helper.join()) run(at, n, theirs, 1);
   return true;
+};
+
+/**
+ * Runs a forward convolution job over images [0, n) on both threads when it pays: `run(taken,
+ * scratch)` and the helper's `job(taken, scratch)` claim steps of images from one shared counter
+ * at `taken` until none are left (a forward image's output is the same whichever thread computes
+ * it, so the threads need not split evenly). Without the helper, or if it fails, this thread does
+ * every image (taken = 0: in order).
+ */
+const shareImages = (arena: Arena, helper: Helper | undefined, n: number, flops: number, scratchBytes: number,
+  run: (taken: number, scratch: number) => void, job: (taken: number, scratch: number) => Job): void => {
+  const scratch = arena.alloc(scratchBytes);
+  if (n < 2 || flops < THREAD_MIN_FLOPS || helper === undefined || !helper.ready()) {
+    run(0, scratch);
+    return;
+  }
+  const taken = arena.ints([0]);
+  helper.post(job(taken, arena.alloc(scratchBytes)));
+  run(taken, scratch);
+  if (!helper.join()) run(0, scratch); // the helper's claimed steps are unknown: all again (same bits)
 };
 
 /** Where a backward job writes dW and db: one pair per part of the batch (summed afterwards). */
@@ -106,9 +127,9 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const geo = arena.ints(geometryWords(g));
   const po = arena.alloc(g.n * filters * p * 4);
   const r = forwardFlags(relu, winograd);
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters, r),
-    (n0, n1, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, n0, n1, scratch),
-    (at, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, at, g.n, scratch]);
+  shareImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters, r),
+    (taken, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch),
+    (taken, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch]);
   arena.getAndKeep(po, head(out, g.n * filters * p));
 };
 
@@ -156,9 +177,9 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const wantArgmax = argmax.length > 0;
   const pa = wantArgmax ? arena.alloc(pooled * 4) : 0; // 0 is below the arena: "no argmax"
   const r = forwardFlags(relu, winograd);
-  splitImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
-    (n0, n1, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, n0, n1, scratch),
-    (at, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, at, g.n, scratch]);
+  shareImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
+    (taken, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch),
+    (taken, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch]);
   arena.getAndKeep(po, head(out, pooled));
   if (wantArgmax) arena.get(pa, head(argmax, pooled));
 };

@@ -28,13 +28,13 @@ export interface WasmExports {
   readonly convForwardScratchBytes: (geometry: number, filters: number, flags: number) => number;
   readonly convBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, flags: number, out: number,
-    n0: number, n1: number, scratch: number) => void;
+    n0: number, n1: number, taken: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly convPoolForwardScratchBytes: (geometry: number, poolGeometry: number, filters: number, flags: number) => number;
   readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
-    flags: number, out: number, arg: number, n0: number, n1: number, scratch: number) => void;
+    flags: number, out: number, arg: number, n0: number, n1: number, taken: number, scratch: number) => void;
   readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,
     poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number, scratch: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;

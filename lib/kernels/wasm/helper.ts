@@ -1,8 +1,8 @@
 /**
  * A second thread for large GEMMs and convolutions. The Kernels API is synchronous, so instead
  * of messages the threads share the wasm memory and a few control words: the main thread posts
- * a job (a GEMM sub-block, or a range of images of a convolution), computes its own part, then
- * blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
+ * a job (a GEMM sub-block, a range of images of a convolution, or a share of a forward
+ * convolution's images), computes its own part, then blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
  * ARGS holds the job code, the wasm export's arguments follow.
  */
 import { Worker } from 'node:worker_threads';
@@ -33,17 +33,17 @@ export const JOB_CONV_POOL_BACKWARD = 4;
 export type GemmArgs = readonly [transA: number, transB: number, m: number, n: number, k: number,
   a: number, b: number, c: number, i0: number, i1: number, j0: number, j1: number, scratch: number];
 
-/** Arguments of one wasm conv2dForward call (images [n0, n1)). */
+/** Arguments of one wasm conv2dForward call (images [n0, n1), steps claimed from the counter at `taken`). */
 export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, filters: number,
-  flags: number, out: number, n0: number, n1: number, scratch: number];
+  flags: number, out: number, n0: number, n1: number, taken: number, scratch: number];
 
 /** Arguments of one wasm conv2dBackward call (images [n0, n1)). */
 export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number,
   dx: number, dw: number, db: number, n0: number, n1: number, scratch: number];
 
-/** Arguments of one wasm conv2dPoolForward call (images [n0, n1)). */
+/** Arguments of one wasm conv2dPoolForward call (images [n0, n1), steps claimed from the counter at `taken`). */
 export type ConvPoolForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, poolGeometry: number,
-  filters: number, flags: number, out: number, arg: number, n0: number, n1: number, scratch: number];
+  filters: number, flags: number, out: number, arg: number, n0: number, n1: number, taken: number, scratch: number];
 
 /** Arguments of one wasm conv2dPoolBackward call (images [n0, n1)). */
 export type ConvPoolBackwardArgs = readonly [x: number, w: number, dy: number, arg: number, reluPooled: number,

@@ -34,13 +34,13 @@ for (;;) {
         gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
         break;
       case JOB_CONV_FORWARD:
-        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
         break;
       case JOB_CONV_BACKWARD:
         conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
         break;
       case JOB_CONV_POOL_FORWARD:
-        conv2dPoolForward(...a.subarray(0, 12));
+        conv2dPoolForward(...a.subarray(0, 13));
         break;
       case JOB_CONV_POOL_BACKWARD:
         conv2dPoolBackward(...a.subarray(0, 14));

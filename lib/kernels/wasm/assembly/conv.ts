@@ -244,17 +244,29 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
  * Images [n0, n1) of the NCHW output: bias + W ⊛ x_n, then max(0, ·) with the RELU flag
  * (Winograd with the WINOGRAD flag where it pays, else the direct kernel or im2col + GEMM, see
  * forwardImage). x is NCHW (g.n images), w is F × CKK, scratch holds convForwardScratchBytes.
+ * With `taken` (not 0) the steps are shared with the other thread, see claimStep.
  */
 export function conv2dForward(x: usize, w: usize, bias: usize, g: Geometry, filters: i32, flags: i32, out: usize,
-  n0: i32, n1: i32, scratch: usize): void {
+  n0: i32, n1: i32, taken: usize, scratch: usize): void {
   const kind = prepareForward(w, g, filters, flags, scratch);
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const outBytes = <usize>(filters * g.oh * g.ow) << 2;
   const relu = (flags & RELU) != 0;
   const step = imagesPerStep(kind, g);
-  for (let n = n0; n < n1; n += step) {
+  for (let n = claimStep(taken, n0, n0, step); n < n1; n = claimStep(taken, n0, n + step, step)) {
     forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, out + <usize>n * outBytes, min(step, n1 - n), scratch);
   }
+}
+
+/**
+ * The first image of this thread's next step: `next` when taken is 0, else the next unclaimed
+ * step of [n0, n1) from the counter (images claimed so far) at `taken`, which both threads share.
+ * A forward image's output does not depend on which thread computes it, so steps go to whichever
+ * thread is free first (a VM's second core is at times slower or starts late).
+ */
+// @ts-ignore: decorator
+@inline function claimStep(taken: usize, n0: i32, next: i32, step: i32): i32 {
+  return taken == 0 ? next : n0 + atomic.add<i32>(taken, step);
 }
 
 /** Images one forward step computes together: a Winograd group, else one. */
@@ -430,7 +442,7 @@ export function convPoolBackwardScratchBytes(g: Geometry, filters: i32): usize {
  * pg is the pooling geometry over one image's conv output (n = 1, c = filters).
  */
 export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, flags: i32,
-  out: usize, arg: usize, n0: i32, n1: i32, scratch: usize): void {
+  out: usize, arg: usize, n0: i32, n1: i32, taken: usize, scratch: usize): void {
   const fp = filters * g.oh * g.ow;
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
@@ -439,7 +451,7 @@ export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, 
   const relu = (flags & RELU) != 0;
   const step = imagesPerStep(kind, g);
   if (poolsInFold(kind, pg)) {
-    for (let n = n0; n < n1; n += step) {
+    for (let n = claimStep(taken, n0, n0, step); n < n1; n = claimStep(taken, n0, n + step, step)) {
       winogradImages(x + <usize>n * imageBytes, bias, g, filters, relu, out + <usize>n * pooledBytes, true,
         arg == 0 ? 0 : arg + <usize>n * pooledBytes, n * fp, min(step, n1 - n), scratch);
     }
@@ -447,12 +459,14 @@ export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, 
   }
   const y = scratch + convForwardScratchBytes(g, filters, flags);
   const unwanted = y + align(<usize>(step * fp) << 2); // argmax nobody reads
-  for (let n = n0; n < n1; n++) {
-    const k = (n - n0) % step; // this image's place in the step's output
-    if (k == 0) forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, y, min(step, n1 - n), scratch);
-    const a = arg == 0 ? unwanted : arg + <usize>n * pooledBytes;
-    maxPool(y + (<usize>(k * fp) << 2), pg, out + <usize>n * pooledBytes, a);
-    if (arg != 0) shiftIndexes(a, pooled, n * fp);
+  for (let n = claimStep(taken, n0, n0, step); n < n1; n = claimStep(taken, n0, n + step, step)) {
+    const count = min(step, n1 - n);
+    forwardImages(kind, x + <usize>n * imageBytes, w, bias, g, filters, relu, y, count, scratch);
+    for (let k = 0; k < count; k++) {
+      const a = arg == 0 ? unwanted : arg + <usize>(n + k) * pooledBytes;
+      maxPool(y + (<usize>(k * fp) << 2), pg, out + <usize>(n + k) * pooledBytes, a);
+      if (arg != 0) shiftIndexes(a, pooled, (n + k) * fp);
+    }
   }
 }
 
