@@ -114,9 +114,10 @@ const PAD_SLACK: i32 = 4;
 }
 /**
  * Vectors of temporaries: a patch row pass, or a fold's column pass and tile places (36), then a
- * fold's rows (a pooled fold: two rows and the two windows' maxima and offsets, 12).
+ * fold's rows (a pooled fold: two rows and the two windows' maxima and offsets, 12); or the
+ * weight transform's 36 × 8 points (72) and G g (6 × 3 f64, 9).
  */
-const TEMP_VECTORS: i32 = XI + 12;
+const TEMP_VECTORS: i32 = max(XI + 12, 2 * XI + 9);
 
 /** Bytes of scratch winogradImages needs for this geometry and filter count. */
 export function winogradScratchBytes(g: Geometry, filters: i32): usize {
@@ -153,28 +154,45 @@ export function prepareWinogradFlipped(w: usize, gt: Geometry, filters: i32, scr
   transformWeights(w, gt, filters, true, scratch);
 }
 
-/** prepareWinograd's work; flipped reads w as the dx convolution's weights (see prepareWinogradFlipped). */
+/**
+ * prepareWinograd's work; flipped reads w as the dx convolution's weights (see
+ * prepareWinogradFlipped). Per block of 8 filters and channel, the 36 points of the 8 filters
+ * are gathered in temp first, so U is written in whole 32-byte rows, not point by point 36 rows
+ * apart (zeros past F included, so U needs no clearing).
+ */
 function transformWeights(w: usize, g: Geometry, filters: i32, flipped: bool, scratch: usize): void {
   const fb = filterBlocks(filters);
   for (let c = 0; c < g.c; c++) store<i32>(scratch + (<usize>c << 2), c * tileStride(g) * 4);
   const u = uAt(g, scratch);
-  memory.fill(u, 0, <usize>(XI * fb * g.c * NF) << 2);
   // the last block's missing tiles stay zero (never garbage that could be slow denormals)
   memory.fill(vAt(g, filters, scratch), 0, <usize>(XI * g.c * tileStride(g)) << 2);
   const xiStride = <usize>(fb * g.c * NF) << 2;
-  const gg = tempAt(g, filters, scratch); // G g: 6 × 3 f64
-  for (let f = 0; f < filters; f++) {
+  const points = tempAt(g, filters, scratch); // 36 × 8 f32: U_ξ of one channel for a block's filters
+  const gg = points + (<usize>(XI * NF) << 2); // G g: 6 × 3 f64
+  for (let b = 0; b < fb; b++) {
     for (let c = 0; c < g.c; c++) {
-      const src = w + (<usize>((flipped ? c * filters + f : f * g.c + c) * 9) << 2);
-      const dst = u + (<usize>(((f / NF) * g.c + c) * NF + f % NF) << 2);
-      // G g, column by column (G's rows applied to each column of g), then (G g) Gᵀ row by row
-      for (let q = 0; q < 3; q++) {
-        gTimes<f64>(<f64>load<f32>(src + tapOffset(q, flipped)), <f64>load<f32>(src + tapOffset(3 + q, flipped)),
-          <f64>load<f32>(src + tapOffset(6 + q, flipped)), gg + (<usize>q << 3), 24);
+      for (let l = 0; l < NF; l++) {
+        const f = b * NF + l;
+        if (f >= filters) {
+          for (let xi = 0; xi < XI; xi++) store<f32>(points + (<usize>(xi * NF + l) << 2), 0);
+          continue;
+        }
+        const src = w + (<usize>((flipped ? c * filters + f : f * g.c + c) * 9) << 2);
+        // G g, column by column (G's rows applied to each column of g), then (G g) Gᵀ row by row
+        for (let q = 0; q < 3; q++) {
+          gTimes<f64>(<f64>load<f32>(src + tapOffset(q, flipped)), <f64>load<f32>(src + tapOffset(3 + q, flipped)),
+            <f64>load<f32>(src + tapOffset(6 + q, flipped)), gg + (<usize>q << 3), 24);
+        }
+        for (let r = 0; r < 6; r++) {
+          const row = gg + <usize>(r * 24);
+          gTimes<f32>(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), points + (<usize>(6 * r * NF + l) << 2), NF * 4);
+        }
       }
-      for (let a = 0; a < 6; a++) {
-        const row = gg + <usize>(a * 24);
-        gTimes<f32>(load<f64>(row), load<f64>(row, 8), load<f64>(row, 16), dst + <usize>(6 * a) * xiStride, xiStride);
+      const dst = u + (<usize>((b * g.c + c) * NF) << 2);
+      for (let xi = 0; xi < XI; xi++) {
+        const at = points + (<usize>(xi * NF) << 2);
+        v128.store(dst + <usize>xi * xiStride, v128.load(at));
+        v128.store(dst + <usize>xi * xiStride, v128.load(at, 16), 16);
       }
     }
   }
