@@ -9,7 +9,7 @@
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
-import { madd, transpose4 } from './simd';
+import { madd, storePairs, transpose4 } from './simd';
 
 /** Filters per register tile: two f32x4 vectors (also the dW kernel's). */
 export const NF: i32 = 8;
@@ -266,6 +266,11 @@ export function directImage(x: usize, bias: usize, g: Geometry, filters: i32, re
     f32x4.add(v128.load(tile, 96), b0), dst, rowBytes);
   transpose4(f32x4.add(v128.load(tile, 16), b1), f32x4.add(v128.load(tile, 48), b1), f32x4.add(v128.load(tile, 80), b1),
     f32x4.add(v128.load(tile, 112), b1), dst + 4 * rowBytes, rowBytes);
+  if (MR == 6) {
+    storePairs(f32x4.add(v128.load(tile, 128), b0), f32x4.add(v128.load(tile, 160), b0), dst + 16, rowBytes);
+    storePairs(f32x4.add(v128.load(tile, 144), b1), f32x4.add(v128.load(tile, 176), b1), dst + 4 * rowBytes + 16, rowBytes);
+    return;
+  }
   for (let r = 4; r < MR; r++) {
     for (let l = 0; l < NF; l++) {
       const v = load<f32>(tile + (<usize>(r * NF + l) << 2)) + load<f32>(bias + (<usize>l << 2));

@@ -19,3 +19,17 @@
   v128.store(dst + 2 * stride, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * stride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
+
+/**
+ * Two vectors of 4 channels' values at two neighbouring pixels (left, right), stored as each
+ * channel's 8-byte pair at dst, dst + planeBytes, … (32-bit lanes of any kind).
+ */
+// @ts-ignore: decorator
+@inline export function storePairs(left: v128, right: v128, dst: usize, planeBytes: usize): void {
+  const low = i32x4.shuffle(left, right, 0, 4, 1, 5);
+  const high = i32x4.shuffle(left, right, 2, 6, 3, 7);
+  v128.store64_lane(dst, low, 0);
+  v128.store64_lane(dst + planeBytes, low, 1);
+  v128.store64_lane(dst + 2 * planeBytes, high, 0);
+  v128.store64_lane(dst + 3 * planeBytes, high, 1);
+}

@@ -13,7 +13,7 @@
 import { Geometry } from './geometry';
 import { MR } from './tile';
 import { NF, align, directTile5, directTile6, padInto } from './direct';
-import { madd, transpose4 } from './simd';
+import { madd, storePairs, transpose4 } from './simd';
 
 /** Points of a transformed 6×6 patch. */
 const XI: i32 = 36;
@@ -544,19 +544,6 @@ function foldTilePooled(src: usize, xiStride: usize, bv: v128, relu: bool, dst: 
   v128.store(dst, where, 16);
 }
 
-/**
- * Two vectors of the 4 filters' values at two neighbouring outputs (left, right), stored as
- * each filter's 8-byte pair at dst, dst + planeBytes, … (32-bit lanes of any kind).
- */
-// @ts-ignore: decorator
-@inline function storePairs(left: v128, right: v128, dst: usize, planeBytes: usize): void {
-  const low = i32x4.shuffle(left, right, 0, 4, 1, 5);
-  const high = i32x4.shuffle(left, right, 2, 6, 3, 7);
-  v128.store64_lane(dst, low, 0);
-  v128.store64_lane(dst + planeBytes, low, 1);
-  v128.store64_lane(dst + 2 * planeBytes, high, 0);
-  v128.store64_lane(dst + 3 * planeBytes, high, 1);
-}
 
 /** Bias lanes f0 … f0 + lanes - 1, zero past them. */
 function partialBias(bias: usize, f0: i32, lanes: i32): v128 {
