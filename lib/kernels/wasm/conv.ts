@@ -2,8 +2,8 @@
  * Fused convolution through the wasm kernels: only x, w, bias (and dy) are copied in and only
  * the results copied out; the direct kernels or im2col + GEMM, the bias and the NCHW layout all
  * happen inside wasm (assembly/conv.ts). With a helper thread, a forward pass shares out its
- * images step by step (shareImages); a backward pass splits the batch in two fixed image ranges
- * (splitImages), and the helper's dW/db partial sums are added on this side.
+ * images step by step and a backward pass its chunks of images (runShared), each thread taking
+ * the next as it comes free; the chunks' dW/db sums are added in a fixed order.
  */
 import { poolOverOutput, windowOutput, type Window2D } from '../kernels.ts';
 import type { Arena } from './arena.ts';
@@ -44,65 +44,52 @@ const forwardFlags = (relu: boolean, winograd: boolean): number => (relu ? 1 : 0
 const head = <T extends Float32Array | Int32Array>(a: T, len: number): T => (a.length === len ? a : a.subarray(0, len) as T);
 
 /**
- * Runs images [0, n) of a backward job. A batch large enough to pay for a second thread is
- * always cut in the same two parts, whether or not the helper runs one: `run(n0, n1, scratch,
- * part)` does part 0 here and part 1 here too unless the helper takes it through `job(at,
- * scratch)`. So results (dW sums, added part by part) are the same bits on one thread or two.
- * Each part gets its own scratch. Returns whether the batch was cut.
+ * Runs a convolution job on both threads when `worth` it: `run(taken, scratch)` here and the
+ * helper's `job(taken, scratch)` claim its work (a forward pass's steps of images, a backward
+ * pass's chunks) from one counter at `taken` until none is left, each thread as it comes free;
+ * a piece's result does not depend on the thread that computes it. Without the helper, or if it
+ * fails, this thread does all of it (taken = 0: in order).
  */
-const splitImages = (arena: Arena, helper: Helper | undefined, n: number, flops: number, scratchBytes: number,
-  run: (n0: number, n1: number, scratch: number, part: 0 | 1) => void, job: (at: number, scratch: number) => Job): boolean => {
-  const scratch = arena.alloc(scratchBytes);
-  if (n < 2 || flops < THREAD_MIN_FLOPS) { run(0, n, scratch, 0); return false; }
-  const at = n >> 1;
-  const theirs = arena.alloc(scratchBytes);
-  const helping = helper !== undefined && helper.ready();
-  if (helping) helper.post(job(at, theirs));
-  run(0, at, scratch, 0);
-  if (!helping || !helper.join()) run(at, n, theirs, 1);
-  return true;
-};
-
-/**
- * Runs a forward convolution job over images [0, n) on both threads when it pays: `run(taken,
- * scratch)` and the helper's `job(taken, scratch)` claim steps of images from one shared counter
- * at `taken` until none are left (a forward image's output is the same whichever thread computes
- * it, so the threads need not split evenly). Without the helper, or if it fails, this thread does
- * every image (taken = 0: in order).
- */
-const shareImages = (arena: Arena, helper: Helper | undefined, n: number, flops: number, scratchBytes: number,
+const runShared = (arena: Arena, helper: Helper | undefined, worth: boolean, scratchBytes: number,
   run: (taken: number, scratch: number) => void, job: (taken: number, scratch: number) => Job): void => {
   const scratch = arena.alloc(scratchBytes);
-  if (n < 2 || flops < THREAD_MIN_FLOPS || helper === undefined || !helper.ready()) {
+  if (!worth || helper === undefined || !helper.ready()) {
     run(0, scratch);
     return;
   }
   const taken = arena.ints([0]);
   helper.post(job(taken, arena.alloc(scratchBytes)));
   run(taken, scratch);
-  if (!helper.join()) run(0, scratch); // the helper's claimed steps are unknown: all again (same bits)
+  if (!helper.join()) run(0, scratch); // which pieces the helper finished is unknown: all again (same bits)
 };
 
-/** Where a backward job writes dW and db: one pair per part of the batch (summed afterwards). */
-interface GradientSlots { readonly dw: readonly [number, number]; readonly db: readonly [number, number] }
+/** Whether a pass over n images with `flops` pays for the second thread. */
+const worthSharing = (n: number, flops: number): boolean => n >= 2 && flops >= THREAD_MIN_FLOPS;
 
-const gradientSlots = (arena: Arena, dwLen: number, filters: number): GradientSlots => ({
-  dw: [arena.alloc(dwLen * 4), arena.alloc(dwLen * 4)],
-  db: [arena.alloc(filters * 4), arena.alloc(filters * 4)],
+/** Chunks a backward pass cuts a large batch into (see chunkStart in assembly/conv.ts). */
+const BACKWARD_CHUNKS = 8;
+
+/**
+ * How many chunks a backward pass of n images sums separately: a fixed count where a second
+ * thread pays, whether or not it runs, so the sums are the same bits on one thread or two.
+ */
+const chunksFor = (n: number, flops: number): number => (worthSharing(n, flops) ? Math.min(n, BACKWARD_CHUNKS) : 1);
+
+/** Where a backward job writes dW and db: one slot per chunk (added in order afterwards). */
+interface GradientSlots { readonly dw: number; readonly db: number }
+
+const gradientSlots = (arena: Arena, chunks: number, dwLen: number, filters: number): GradientSlots => ({
+  dw: arena.alloc(chunks * dwLen * 4),
+  db: arena.alloc(chunks * filters * 4),
 });
 
-/** Copies dW and db out, adding the second part's sums when the batch was split. */
-const readGradients = (arena: Arena, slots: GradientSlots, split: boolean, outDw: Float32Array, outDb: Float32Array,
-  dwLen: number, filters: number): void => {
-  arena.get(slots.dw[0], head(outDw, dwLen));
-  arena.get(slots.db[0], head(outDb, filters));
-  if (!split) return;
-  const dw2 = new Float32Array(dwLen);
-  const db2 = new Float32Array(filters);
-  arena.get(slots.dw[1], dw2);
-  arena.get(slots.db[1], db2);
-  for (let i = 0; i < dwLen; i++) outDw[i] += dw2[i];
-  for (let i = 0; i < filters; i++) outDb[i] += db2[i];
+/** Adds the chunks' dW and db in order (in wasm) and copies the totals out. */
+const readGradients = (ex: WasmExports, arena: Arena, slots: GradientSlots, chunks: number, outDw: Float32Array,
+  outDb: Float32Array, dwLen: number, filters: number): void => {
+  ex.addSlots(slots.dw, chunks, dwLen);
+  ex.addSlots(slots.db, chunks, filters);
+  arena.get(slots.dw, head(outDw, dwLen));
+  arena.get(slots.db, head(outDb, filters));
 };
 
 /** The pooling geometry over a convolution's output and the pooled element count of the batch. */
@@ -127,7 +114,7 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const geo = arena.ints(geometryWords(g));
   const po = arena.alloc(g.n * filters * p * 4);
   const r = forwardFlags(relu, winograd);
-  shareImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convForwardScratchBytes(geo, filters, r),
+  runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convForwardScratchBytes(geo, filters, r),
     (taken, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch),
     (taken, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch]);
   arena.getAndKeep(po, head(out, g.n * filters * p));
@@ -152,11 +139,12 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
-  const slots = gradientSlots(arena, filters * ckk, filters);
-  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk, ex.convBackwardScratchBytes(geo, filters),
-    (n0, n1, scratch, part) => ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
-    (at, scratch) => [JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
-  readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);
+  const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
+  const slots = gradientSlots(arena, chunks, filters * ckk, filters);
+  runShared(arena, helper, chunks > 1, ex.convBackwardScratchBytes(geo, filters),
+    (taken, scratch) => ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch),
+    (taken, scratch) => [JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch]);
+  readGradients(ex, arena, slots, chunks, outDw, outDb, filters * ckk, filters);
   if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };
 
@@ -177,7 +165,7 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const wantArgmax = argmax.length > 0;
   const pa = wantArgmax ? arena.alloc(pooled * 4) : 0; // 0 is below the arena: "no argmax"
   const r = forwardFlags(relu, winograd);
-  shareImages(arena, helper, g.n, 2 * g.n * p * filters * ckk, ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
+  runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
     (taken, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch),
     (taken, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch]);
   arena.getAndKeep(po, head(out, pooled));
@@ -205,11 +193,11 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0;
-  const slots = gradientSlots(arena, filters * ckk, filters);
-  const split = splitImages(arena, helper, g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk,
-    ex.convPoolBackwardScratchBytes(geo, filters),
-    (n0, n1, scratch, part) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[part], slots.db[part], n0, n1, scratch),
-    (at, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw[1], slots.db[1], at, g.n, scratch]);
-  readGradients(arena, slots, split, outDw, outDb, filters * ckk, filters);
+  const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
+  const slots = gradientSlots(arena, chunks, filters * ckk, filters);
+  runShared(arena, helper, chunks > 1, ex.convPoolBackwardScratchBytes(geo, filters),
+    (taken, scratch) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch),
+    (taken, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch]);
+  readGradients(ex, arena, slots, chunks, outDw, outDb, filters * ckk, filters);
   if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };

@@ -30,13 +30,15 @@ export interface WasmExports {
   readonly conv2dForward: (x: number, w: number, bias: number, geometry: number, filters: number, flags: number, out: number,
     n0: number, n1: number, taken: number, scratch: number) => void;
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
-    dw: number, db: number, n0: number, n1: number, scratch: number) => void;
+    dw: number, db: number, n: number, chunks: number, taken: number, scratch: number) => void;
   readonly convPoolForwardScratchBytes: (geometry: number, poolGeometry: number, filters: number, flags: number) => number;
   readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
     flags: number, out: number, arg: number, n0: number, n1: number, taken: number, scratch: number) => void;
   readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,
-    poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number, scratch: number) => void;
+    poolGeometry: number, filters: number, dx: number, dw: number, db: number, n: number, chunks: number, taken: number,
+    scratch: number) => void;
+  readonly addSlots: (slots: number, count: number, len: number) => void;
   readonly maxPool: (x: number, geometry: number, out: number, arg: number) => void;
   readonly maxPoolBackward: (dy: number, arg: number, len: number, out: number, outLen: number) => void;
   readonly avgPool: (x: number, geometry: number, out: number) => void;
@@ -52,7 +54,7 @@ const names: ReadonlyArray<keyof WasmExports> = [
   'heapBase', 'relaxed', 'gemmScratchBytes', 'gemm', 'unary', 'binary', 'scaleShift', 'addRowVector',
   'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im',
   'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward',
-  'convPoolForwardScratchBytes', 'convPoolBackwardScratchBytes', 'conv2dPoolForward', 'conv2dPoolBackward', 'maxPool',
+  'convPoolForwardScratchBytes', 'convPoolBackwardScratchBytes', 'conv2dPoolForward', 'conv2dPoolBackward', 'addSlots', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'channelMoments', 'channelSums', 'channelAffine',
 ];
 

@@ -1,8 +1,8 @@
 /**
  * A second thread for large GEMMs and convolutions. The Kernels API is synchronous, so instead
  * of messages the threads share the wasm memory and a few control words: the main thread posts
- * a job (a GEMM sub-block, a range of images of a convolution, or a share of a forward
- * convolution's images), computes its own part, then blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
+ * a job (a GEMM sub-block, or a share of a convolution's images, claimed as the threads come
+ * free), computes its own part, then blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
  * ARGS holds the job code, the wasm export's arguments follow.
  */
 import { Worker } from 'node:worker_threads';
@@ -13,8 +13,8 @@ const DONE = 1;
 const READY = 2;
 const FAILED = 3;
 const ARGS = 4;
-/** Job code plus the longest argument list (conv2dPoolBackward's 14). */
-const ARG_COUNT = 15;
+/** Job code plus the longest argument list (conv2dPoolBackward's 15). */
+const ARG_COUNT = 16;
 
 /** Milliseconds join() polls before sleeping. */
 const SPIN_MS = 2;
@@ -37,18 +37,18 @@ export type GemmArgs = readonly [transA: number, transB: number, m: number, n: n
 export type ConvForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, filters: number,
   flags: number, out: number, n0: number, n1: number, taken: number, scratch: number];
 
-/** Arguments of one wasm conv2dBackward call (images [n0, n1)). */
+/** Arguments of one wasm conv2dBackward call (images [0, n) in `chunks`, claimed from the counter at `taken`). */
 export type ConvBackwardArgs = readonly [x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number,
-  dx: number, dw: number, db: number, n0: number, n1: number, scratch: number];
+  dx: number, dw: number, db: number, n: number, chunks: number, taken: number, scratch: number];
 
 /** Arguments of one wasm conv2dPoolForward call (images [n0, n1), steps claimed from the counter at `taken`). */
 export type ConvPoolForwardArgs = readonly [x: number, w: number, bias: number, geometry: number, poolGeometry: number,
   filters: number, flags: number, out: number, arg: number, n0: number, n1: number, taken: number, scratch: number];
 
-/** Arguments of one wasm conv2dPoolBackward call (images [n0, n1)). */
+/** Arguments of one wasm conv2dPoolBackward call (images [0, n) in `chunks`, claimed from the counter at `taken`). */
 export type ConvPoolBackwardArgs = readonly [x: number, w: number, dy: number, arg: number, reluPooled: number,
-  geometry: number, poolGeometry: number, filters: number, dx: number, dw: number, db: number, n0: number, n1: number,
-  scratch: number];
+  geometry: number, poolGeometry: number, filters: number, dx: number, dw: number, db: number, n: number, chunks: number,
+  taken: number, scratch: number];
 
 /** One job for the helper: its code and the export's arguments. */
 export type Job =

@@ -4,7 +4,7 @@
 // Plain JavaScript so it starts without a TypeScript loader.
 import { workerData } from 'node:worker_threads';
 
-const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4, ARG_COUNT = 15;
+const SEQ = 0, DONE = 1, READY = 2, FAILED = 3, ARGS = 4, ARG_COUNT = 16;
 const JOB_GEMM = 0, JOB_CONV_FORWARD = 1, JOB_CONV_BACKWARD = 2, JOB_CONV_POOL_FORWARD = 3, JOB_CONV_POOL_BACKWARD = 4;
 const { module, memory, control } = workerData;
 const { gemm, conv2dForward, conv2dBackward, conv2dPoolForward, conv2dPoolBackward } = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -34,16 +34,16 @@ for (;;) {
         gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
         break;
       case JOB_CONV_FORWARD:
-        conv2dForward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+        conv2dForward(...a.subarray(0, 11));
         break;
       case JOB_CONV_BACKWARD:
-        conv2dBackward(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+        conv2dBackward(...a.subarray(0, 13));
         break;
       case JOB_CONV_POOL_FORWARD:
         conv2dPoolForward(...a.subarray(0, 13));
         break;
       case JOB_CONV_POOL_BACKWARD:
-        conv2dPoolBackward(...a.subarray(0, 14));
+        conv2dPoolBackward(...a.subarray(0, 15));
         break;
       default:
         throw new Error(`unknown job ${ctrl[ARGS]}`);

@@ -328,20 +328,55 @@ function forwardImage(kind: i32, x: usize, w: usize, bias: usize, g: Geometry, f
   return gemmScratchAt(g, filters, scratch) + gemmScratchBytes();
 }
 
-/**
- * Starts a backward call: zeroes dw and db, and prepares the direct kernels that apply (dW's
- * tap groups and sums; dx's flipped weights and zero bias).
- */
-function startBackward(w: usize, g: Geometry, filters: i32, withDx: bool, dw: usize, db: usize, scratch: usize): void {
-  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
-  memory.fill(db, 0, <usize>filters << 2);
-  if (directWeights(g, filters)) prepareWeights(g, filters, scratch);
+/** Once per backward call: prepares dx's direct kernel or Winograd that applies (flipped weights, zero bias). */
+function prepareDx(w: usize, g: Geometry, filters: i32, withDx: bool, scratch: usize): void {
   const kind = dxKind(g);
   if (!withDx || kind == IM2COL) return;
   const at = dxScratchAt(g, filters, scratch);
   memory.fill(at, 0, <usize>g.c << 2);
   if (kind == WINOGRAD_F4) prepareWinogradFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
   else prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
+}
+
+/** Starts a chunk's sums: zeroes its dw and db, and the direct dW kernel's tap groups and sums. */
+function startSums(g: Geometry, filters: i32, dw: usize, db: usize, scratch: usize): void {
+  memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
+  memory.fill(db, 0, <usize>filters << 2);
+  if (directWeights(g, filters)) prepareWeights(g, filters, scratch);
+}
+
+/**
+ * Backward passes sum dW and db chunk by chunk: images [0, n) are cut in `chunks` fixed ranges,
+ * each summed into its own slot, and the slots are added in order afterwards (addSlots). So the
+ * sums are the same bits whichever thread computes a chunk, and the threads take chunks as they
+ * come free. The first image of chunk k:
+ */
+// @ts-ignore: decorator
+@inline function chunkStart(n: i32, chunks: i32, k: i32): i32 {
+  return <i32>((<i64>k * <i64>n) / <i64>chunks);
+}
+
+/** This thread's next chunk: `next` when taken is 0, else the next unclaimed one from the counter at `taken`. */
+// @ts-ignore: decorator
+@inline function claimChunk(taken: usize, next: i32): i32 {
+  return taken == 0 ? next : atomic.add<i32>(taken, 1);
+}
+
+/** Slot 0 += slot 1, then += slot 2, … (`count` slots of len floats, back to back): the chunks' sums in a fixed order. */
+export function addSlots(slots: usize, count: i32, len: i32): void {
+  const bytes = <usize>len << 2;
+  for (let k = 1; k < count; k++) {
+    const src = slots + <usize>k * bytes;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(slots + at, f32x4.add(v128.load(slots + at), v128.load(src + at)));
+    }
+    for (; i < len; i++) {
+      const at = <usize>i << 2;
+      store<f32>(slots + at, load<f32>(slots + at) + load<f32>(src + at));
+    }
+  }
 }
 
 /** Ends a backward call: the direct dW kernel's sums become dw. */
@@ -394,23 +429,30 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
 }
 
 /**
- * Images [n0, n1) of the backward pass: dw (F × CKK) and db (F) are overwritten with these
- * images' sums; dx images n0..n1-1 are overwritten unless dx is 0 (skipped). When reluOut (the
- * forward output of a fused ReLU) is not 0, dy is first zeroed in place where reluOut ≤ 0.
+ * The backward pass of images [0, n), chunk by chunk (see chunkStart): chunk k's sums overwrite
+ * slot k of dw (chunks × F × CKK) and db (chunks × F); dx images are overwritten unless dx is 0
+ * (skipped). When reluOut (the forward output of a fused ReLU) is not 0, dy is first zeroed in
+ * place where reluOut ≤ 0. With `taken` (not 0) the chunks are shared with the other thread.
  * scratch holds convBackwardScratchBytes.
  */
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
-  dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
+  dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
   const p = g.oh * g.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const dyBytes = <usize>(filters * p) << 2;
-  startBackward(w, g, filters, dx != 0, dw, db, scratch);
-  for (let n = n0; n < n1; n++) {
-    const dyn = dy + <usize>n * dyBytes;
-    if (reluOut != 0) reluBackward(reluOut + <usize>n * dyBytes, dyn, dyn, filters * p);
-    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
+  const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
+  prepareDx(w, g, filters, dx != 0, scratch);
+  for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
+    const dwk = dw + <usize>k * dwBytes;
+    const dbk = db + (<usize>(k * filters) << 2);
+    startSums(g, filters, dwk, dbk, scratch);
+    for (let i = chunkStart(n, chunks, k); i < chunkStart(n, chunks, k + 1); i++) {
+      const dyn = dy + <usize>i * dyBytes;
+      if (reluOut != 0) reluBackward(reluOut + <usize>i * dyBytes, dyn, dyn, filters * p);
+      backwardImage(x + <usize>i * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>i * imageBytes, dwk, dbk, scratch);
+    }
+    finishBackward(g, filters, dwk, scratch);
   }
-  finishBackward(g, filters, dw, scratch);
 }
 
 /**
@@ -488,28 +530,35 @@ function shiftIndexes(a: usize, len: i32, by: i32): void {
 }
 
 /**
- * Images [n0, n1) of the backward of conv2dPoolForward: each image's pooled gradient is routed
- * to its maxima (skipped where reluPooled, if not 0, is ≤ 0) in scratch, then as conv2dBackward.
+ * The backward of conv2dPoolForward, chunk by chunk as conv2dBackward: each image's pooled
+ * gradient is routed to its maxima (skipped where reluPooled, if not 0, is ≤ 0) in scratch,
+ * then as conv2dBackward.
  */
 export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, reluPooled: usize, g: Geometry,
-  pg: Geometry, filters: i32, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, scratch: usize): void {
+  pg: Geometry, filters: i32, dx: usize, dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
   const p = g.oh * g.ow;
   const fp = filters * p;
   const dyn = scratch + convBackwardScratchBytes(g, filters);
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  startBackward(w, g, filters, dx != 0, dw, db, scratch);
-  for (let n = n0; n < n1; n++) {
-    memory.fill(dyn, 0, <usize>fp << 2);
-    const first = n * pooled;
-    for (let i = first; i < first + pooled; i++) {
-      const at = <usize>i << 2;
-      const idx = load<i32>(arg + at) - n * fp;
-      if (idx < 0 || (reluPooled != 0 && !(load<f32>(reluPooled + at) > 0))) continue;
-      const d = dyn + (<usize>idx << 2);
-      store<f32>(d, load<f32>(d) + load<f32>(dy + at));
+  const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
+  prepareDx(w, g, filters, dx != 0, scratch);
+  for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
+    const dwk = dw + <usize>k * dwBytes;
+    const dbk = db + (<usize>(k * filters) << 2);
+    startSums(g, filters, dwk, dbk, scratch);
+    for (let i = chunkStart(n, chunks, k); i < chunkStart(n, chunks, k + 1); i++) {
+      memory.fill(dyn, 0, <usize>fp << 2);
+      const first = i * pooled;
+      for (let j = first; j < first + pooled; j++) {
+        const at = <usize>j << 2;
+        const idx = load<i32>(arg + at) - i * fp;
+        if (idx < 0 || (reluPooled != 0 && !(load<f32>(reluPooled + at) > 0))) continue;
+        const d = dyn + (<usize>idx << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(dy + at));
+      }
+      backwardImage(x + <usize>i * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>i * imageBytes, dwk, dbk, scratch);
     }
-    backwardImage(x + <usize>n * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>n * imageBytes, dw, db, scratch);
+    finishBackward(g, filters, dwk, scratch);
   }
-  finishBackward(g, filters, dw, scratch);
 }
