@@ -1,6 +1,5 @@
 /** Convolution, pooling and whole training steps at the book's network shapes, batch 100. */
-import type { Layer } from '../lib/layers/layer.ts';
-import { trainCtx } from '../lib/layers/layer.ts';
+import { inferenceCtx, trainCtx, type Layer, type Mode } from '../lib/layers/layer.ts';
 import { conv2d } from '../lib/layers/conv.ts';
 import { maxPool2d } from '../lib/layers/pooling.ts';
 import { batchNorm } from '../lib/layers/batchnorm.ts';
@@ -24,13 +23,14 @@ const convFlops = (s: ConvShape): number => {
 };
 
 /** A layer's forward (and optionally backward) on random input, in training mode. */
-const layerCase = (kernel: string, shape: string, threads: number, layer: Layer, input: readonly number[], backward: boolean, flops?: number): BenchCase => ({
+const layerCase = (kernel: string, shape: string, threads: number, layer: Layer, input: readonly number[], backward: boolean,
+  flops?: number, mode: Mode = 'train'): BenchCase => ({
   kernel, shape, library: 'tenfold', threads, flops,
   setup: () => {
     const [kInit, kX, kCtx] = split(key(7), 3);
     const { params, state } = layer.init(kInit, input);
     const x = normal(kX, [BATCH, ...input]);
-    const ctx = trainCtx(kCtx, state);
+    const ctx = mode === 'train' ? trainCtx(kCtx, state) : inferenceCtx(kCtx, state);
     if (!backward) return () => { layer.forward(params, x, ctx); };
     const fwd = layer.forward(params, x, ctx);
     const dy = normal(kX, [...fwd.y.shape]);
@@ -92,7 +92,8 @@ const tfjsConvCase = (s: ConvShape, backend: TfjsBackend, backward: boolean): Be
 const tfjsPoolCase = (backend: TfjsBackend): BenchCase => {
   let release = (): void => undefined;
   return {
-    kernel: 'maxpool-forward', shape: `${BATCH}x30x24x24 2x2/2`, library: tfjsLabel(backend), threads: backend === 'wasm' ? tfjsWasmThreads() : 1,
+    // tfjs keeps no argmax (its gradient recomputes the pooling): beside tenfold's inference row
+    kernel: 'maxpool-forward', shape: `${BATCH}x30x24x24 2x2/2 inference`, library: tfjsLabel(backend), threads: backend === 'wasm' ? tfjsWasmThreads() : 1,
     setup: async () => {
       const tf = await useTfjs(backend);
       const x = tf.randomNormal([BATCH, 24, 24, 30]) as import('@tensorflow/tfjs-core').Tensor4D;
@@ -159,6 +160,8 @@ export const layerCases = (threads: number): BenchCase[] => [
     ];
   }),
   layerCase('maxpool-forward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], false),
+  layerCase('maxpool-forward', `${BATCH}x30x24x24 2x2/2 inference`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], false,
+    undefined, 'inference'),
   tfjsPoolCase('wasm'),
   layerCase('maxpool-backward', `${BATCH}x30x24x24 2x2/2`, threads, maxPool2d(2) as unknown as Layer, [30, 24, 24], true),
   layerCase('batchnorm-forward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, false),
