@@ -437,21 +437,49 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
  */
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
   dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
-  const p = g.oh * g.ow;
+  backwardChunks(x, w, dy, reluOut, 0, changetype<Geometry>(0), g, filters, dx, dw, db, n, chunks, taken, scratch);
+}
+
+/**
+ * The chunk loop of both backward passes. Image i's output gradient is dy's image i (ReLU-masked
+ * in place when `relu` is not 0), or with pooling (arg not 0) dy's pooled image i routed to its
+ * maxima (skipped where `relu`, the pooled output, is ≤ 0) in scratch past the conv scratch.
+ */
+function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, pg: Geometry, g: Geometry, filters: i32,
+  dx: usize, dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
+  const fp = filters * g.oh * g.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  const dyBytes = <usize>(filters * p) << 2;
   const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
+  const routed = scratch + convBackwardScratchBytes(g, filters);
   prepareDx(w, g, filters, dx != 0, scratch);
   for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
     const dwk = dw + <usize>k * dwBytes;
     const dbk = db + (<usize>(k * filters) << 2);
     startSums(g, filters, dwk, dbk, scratch);
     for (let i = chunkStart(n, chunks, k); i < chunkStart(n, chunks, k + 1); i++) {
-      const dyn = dy + <usize>i * dyBytes;
-      if (reluOut != 0) reluBackward(reluOut + <usize>i * dyBytes, dyn, dyn, filters * p);
+      let dyn = dy + (<usize>(i * fp) << 2);
+      if (arg != 0) {
+        routeToMaxima(dy, arg, relu, i, filters * pg.oh * pg.ow, fp, routed);
+        dyn = routed;
+      } else if (relu != 0) {
+        reluBackward(relu + (<usize>(i * fp) << 2), dyn, dyn, fp);
+      }
       backwardImage(x + <usize>i * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>i * imageBytes, dwk, dbk, scratch);
     }
     finishBackward(g, filters, dwk, scratch);
+  }
+}
+
+/** Image i's pooled gradient (pooled values an image) summed at its maxima into dyn (fp floats, overwritten). */
+function routeToMaxima(dy: usize, arg: usize, reluPooled: usize, i: i32, pooled: i32, fp: i32, dyn: usize): void {
+  memory.fill(dyn, 0, <usize>fp << 2);
+  const first = i * pooled;
+  for (let j = first; j < first + pooled; j++) {
+    const at = <usize>j << 2;
+    const idx = load<i32>(arg + at) - i * fp;
+    if (idx < 0 || (reluPooled != 0 && !(load<f32>(reluPooled + at) > 0))) continue;
+    const d = dyn + (<usize>idx << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(dy + at));
   }
 }
 
@@ -536,29 +564,5 @@ function shiftIndexes(a: usize, len: i32, by: i32): void {
  */
 export function conv2dPoolBackward(x: usize, w: usize, dy: usize, arg: usize, reluPooled: usize, g: Geometry,
   pg: Geometry, filters: i32, dx: usize, dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
-  const p = g.oh * g.ow;
-  const fp = filters * p;
-  const dyn = scratch + convBackwardScratchBytes(g, filters);
-  const pooled = filters * pg.oh * pg.ow;
-  const imageBytes = <usize>(g.c * g.h * g.w) << 2;
-  const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
-  prepareDx(w, g, filters, dx != 0, scratch);
-  for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
-    const dwk = dw + <usize>k * dwBytes;
-    const dbk = db + (<usize>(k * filters) << 2);
-    startSums(g, filters, dwk, dbk, scratch);
-    for (let i = chunkStart(n, chunks, k); i < chunkStart(n, chunks, k + 1); i++) {
-      memory.fill(dyn, 0, <usize>fp << 2);
-      const first = i * pooled;
-      for (let j = first; j < first + pooled; j++) {
-        const at = <usize>j << 2;
-        const idx = load<i32>(arg + at) - i * fp;
-        if (idx < 0 || (reluPooled != 0 && !(load<f32>(reluPooled + at) > 0))) continue;
-        const d = dyn + (<usize>idx << 2);
-        store<f32>(d, load<f32>(d) + load<f32>(dy + at));
-      }
-      backwardImage(x + <usize>i * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>i * imageBytes, dwk, dbk, scratch);
-    }
-    finishBackward(g, filters, dwk, scratch);
-  }
+  backwardChunks(x, w, dy, reluPooled, arg, pg, g, filters, dx, dw, db, n, chunks, taken, scratch);
 }
