@@ -8,7 +8,7 @@
  * before they touch memory; dWᵀ accumulates over the call's images and is transposed at the end.
  */
 import { Geometry } from './geometry';
-import { madd } from './simd';
+import { madd, transpose4 } from './simd';
 import { align, NF, padImage, paddedLen } from './direct';
 import { MR } from './tile';
 
@@ -139,16 +139,41 @@ export function prepareWeights(g: Geometry, filters: i32, scratch: usize): void 
   memory.fill(sums, 0, tileAt(g, filters, scratch) - sums);
 }
 
-/** Stages one image's dy (F × oh × ow) as blocks of 8 filters per flat position, zeros elsewhere. */
+/**
+ * Stages one image's dy (F × oh × ow) as blocks of 8 filters per flat position, zeros elsewhere:
+ * four filters × four pixels at a time by a 4×4 transpose, the rest (a row's last pixels, a last
+ * group of fewer than four filters) one by one.
+ */
 function stageDy(dyn: usize, g: Geometry, filters: i32, staged: usize): void {
   const ow = g.ow;
   const wp = g.w + 2 * g.padW;
   const p = g.oh * ow;
   const blockBytes = <usize>(flatLen(g) * NF) << 2;
+  const planeBytes = <usize>p << 2;
   memory.fill(staged, 0, <usize>filterBlocks(filters) * blockBytes);
-  for (let f = 0; f < filters; f++) {
+  let f = 0;
+  for (; f + 4 <= filters; f += 4) {
     const block = staged + <usize>(f / NF) * blockBytes + (<usize>(f % NF) << 2);
-    const src = dyn + (<usize>(f * p) << 2);
+    const src = dyn + <usize>f * planeBytes;
+    for (let y = 0; y < g.oh; y++) {
+      const row = src + (<usize>(y * ow) << 2);
+      const dst = block + (<usize>(y * wp * NF) << 2);
+      let x = 0;
+      for (; x + 4 <= ow; x += 4) {
+        const at = row + (<usize>x << 2);
+        transpose4(v128.load(at), v128.load(at + planeBytes), v128.load(at + 2 * planeBytes), v128.load(at + 3 * planeBytes),
+          dst + (<usize>(x * NF) << 2), NF * 4);
+      }
+      for (; x < ow; x++) {
+        for (let l = 0; l < 4; l++) {
+          store<f32>(dst + (<usize>(x * NF + l) << 2), load<f32>(row + <usize>l * planeBytes + (<usize>x << 2)));
+        }
+      }
+    }
+  }
+  for (; f < filters; f++) {
+    const block = staged + <usize>(f / NF) * blockBytes + (<usize>(f % NF) << 2);
+    const src = dyn + <usize>f * planeBytes;
     for (let y = 0; y < g.oh; y++) {
       for (let x = 0; x < ow; x++) {
         store<f32>(block + (<usize>((y * wp + x) * NF) << 2), load<f32>(src + (<usize>(y * ow + x) << 2)));
