@@ -53,6 +53,9 @@ export interface AdamStep {
   readonly stepSize: number;
 }
 
+/** An empty argmax for the max-pooling kernels: nobody needs the positions (inference), so they are skipped. */
+export const NO_ARGMAX: Int32Array = new Int32Array(0);
+
 /** All heavy math of tenfold. A backend implements it; layers and ops only call it. */
 export interface Kernels {
   /** Short name for logs and benchmarks, e.g. "reference" or "wasm-relaxed-simd". */

@@ -5,14 +5,11 @@
  * Also the sliding-window geometry shared with pooling.
  */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
+import { NO_ARGMAX, windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
 import { he, type Initializer } from '../init.ts';
 import { split } from '../random.ts';
 import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
-
-/** An empty argmax: the pooling kernels then skip it. */
-const NO_ARGMAX = new Int32Array(0);
 
 /** A size given once for both axes, or as [height, width]. */
 export type Pair = number | readonly [number, number];

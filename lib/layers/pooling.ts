@@ -1,6 +1,6 @@
 /** Pooling over NCHW input (book ch. 7): max and average windows, and global average pooling. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { windowOutput, type Window2D } from '../kernels/kernels.ts';
+import { NO_ARGMAX, windowOutput, type Window2D } from '../kernels/kernels.ts';
 import { buffer, showShape, wrap, type Tensor } from '../tensor.ts';
 import type { Layer } from './layer.ts';
 import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './conv.ts';
@@ -12,9 +12,6 @@ type NoParams = Record<string, never>;
  * instead (cheaper than the argmax; backward, if called anyway, finds the argmax from it).
  */
 type MaxPoolCache = { readonly g: Window2D; readonly argmax: Int32Array } | { readonly g: Window2D; readonly x: Tensor };
-
-/** An empty argmax: the pooling kernel then skips it. */
-const NO_ARGMAX = new Int32Array(0);
 
 const specOf = (where: string, k: Pair, stride: Pair | undefined, pad: Pair): WindowSpec => {
   const kernel = pairOf(where, 'window', k, 1);
