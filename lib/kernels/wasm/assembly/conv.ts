@@ -2,12 +2,13 @@
  * Fused 2-D convolution, image by image. With stride 1 the forward pass, dx and dW run the
  * direct kernels (assembly/direct.ts, direct-weights.ts; see prefersDirect for the exception),
  * except 3×3 forward passes and dx that Winograd F(4×4, 3×3) does in half the products
- * (assembly/winograd.ts; a few images at a time, see groupImages).
+ * (assembly/winograd.ts; a few images at a time, see groupImages), and 3×3 dW with enough
+ * channels and filters, by the same algorithm transposed (assembly/winograd-weights.ts).
  * The rest uses the transposed im2col layout ("im2col-T"): colsT[(c, i, j), oy·ow + ox] =
  * x[c, oy·sh - ph + i, ox·sw - pw + j], CKK × P for one image (CKK = c·kh·kw, P = oh·ow); then
  * forward is y_n = W · colsT (F × P), dW += dy_n · colsTᵀ and dcolsT = Wᵀ · dy_n folded back by
- * col2im-T. Each call handles images [n0, n1), so two threads can split a batch, each with its
- * own scratch (and its own dW/db partial sums).
+ * col2im-T. Two threads share a call's work (forward: steps of images; backward: chunks with
+ * their own dW/db sums), each with its own scratch.
  */
 import { Geometry } from './geometry';
 import { MR } from './tile';
@@ -15,6 +16,10 @@ import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
+import {
+  finishWinogradWeights, prefersWinogradWeights, prepareWinogradWeights, startWinogradWeights, winogradWeightImage,
+  winogradWeightScratchBytes,
+} from './winograd-weights';
 import {
   groupImages, prefersWinograd, prepareWinograd, prepareWinogradFlipped, winogradImages, winogradScratchBytes,
 } from './winograd';
@@ -90,6 +95,12 @@ function prefersDirect(g: Geometry, filters: i32, rowTaps: i32): bool {
   return prefersDirect(g, filters, 3 * ((g.kw + 2) / 3));
 }
 
+/** How dW is computed: Winograd where the options word allows it and it applies, else direct or im2col. */
+function weightsKind(g: Geometry, filters: i32): i32 {
+  if ((backwardOptions(g) & WINOGRAD) != 0 && prefersWinogradWeights(g, filters)) return WINOGRAD_F4;
+  return directWeights(g, filters) ? DIRECT : IM2COL;
+}
+
 /**
  * How dx is computed. Stride-1 backward passes whose padding is below the kernel size can get
  * it as a convolution: dx = dy ⊛ W flipped and transposed, with padding k - 1 - pad (the glue
@@ -116,10 +127,12 @@ function dxKind(g: Geometry): i32 {
   return load<i32>(changetype<usize>(g) + 96);
 }
 
-/** Bytes of the backward scratch's dW part: the direct kernel's (stride 1) or colsT. */
+/** Bytes of the backward scratch's dW part: Winograd's or the direct kernel's (stride 1), or colsT. */
 // @ts-ignore: decorator
 @inline function dwScratchBytes(g: Geometry, filters: i32): usize {
-  if (directWeights(g, filters)) return directWeightScratchBytes(g, filters);
+  const kind = weightsKind(g, filters);
+  if (kind == WINOGRAD_F4) return winogradWeightScratchBytes(g, filters);
+  if (kind == DIRECT) return directWeightScratchBytes(g, filters);
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
@@ -338,11 +351,13 @@ function prepareDx(w: usize, g: Geometry, filters: i32, withDx: bool, scratch: u
   else prepareFlipped(w, transposedOf(g), g.c, at + align(<usize>g.c << 2));
 }
 
-/** Starts a chunk's sums: zeroes its dw and db, and the direct dW kernel's tap groups and sums. */
+/** Starts a chunk's sums: zeroes its dw and db, and the dW kernel's own sums (Winograd's, or the direct kernel's tap groups and sums). */
 function startSums(g: Geometry, filters: i32, dw: usize, db: usize, scratch: usize): void {
   memory.fill(dw, 0, <usize>(filters * g.c * g.kh * g.kw) << 2);
   memory.fill(db, 0, <usize>filters << 2);
-  if (directWeights(g, filters)) prepareWeights(g, filters, scratch);
+  const kind = weightsKind(g, filters);
+  if (kind == WINOGRAD_F4) startWinogradWeights(scratch);
+  else if (kind == DIRECT) prepareWeights(g, filters, scratch);
 }
 
 /**
@@ -379,9 +394,11 @@ export function addSlots(slots: usize, count: i32, len: i32): void {
   }
 }
 
-/** Ends a backward call: the direct dW kernel's sums become dw. */
+/** Ends a chunk: the dW kernel's own sums (Winograd's or the direct kernel's) become dw. */
 function finishBackward(g: Geometry, filters: i32, dw: usize, scratch: usize): void {
-  if (directWeights(g, filters)) finishWeights(g, filters, dw, scratch);
+  const kind = weightsKind(g, filters);
+  if (kind == WINOGRAD_F4) finishWinogradWeights(g, filters, dw, scratch, gemmScratchAt(g, filters, scratch));
+  else if (kind == DIRECT) finishWeights(g, filters, dw, scratch);
 }
 
 /**
@@ -405,7 +422,10 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
     const d = db + (<usize>f << 2);
     store<f32>(d, load<f32>(d) + s);
   }
-  if (directWeights(g, filters)) {
+  const wk = weightsKind(g, filters);
+  if (wk == WINOGRAD_F4) {
+    winogradWeightImage(x, dyn, g, filters, scratch, gs);
+  } else if (wk == DIRECT) {
     directWeightImage(x, dyn, g, filters, scratch);
   } else {
     im2colT(x, g, scratch);
@@ -452,6 +472,7 @@ function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, 
   const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
   const routed = scratch + convBackwardScratchBytes(g, filters);
   prepareDx(w, g, filters, dx != 0, scratch);
+  if (weightsKind(g, filters) == WINOGRAD_F4) prepareWinogradWeights(g, filters, scratch);
   for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
     const dwk = dw + <usize>k * dwBytes;
     const dbk = db + (<usize>(k * filters) << 2);

@@ -16,19 +16,19 @@ import { NF, align, directTile5, directTile6, padInto } from './direct';
 import { madd, storePairs, transpose4 } from './simd';
 
 /** Points of a transformed 6×6 patch. */
-const XI: i32 = 36;
+export const XI: i32 = 36;
 
 // @ts-ignore: decorator
-@inline function tilesDown(g: Geometry): i32 {
+@inline export function tilesDown(g: Geometry): i32 {
   return (g.oh + 3) >> 2;
 }
 // @ts-ignore: decorator
-@inline function tilesAcross(g: Geometry): i32 {
+@inline export function tilesAcross(g: Geometry): i32 {
   return (g.ow + 3) >> 2;
 }
 /** Tiles of one image. */
 // @ts-ignore: decorator
-@inline function imageTiles(g: Geometry): i32 {
+@inline export function imageTiles(g: Geometry): i32 {
   return tilesDown(g) * tilesAcross(g);
 }
 /**
@@ -71,11 +71,11 @@ export function groupImages(g: Geometry): i32 {
 }
 /** Rows and columns of a padded image plane: whole 6×6 patches for every tile. */
 // @ts-ignore: decorator
-@inline function paddedRows(g: Geometry): i32 {
+@inline export function paddedRows(g: Geometry): i32 {
   return 4 * tilesDown(g) + 2;
 }
 // @ts-ignore: decorator
-@inline function paddedCols(g: Geometry): i32 {
+@inline export function paddedCols(g: Geometry): i32 {
   return 4 * tilesAcross(g) + 2;
 }
 
@@ -96,10 +96,10 @@ export function groupImages(g: Geometry): i32 {
 }
 /** Bytes of one padded image (the last tile's patch rows are read 8 floats wide: 2 past the end). */
 // @ts-ignore: decorator
-@inline function paddedImageBytes(g: Geometry): usize {
+@inline export function paddedImageBytes(g: Geometry): usize {
   return <usize>(paddedRows(g) * paddedCols(g) * g.c + PAD_SLACK) << 2;
 }
-const PAD_SLACK: i32 = 4;
+export const PAD_SLACK: i32 = 4;
 // @ts-ignore: decorator
 @inline function mAt(g: Geometry, filters: i32, scratch: usize): usize {
   return vAt(g, filters, scratch) + align(<usize>(XI * g.c * tileStride(g)) << 2);
@@ -257,15 +257,23 @@ function transformWeights(w: usize, g: Geometry, filters: i32, flipped: bool, sc
  * and columns are transformed. Tiles past the last (up to a whole vector) repeat it.
  */
 function transformInput(g: Geometry, filters: i32, images: i32, scratch: usize): void {
+  transformPatches(g, images, paddedAt(g, filters, scratch), vAt(g, filters, scratch), tileStride(g),
+    cornersAt(g, filters, scratch), tempAt(g, filters, scratch));
+}
+
+/**
+ * transformInput's work with the places given: `images` padded images (padInto with paddedRows
+ * and paddedCols, paddedImageBytes apart) at padded; V[ξ][channel][tile] at v, `stride` floats
+ * per channel row (at least the tiles rounded up to 4); corners (tiles rounded up to 4 i32s) and
+ * temp (XI vectors) as scratch. Also the weight gradient's input transform (winograd-weights.ts).
+ */
+export function transformPatches(g: Geometry, images: i32, padded: usize, v: usize, stride: i32, corners: usize,
+  temp: usize): void {
   const tiles = images * imageTiles(g);
-  const padded = paddedAt(g, filters, scratch);
-  const v = vAt(g, filters, scratch);
-  const temp = tempAt(g, filters, scratch);
-  const corners = cornersAt(g, filters, scratch);
   const wp = paddedCols(g);
   const rowBytes = <usize>wp << 2;
   const planeBytes = <usize>(paddedRows(g) * wp) << 2;
-  const channelBytes = <usize>tileStride(g) << 2;
+  const channelBytes = <usize>stride << 2;
   const xiStride = <usize>g.c * channelBytes;
   placePatches(g, tiles, corners);
   // channel-major, so the 36 rows of V being written each fill whole cache lines in turn
