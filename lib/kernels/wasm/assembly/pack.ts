@@ -49,15 +49,15 @@ export function packA(transA: bool, a: usize, m: i32, k: i32, i0: i32, mc: i32, 
         }
       }
     } else {
+      // an edge panel: its rows one by one (A's row, or column when transA, at a fixed step), then zeros
+      const step: usize = transA ? <usize>m << 2 : 4;
+      for (let r = 0; r < rows; r++) {
+        let src = a + (<usize>(transA ? p0 * m + i + r : (i + r) * k + p0) << 2);
+        let d = panel + (<usize>r << 2);
+        for (let p = 0; p < kc; p++, src += step, d += <usize>MR << 2) store<f32>(d, load<f32>(src));
+      }
       for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) {
-          let v: f32 = 0;
-          if (r < rows) {
-            const idx = transA ? (p0 + p) * m + i + r : (i + r) * k + p0 + p;
-            v = load<f32>(a + (<usize>idx << 2));
-          }
-          store<f32>(panel + (<usize>(p * MR + r) << 2), v);
-        }
+        for (let r = rows; r < MR; r++) store<f32>(panel + (<usize>(p * MR + r) << 2), 0);
       }
     }
   }
