@@ -39,11 +39,12 @@ const layerCase = (kernel: string, shape: string, threads: number, layer: Layer,
 });
 
 /**
- * The same conv2d forward on the wasm kernels with Winograd turned off (the direct kernel), so
- * the Winograd speed-up shows as a ratio in the same run. Only where tenfold runs wasm.
+ * The same conv2d forward (or backward) on the wasm kernels with Winograd turned off (the direct
+ * kernels), so the Winograd speed-up shows as a ratio in the same run. Only where tenfold runs wasm.
  */
-const directConvCase = (s: ConvShape, threads: number): BenchCase => ({
-  kernel: 'conv-forward', shape: describe(s), library: 'tenfold-direct', threads, flops: convFlops(s),
+const directConvCase = (s: ConvShape, threads: number, backward: boolean): BenchCase => ({
+  kernel: backward ? 'conv-backward' : 'conv-forward', shape: describe(s), library: 'tenfold-direct', threads,
+  flops: (backward ? 2 : 1) * convFlops(s),
   setup: async () => {
     const loaded = loadKernels(activeKernels().name === 'wasm-simd' ? 'simd' : undefined);
     if (loaded === undefined) throw new Error('tenfold-direct needs the wasm kernels (npm run build)');
@@ -54,10 +55,14 @@ const directConvCase = (s: ConvShape, threads: number): BenchCase => ({
     const { params, state } = layer.init(kInit, [s.c, s.hw, s.hw]);
     const x = normal(kX, [BATCH, s.c, s.hw, s.hw]);
     const ctx = trainCtx(kCtx, state);
-    return () => {
+    const withDirect = <T>(f: () => T): T => {
       const previous = setKernels(direct);
-      try { layer.forward(params, x, ctx); } finally { setKernels(previous); }
+      try { return f(); } finally { setKernels(previous); }
     };
+    if (!backward) return () => { withDirect(() => layer.forward(params, x, ctx)); };
+    const fwd = withDirect(() => layer.forward(params, x, ctx));
+    const dy = normal(kX, [...fwd.y.shape]);
+    return () => { withDirect(() => layer.backward(params, fwd.cache, dy)); };
   },
 });
 
@@ -152,10 +157,11 @@ export const layerCases = (threads: number): BenchCase[] => [
     const winograd = s.k === 3 && s.c >= 4 && activeKernels().name.startsWith('wasm');
     return [
       layerCase('conv-forward', describe(s), threads, layer, input, false, convFlops(s)),
-      ...(winograd ? [directConvCase(s, threads)] : []),
+      ...(winograd ? [directConvCase(s, threads, false)] : []),
       tfjsConvCase(s, 'wasm', false),
       ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', false)] : []),
       layerCase('conv-backward', describe(s), threads, layer, input, true, 2 * convFlops(s)),
+      ...(winograd ? [directConvCase(s, threads, true)] : []),
       ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', true)] : []),
     ];
   }),
