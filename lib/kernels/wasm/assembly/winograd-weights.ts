@@ -39,7 +39,7 @@ import {
 }
 
 // Scratch layout: state (images pending, M started) | tile corners | padded image | padded dy |
-// V (36 · C · K) | Z (36 · F · K) | M (36 · F · C) | temporaries (36 vectors).
+// V (36 · C · K) | Z (36 · F · K) | M (36 · F · C) | temporaries (TEMP_VECTORS).
 // @ts-ignore: decorator
 @inline function cornersAt(scratch: usize): usize {
   return scratch + 64;
@@ -68,7 +68,7 @@ import {
 @inline function tempAt(g: Geometry, filters: i32, scratch: usize): usize {
   return mAt(g, filters, scratch) + align(<usize>(XI * filters * g.c) << 2);
 }
-/** Vectors of temporaries: the input transform's 36, or the gradient transform's 16 + 24. */
+/** Vectors of temporaries: the input transform's 36, the gradient transform's 16 + 24, or Gᵀ M G's 18 + 9. */
 const TEMP_VECTORS: i32 = 40;
 
 /** Bytes of scratch the Winograd weight gradient needs. */
@@ -79,8 +79,8 @@ export function winogradWeightScratchBytes(g: Geometry, filters: i32): usize {
 /**
  * Whether this weight gradient runs here: 3×3, stride 1, and channels and filters enough to pay
  * for the transforms (V costs per channel, Z per filter, the products per pair): C·F ≥ 16 (C + F).
- * Side by side with the direct kernel, DeepConvNet's 32- and 64-channel layers took 0.63–0.82×
- * the time; its 16-channel ones 0.99× and 1.14×, so those stay direct.
+ * Side by side with the direct kernel (dW alone, one thread), DeepConvNet's 32- and 64-channel
+ * layers took 0.57–0.75× the time; its 16-channel ones about 1.0× and 1.1×, so those stay direct.
  */
 export function prefersWinogradWeights(g: Geometry, filters: i32): bool {
   return g.strideH == 1 && g.strideW == 1 && g.kh == 3 && g.kw == 3 && g.c * filters >= 16 * (g.c + filters);
