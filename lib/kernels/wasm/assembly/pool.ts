@@ -7,6 +7,10 @@ import { Geometry } from './geometry';
  * running max is branch-free (random activations made the branchy form mispredict, ~10× slower).
  */
 export function maxPool(x: usize, g: Geometry, out: usize, arg: usize): void {
+  if (g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0) {
+    maxPool2x2(x, g, out, arg);
+    return;
+  }
   const planes = g.n * g.c;
   const h = g.h; const w = g.w; const kh = g.kh; const kw = g.kw;
   const sh = g.strideH; const sw = g.strideW; const ph = g.padH; const pw = g.padW;
@@ -54,6 +58,54 @@ export function maxPool(x: usize, g: Geometry, out: usize, arg: usize): void {
         store<f32>(out + o, best);
         store<i32>(arg + o, bestIdx);
       }
+    }
+  }
+}
+
+/**
+ * maxPool for 2×2 windows, stride 2, no padding (the common case): four windows per step from
+ * two loads per input row, split into even and odd columns; the same first-maximum rule.
+ */
+function maxPool2x2(x: usize, g: Geometry, out: usize, arg: usize): void {
+  const planes = g.n * g.c;
+  const w = g.w;
+  const oh = g.oh;
+  const ow = g.ow;
+  const planeLen = g.h * w;
+  const lanes = i32x4(0, 2, 4, 6);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * planeLen;
+    for (let y = 0; y < oh; y++) {
+      const top = base + 2 * y * w; // flat index of the window row's first pixel
+      const r0 = x + (<usize>top << 2);
+      const r1 = r0 + (<usize>w << 2);
+      let xo = 0;
+      for (; xo + 4 <= ow && 2 * xo + 8 <= w; xo += 4, o += 16) {
+        const c = <usize>(2 * xo) << 2;
+        const a0 = v128.load(r0 + c);
+        const a1 = v128.load(r0 + c, 16);
+        const b0 = v128.load(r1 + c);
+        const b1 = v128.load(r1 + c, 16);
+        const first = i32x4.add(i32x4.splat(top + 2 * xo), lanes);
+        let best = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
+        let at = first;
+        let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+        let take = f32x4.gt(v, best);
+        best = v128.bitselect(v, best, take);
+        at = v128.bitselect(i32x4.add(first, i32x4.splat(1)), at, take);
+        v = f32x4.shuffle(b0, b1, 0, 2, 4, 6);
+        take = f32x4.gt(v, best);
+        best = v128.bitselect(v, best, take);
+        at = v128.bitselect(i32x4.add(first, i32x4.splat(w)), at, take);
+        v = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+        take = f32x4.gt(v, best);
+        best = v128.bitselect(v, best, take);
+        at = v128.bitselect(i32x4.add(first, i32x4.splat(w + 1)), at, take);
+        v128.store(out + o, best);
+        v128.store(arg + o, at);
+      }
+      for (; xo < ow; xo++, o += 4) scalarWindow(x, base, w, 2 * y, 2 * y + 2, 2 * xo, 2, out + o, arg + o);
     }
   }
 }
