@@ -17,8 +17,7 @@ import { maxPool } from './pool';
 import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
 import {
-  finishWinogradWeights, prefersWinogradWeights, prepareWinogradWeights, startWinogradWeights, winogradWeightImage,
-  winogradWeightScratchBytes,
+  finishWinogradWeights, prefersWinogradWeights, startWinogradWeights, winogradWeightImage, winogradWeightScratchBytes,
 } from './winograd-weights';
 import {
   groupImages, prefersWinograd, prepareWinograd, prepareWinogradFlipped, winogradImages, winogradScratchBytes,
@@ -472,7 +471,6 @@ function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, 
   const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
   const routed = scratch + convBackwardScratchBytes(g, filters);
   prepareDx(w, g, filters, dx != 0, scratch);
-  if (weightsKind(g, filters) == WINOGRAD_F4) prepareWinogradWeights(g, filters, scratch);
   for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
     const dwk = dw + <usize>k * dwBytes;
     const dbk = db + (<usize>(k * filters) << 2);

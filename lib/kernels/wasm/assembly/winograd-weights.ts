@@ -86,11 +86,6 @@ export function prefersWinogradWeights(g: Geometry, filters: i32): bool {
   return g.strideH == 1 && g.strideW == 1 && g.kh == 3 && g.kw == 3 && g.c * filters >= 16 * (g.c + filters);
 }
 
-/** Once per backward call: V's columns start zero (never garbage that Z's zeros could turn into NaN). */
-export function prepareWinogradWeights(g: Geometry, filters: i32, scratch: usize): void {
-  memory.fill(vAt(g, filters, scratch), 0, <usize>(XI * g.c * columns(g)) << 2);
-}
-
 /** Starts a chunk's sums: nothing pending, M not started. */
 export function startWinogradWeights(scratch: usize): void {
   store<i32>(scratch, 0);
@@ -111,8 +106,9 @@ export function winogradWeightImage(x: usize, dy: usize, g: Geometry, filters: i
 }
 
 /**
- * The pending images' sums into M: Z's columns past their tiles are zeroed (V's hold repeats of
- * a last tile or older images, finite), then M_ξ (+)= Z_ξ · V_ξᵀ for the 36 points.
+ * The pending images' sums into M: the columns of Z and V past their tiles are zeroed (so what
+ * earlier images left there adds exactly +0, the same bits whichever thread ran before), then
+ * M_ξ (+)= Z_ξ · V_ξᵀ for the 36 points.
  */
 function flush(g: Geometry, filters: i32, scratch: usize, gemmScratch: usize): void {
   const k = columns(g);
@@ -121,6 +117,7 @@ function flush(g: Geometry, filters: i32, scratch: usize, gemmScratch: usize): v
   const v = vAt(g, filters, scratch);
   const m = mAt(g, filters, scratch);
   for (let row = 0; row < XI * filters; row++) memory.fill(z + (<usize>(row * k + used) << 2), 0, <usize>(k - used) << 2);
+  for (let row = 0; row < XI * g.c; row++) memory.fill(v + (<usize>(row * k + used) << 2), 0, <usize>(k - used) << 2);
   const started = load<i32>(scratch, 4) != 0;
   for (let xi = 0; xi < XI; xi++) {
     gemmInto(false, true, filters, g.c, k, z + (<usize>(xi * filters * k) << 2), v + (<usize>(xi * g.c * k) << 2),
