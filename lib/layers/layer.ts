@@ -9,7 +9,10 @@ import type { Key } from '../random.ts';
 import type { Shape, Tensor } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
 
-/** Training applies dropout and updates batch statistics; inference does neither. */
+/**
+ * Training applies dropout and updates batch statistics; inference does neither, and max pooling
+ * keeps no positions of the maxima then (a backward call after it finds them again).
+ */
 export type Mode = 'train' | 'inference';
 
 /** What a forward pass needs besides parameters and input. */
