@@ -2,8 +2,8 @@
  * A second thread for large GEMMs and convolutions. The Kernels API is synchronous, so instead
  * of messages the threads share the wasm memory and a few control words: the main thread posts
  * a job (a GEMM sub-block, or a share of a convolution's images, claimed as the threads come
- * free), computes its own part, then blocks in Atomics.wait until the helper is done. Job layout (worker.mjs reads the same):
- * ARGS holds the job code, the wasm export's arguments follow.
+ * free), computes its own part, then blocks in Atomics.wait until the helper is done.
+ * Job layout (worker.mjs reads the same): ARGS holds the job code, the wasm export's arguments follow.
  */
 import { Worker } from 'node:worker_threads';
 import type { LoadedKernels } from './load.ts';
