@@ -1,5 +1,5 @@
 /** Affine and bias kernels: scale-shift, bias add and its gradient, ReLU backward. */
-import { madd } from './simd';
+import { addFloats, madd } from './simd';
 
 /** out[i] = x[i]·s + t for len floats. */
 export function scaleShift(x: usize, s: f32, t: f32, out: usize, len: i32): void {
@@ -19,17 +19,7 @@ export function scaleShift(x: usize, s: f32, t: f32, out: usize, len: i32): void
 /** out[r, j] = x[r, j] + bias[j] for a rows×cols matrix. */
 export function addRowVector(x: usize, bias: usize, rows: i32, cols: i32, out: usize): void {
   const ld = <usize>cols << 2;
-  for (let r = 0; r < rows; r++, x += ld, out += ld) {
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(out + o, f32x4.add(v128.load(x + o), v128.load(bias + o)));
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      store<f32>(out + o, load<f32>(x + o) + load<f32>(bias + o));
-    }
-  }
+  for (let r = 0; r < rows; r++, x += ld, out += ld) addFloats(x, bias, out, cols);
 }
 
 /** out[j] = Σ_r x[r, j], summed row by row in f32 like the reference. */

@@ -23,6 +23,7 @@ import {
   groupImages, prefersWinograd, prepareWinograd, prepareWinogradFlipped, winogradImages, winogradScratchBytes,
 } from './winograd';
 import { reluBackward } from './affine';
+import { addFloats } from './simd';
 
 /** Forward flag: max(0, ·) after the bias. */
 const RELU: i32 = 1;
@@ -229,17 +230,7 @@ function col2imT(cols: usize, g: Geometry, dx: usize): void {
           const off = j - g.padW;
           if (sw == 1) {
             const d = dst + (<usize>(lo + off) << 2);
-            const s = cols + (<usize>lo << 2);
-            const len = hi - lo;
-            let k = 0;
-            for (; k + 4 <= len; k += 4) {
-              const o = <usize>k << 2;
-              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
-            }
-            for (; k < len; k++) {
-              const o = <usize>k << 2;
-              store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
-            }
+            addFloats(d, cols + (<usize>lo << 2), d, hi - lo);
           } else {
             for (let ox = lo; ox < hi; ox++) {
               const d = dst + (<usize>(ox * sw + off) << 2);
@@ -379,18 +370,7 @@ function startSums(g: Geometry, filters: i32, dw: usize, db: usize, scratch: usi
 /** Slot 0 += slot 1, then += slot 2, … (`count` slots of len floats, back to back): the chunks' sums in a fixed order. */
 export function addSlots(slots: usize, count: i32, len: i32): void {
   const bytes = <usize>len << 2;
-  for (let k = 1; k < count; k++) {
-    const src = slots + <usize>k * bytes;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) {
-      const at = <usize>i << 2;
-      v128.store(slots + at, f32x4.add(v128.load(slots + at), v128.load(src + at)));
-    }
-    for (; i < len; i++) {
-      const at = <usize>i << 2;
-      store<f32>(slots + at, load<f32>(slots + at) + load<f32>(src + at));
-    }
-  }
+  for (let k = 1; k < count; k++) addFloats(slots, slots + <usize>k * bytes, slots, len);
 }
 
 /** Ends a chunk: the dW kernel's own sums (Winograd's or the direct kernel's) become dw. */

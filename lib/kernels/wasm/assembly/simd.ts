@@ -33,3 +33,17 @@
   v128.store64_lane(dst + 2 * planeBytes, high, 0);
   v128.store64_lane(dst + 3 * planeBytes, high, 1);
 }
+
+/** out[i] = a[i] + b[i] for len floats, four at a time (out may be a). */
+// @ts-ignore: decorator
+@inline export function addFloats(a: usize, b: usize, out: usize, len: i32): void {
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < len; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
