@@ -26,17 +26,7 @@ export function addRowVector(x: usize, bias: usize, rows: i32, cols: i32, out: u
 export function sumRows(x: usize, rows: i32, cols: i32, out: usize): void {
   const ld = <usize>cols << 2;
   memory.fill(out, 0, ld);
-  for (let r = 0; r < rows; r++, x += ld) {
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(x + o)));
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      store<f32>(out + o, load<f32>(out + o) + load<f32>(x + o));
-    }
-  }
+  for (let r = 0; r < rows; r++, x += ld) addFloats(out, x, out, cols);
 }
 
 /** out[i] = x[i] > 0 ? dy[i] : 0. */
