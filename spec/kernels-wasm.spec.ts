@@ -12,6 +12,13 @@ import { loadKernels, wasmPath, type Variant } from '../lib/kernels/wasm/load.ts
 import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels.ts';
 import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
 import { loadFastKernels } from '../lib/kernels/fast.ts';
+import { setKernels } from '../lib/kernels/backend.ts';
+import { softmaxCrossEntropy } from '../lib/losses.ts';
+import { deepConvNetBn, simpleConvNet } from '../lib/models/convnets.ts';
+import { adam } from '../lib/optim/optimizers.ts';
+import { key, randint, split, uniform } from '../lib/random.ts';
+import { initTrainState, trainStep } from '../lib/train/fit.ts';
+import { leaves, type TreeRecord } from '../lib/tree.ts';
 
 import { rng } from './helpers/rng.ts';
 const rand = rng(12345);
@@ -300,7 +307,7 @@ describe('wasm kernels: memory and threads', () => {
   it('reads the previous output from its kept copy, with the same results as copying it in', () => {
     const loaded = loadKernels();
     const k = createWasmKernels(loaded!, 1);
-    const x = randn(3001);
+    const x = randn(30001);
     const y = f32(x.length);
     k.unary('tanh', x, y);
     const chained = f32(x.length);
@@ -313,14 +320,58 @@ describe('wasm kernels: memory and threads', () => {
   it('copies a kept output in again when it was written after the call (against the contract)', () => {
     const loaded = loadKernels();
     const k = createWasmKernels(loaded!, 1);
-    const x = randn(1000);
-    for (const at of [0, 500, 999]) {
+    const x = randn(10000);
+    for (const at of [0, 5000, 9999]) {
       const y = f32(x.length);
       k.unary('abs', x, y);
       y[at] = -7;
       const out = f32(x.length);
       k.unary('neg', y, out);
       expect(out[at], `element ${at}`).to.equal(7);
+    }
+  });
+
+  it('leaves a kept dy as it was after a conv backward with a fused ReLU', () => {
+    const k = createWasmKernels(loadKernels()!, 1);
+    const g: Window2D = { n: 4, c: 3, h: 12, w: 12, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+    const filters = 8;
+    const outLen = g.n * filters * g.h * g.w;
+    const base = randn(outLen);
+    const dy = f32(outLen);
+    k.unary('neg', base, dy); // dy is now a kept output, read in place below
+    const reluOutput = Float32Array.from(randn(outLen), (v) => Math.max(0, v));
+    // positive where the kept copy is sampled, so only the copy itself can show a masking
+    for (const at of [0, outLen >> 1, outLen - 1]) reluOutput[at] = 1;
+    k.conv2dBackward(randn(g.n * g.c * g.h * g.w), randn(filters * g.c * 9), dy, g, filters, reluOutput,
+      f32(g.n * g.c * g.h * g.w), f32(filters * g.c * 9), f32(filters));
+    const back = f32(outLen);
+    k.unary('neg', dy, back);
+    same(back, base, 'dy read again after the masked backward');
+  });
+
+  it('trains to the same bits with outputs kept in a small ring as with every input copied in', () => {
+    const nets = [simpleConvNet({ filters: 6, hidden: 20 }), deepConvNetBn({ hidden: 20 })];
+    for (const net of nets) {
+      const model = { net, loss: softmaxCrossEntropy };
+      const opt = adam(0.01);
+      const step = trainStep(model, opt);
+      const run = (residentBytes: number): TreeRecord => {
+        const previous = setKernels(createWasmKernels(loadKernels()!, 1, { residentBytes }));
+        try {
+          let s = initTrainState(model, opt, key(3), [1, 28, 28]);
+          for (let i = 0; i < 3; i++) {
+            const [kx, ky] = split(key(10 + i), 2);
+            s = step(s, { x: uniform(kx, [8, 1, 28, 28]), labels: randint(ky, 8, 0, 10) }).state;
+          }
+          return s.params;
+        } finally {
+          setKernels(previous);
+        }
+      };
+      const copied = leaves(run(0));
+      const kept = leaves(run(128 * 1024)); // small: the ring wraps and grows during the steps
+      expect(kept.map(([path]) => path)).to.deep.equal(copied.map(([path]) => path));
+      kept.forEach(([path, t], i) => same(t.data, copied[i][1].data, `${net.name} ${path}`));
     }
   });
 

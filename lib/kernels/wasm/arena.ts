@@ -1,83 +1,143 @@
 /**
- * Scratch memory inside the wasm linear memory: a bump allocator reset at the start of every
- * kernel call. The memory grows to the largest single call (twice, at most, with the kept
- * output below) and is then reused.
+ * The wasm kernels' linear memory, in two parts above the module's static data:
+ * - a ring of resident outputs (at the bottom): recent kernel outputs stay here after
+ *   they are copied out. Layers feed outputs into later kernels (an activation into the next layer
+ *   and into its backward pass, dW into Adam, Adam's moments and new parameters into the next
+ *   step), so when a later call puts in the very array an output was copied to, its bytes are
+ *   still here and the copy is skipped. The ring grows to three times the largest output, so an
+ *   output can always be kept while the call that made it reads its input from the ring;
+ * - scratch above it: a bump allocator reset at the start of every call, for inputs copied in and
+ *   work space. It grows to the largest single call and is then reused.
  *
- * One output is kept across a call: layers mostly feed one kernel's output straight into the
- * next kernel, so when the next call puts that same array in, its bytes are still here and the
- * copy is skipped. This is sound because a kernel's output becomes a readonly tensor and is
- * never written again (see Kernels); a few sampled elements are compared as a guard anyway.
+ * Keeping is sound because a kernel's output becomes a readonly tensor and is never written again
+ * (see Kernels), and no kernel writes its inputs; a few sampled elements are compared as a guard.
  */
 import type { WasmMemory } from './api.ts';
 
 const PAGE = 65536;
 const ALIGN = 64;
 
+/** Outputs smaller than this are not kept: copying them in again costs less than tracking them. */
+const KEEP_MIN_BYTES = 16384;
+
+/**
+ * The ring's least size unless set (WasmOptions.residentBytes): a training step's outputs at batch
+ * 100, for SimpleConvNet (12 MB) and for DeepConvNet, whose activations are read again in backward.
+ */
+export const DEFAULT_RESIDENT_BYTES = 24 * 2 ** 20;
+
+/** The ring holds this many of its largest output (one being read, one being written, room to wrap). */
+const RING_OUTPUTS = 3;
+
 /** Element arrays that can be copied in and out of linear memory. */
 type Copyable = Float32Array | Int32Array;
 
-/** Where an output's copy sits in linear memory, and which array it was copied to. */
-interface Kept {
+/** A byte range [at, end) of linear memory. */
+interface Span {
   readonly at: number;
   readonly end: number;
-  readonly array: Float32Array;
 }
 
-/** Whether `src` is the kept array (same memory) and its sampled elements still agree with the copy. */
-const matches = (k: Kept, src: Copyable, view: Float32Array): boolean => {
-  if (!(src instanceof Float32Array) || src.buffer !== k.array.buffer || src.byteOffset !== k.array.byteOffset || src.length !== k.array.length) {
-    return false;
-  }
-  const i = k.at >> 2;
-  const n = src.length;
-  return n === 0 || (src[0] === view[i] && src[n >> 1] === view[i + (n >> 1)] && src[n - 1] === view[i + n - 1]);
-};
+/** A kept output: its copy's place in the ring and which view of its buffer it was copied to. */
+interface Resident extends Span {
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly float: boolean;
+  evicted: boolean;
+}
 
-/** A bump allocator over a (shared) WebAssembly.Memory. */
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+const overlaps = (s: Span, at: number, end: number): boolean => s.at < end && at < s.end;
+
+/** Linear memory for kernel calls: resident outputs in a ring, per-call scratch above. */
 export class Arena {
+  private readonly ringStart: number;
+  private ringEnd: number;
+  /** The ring size that the next call starts with (it grows between calls, never during one). */
+  private ringWanted: number;
+  /** Where the next kept output goes (it wraps to ringStart). */
+  private ringNext: number;
+  /** Kept outputs not yet overwritten, and the same by buffer for lookups. */
+  private residents: Resident[] = [];
+  private readonly byBuffer = new WeakMap<ArrayBufferLike, Resident[]>();
+  /** Ring ranges this call reads or writes (inputs found resident, outputs): never reused within the call. */
+  private readonly pinned: Span[] = [];
   private top: number;
-  /** The last output kept by `keep`, readable during the next call only. */
-  private kept: Kept | undefined;
-  /** During a call: the previous call's kept output, which allocations step over. */
-  private readable: Kept | undefined;
   private f32View: Float32Array;
   private i32View: Int32Array;
 
-  /** Allocations start at `base` (bytes), above the module's static data. */
-  constructor(private readonly memory: WasmMemory, private readonly base: number) {
-    this.top = base;
-    if (base > memory.buffer.byteLength) memory.grow(Math.ceil((base - memory.buffer.byteLength) / PAGE));
+  /**
+   * Allocations start at `base` (bytes), above the module's static data; at least `residentBytes`
+   * of them keep outputs (0: none kept, and the ring never grows).
+   */
+  constructor(private readonly memory: WasmMemory, base: number, residentBytes = DEFAULT_RESIDENT_BYTES) {
+    this.ringStart = alignUp(base);
+    this.ringEnd = this.ringStart + alignUp(Math.max(0, residentBytes));
+    this.ringWanted = this.ringEnd - this.ringStart;
+    this.ringNext = this.ringStart;
+    this.top = this.ringEnd;
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
+    this.ensure(this.ringEnd); // only reserved: pages are touched as outputs land there
   }
 
-  /** Frees every allocation but the previous call's kept output, which stays readable for this call. */
+  /** Starts a kernel call: frees all scratch (moving it above a grown ring); kept outputs stay. */
   reset(): void {
-    this.top = this.base;
-    this.readable = this.kept;
-    this.kept = undefined;
+    if (this.ringStart + this.ringWanted > this.ringEnd) {
+      this.ringEnd = this.ringStart + this.ringWanted;
+      this.ensure(this.ringEnd);
+    }
+    this.top = this.ringEnd;
+    this.pinned.length = 0;
   }
 
-  /** Reserves `bytes` (64-byte aligned) and returns the byte offset; steps over the readable output. */
+  /** Reserves `bytes` of scratch (64-byte aligned) for this call and returns the byte offset. */
   alloc(bytes: number): number {
-    let at = Math.ceil(this.top / ALIGN) * ALIGN;
-    const r = this.readable;
-    if (r !== undefined && at < r.end && at + bytes > r.at) at = Math.ceil(r.end / ALIGN) * ALIGN;
-    this.top = at + bytes;
-    const size = this.memory.buffer.byteLength;
-    if (this.top > size) {
-      this.memory.grow(Math.ceil((this.top - size) / PAGE));
-      // a grown shared memory hands out a new, longer buffer
-      this.f32View = new Float32Array(this.memory.buffer);
-      this.i32View = new Int32Array(this.memory.buffer);
-    }
+    const at = this.top;
+    this.top = alignUp(at + bytes);
+    this.ensure(this.top);
     return at;
   }
 
-  /** Copies an array into fresh scratch and returns its byte offset (no copy when it is the kept output). */
+  /**
+   * Reserves room for an output that `getAndKeep` will copy out and keep: in the ring, over the
+   * oldest kept outputs. Too small to keep, or no ring: scratch. Too large for the ring: scratch
+   * this time, and the ring grows before the next call.
+   */
+  output(bytes: number): number {
+    const size = alignUp(bytes);
+    const ring = this.ringEnd - this.ringStart;
+    if (size < KEEP_MIN_BYTES || ring === 0) return this.alloc(bytes);
+    if (RING_OUTPUTS * size > ring) {
+      this.ringWanted = Math.max(this.ringWanted, RING_OUTPUTS * size);
+      return this.alloc(bytes);
+    }
+    let at = this.ringNext;
+    let wrapped = false;
+    for (;;) {
+      if (at + size > this.ringEnd) {
+        if (wrapped) return this.alloc(bytes); // this call's own ranges fill the ring
+        at = this.ringStart;
+        wrapped = true;
+        continue;
+      }
+      const clash = this.pinned.find((s) => overlaps(s, at, at + size));
+      if (clash === undefined) break;
+      at = alignUp(clash.end);
+    }
+    this.evict(at, at + size);
+    this.ringNext = at + size;
+    this.pinned.push({ at, end: at + size });
+    return at;
+  }
+
+  /** Copies an array in and returns its byte offset: no copy when it is a kept output. */
   put(src: Copyable): number {
-    const r = this.readable;
-    if (r !== undefined && matches(r, src, this.f32View)) return r.at;
+    const kept = this.lookup(src);
+    if (kept !== undefined) {
+      this.pinned.push(kept);
+      return kept.at;
+    }
     const at = this.alloc(src.length * 4);
     if (src instanceof Float32Array) this.f32View.set(src, at >> 2);
     else this.i32View.set(src, at >> 2);
@@ -91,10 +151,16 @@ export class Arena {
     return at;
   }
 
-  /** Copies the output at `at` out into dst and keeps it for the next call (dst must not be written again). */
-  getAndKeep(at: number, dst: Float32Array): void {
+  /** Copies the output at `at` out into dst, and keeps it when it sits in the ring (dst must not be written again). */
+  getAndKeep(at: number, dst: Copyable): void {
     this.get(at, dst);
-    this.kept = { at, end: at + dst.length * 4, array: dst };
+    if (at < this.ringStart || at >= this.ringEnd) return;
+    const float = dst instanceof Float32Array;
+    const resident: Resident = { at, end: alignUp(at + dst.length * 4), byteOffset: dst.byteOffset, length: dst.length, float, evicted: false };
+    this.residents.push(resident);
+    const same = (this.byBuffer.get(dst.buffer) ?? []).filter((r) => !r.evicted);
+    same.push(resident);
+    this.byBuffer.set(dst.buffer, same);
   }
 
   /** Copies dst.length elements at byte offset `at` out into dst. */
@@ -102,5 +168,40 @@ export class Arena {
     const i = at >> 2;
     if (dst instanceof Float32Array) dst.set(this.f32View.subarray(i, i + dst.length));
     else dst.set(this.i32View.subarray(i, i + dst.length));
+  }
+
+  /** The resident copy of src, if it is a kept output whose sampled elements still agree. */
+  private lookup(src: Copyable): Resident | undefined {
+    const float = src instanceof Float32Array;
+    const found = this.byBuffer.get(src.buffer)?.find((r) =>
+      !r.evicted && r.byteOffset === src.byteOffset && r.length === src.length && r.float === float);
+    if (found === undefined) return undefined;
+    const view = float ? this.f32View : this.i32View;
+    const i = found.at >> 2;
+    const n = src.length;
+    const agrees = (j: number): boolean => Object.is(src[j], view[i + j]);
+    if (agrees(0) && agrees(n >> 1) && agrees(n - 1)) return found;
+    found.evicted = true; // written after it was kept (against the contract): copy it in again
+    return undefined;
+  }
+
+  /** Drops the kept outputs that overlap [at, end). */
+  private evict(at: number, end: number): void {
+    if (!this.residents.some((r) => overlaps(r, at, end))) return;
+    this.residents = this.residents.filter((r) => {
+      if (!overlaps(r, at, end)) return !r.evicted;
+      r.evicted = true;
+      return false;
+    });
+  }
+
+  /** Grows the memory to at least `end` bytes. */
+  private ensure(end: number): void {
+    const size = this.memory.buffer.byteLength;
+    if (end <= size) return;
+    this.memory.grow(Math.ceil((end - size) / PAGE));
+    // a grown shared memory hands out a new, longer buffer
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
   }
 }

@@ -112,7 +112,7 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const pw = arena.put(head(w, filters * ckk));
   const pb = arena.put(head(bias, filters));
   const geo = arena.ints(geometryWords(g));
-  const po = arena.alloc(g.n * filters * p * 4);
+  const po = arena.output(g.n * filters * p * 4);
   const r = forwardFlags(relu, winograd);
   runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convForwardScratchBytes(geo, filters, r),
     (taken, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch),
@@ -135,10 +135,9 @@ export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, g.n * filters * p));
-  // the fused ReLU's gradient is applied image by image, in place on the scratch copy of dy
   const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
-  const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
+  const pdx = wantDx ? arena.output(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
   const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
   const slots = gradientSlots(arena, chunks, filters * ckk, filters);
   runShared(arena, helper, chunks > 1, ex.convBackwardScratchBytes(geo, filters),
@@ -161,15 +160,15 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const pb = arena.put(head(bias, filters));
   const geo = arena.ints(geometryWords(g));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
-  const po = arena.alloc(pooled * 4);
+  const po = arena.output(pooled * 4);
   const wantArgmax = argmax.length > 0;
-  const pa = wantArgmax ? arena.alloc(pooled * 4) : 0; // 0 is below the arena: "no argmax"
+  const pa = wantArgmax ? arena.output(pooled * 4) : 0; // 0 is below the arena: "no argmax"
   const r = forwardFlags(relu, winograd);
   runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
     (taken, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch),
     (taken, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch]);
   arena.getAndKeep(po, head(out, pooled));
-  if (wantArgmax) arena.get(pa, head(argmax, pooled));
+  if (wantArgmax) arena.getAndKeep(pa, head(argmax, pooled));
 };
 
 /** See Kernels.conv2dPoolBackward (float32). */
@@ -192,10 +191,10 @@ export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: He
   const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
-  const pdx = wantDx ? arena.alloc(g.n * chw * 4) : 0;
+  const pdx = wantDx ? arena.output(g.n * chw * 4) : 0;
   const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
   const slots = gradientSlots(arena, chunks, filters * ckk, filters);
-  runShared(arena, helper, chunks > 1, ex.convPoolBackwardScratchBytes(geo, filters),
+  runShared(arena, helper, chunks > 1, ex.convBackwardScratchBytes(geo, filters),
     (taken, scratch) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch),
     (taken, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch]);
   readGradients(ex, arena, slots, chunks, outDw, outDb, filters * ckk, filters);

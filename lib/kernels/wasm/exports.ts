@@ -32,7 +32,6 @@ export interface WasmExports {
   readonly conv2dBackward: (x: number, w: number, dy: number, reluOut: number, geometry: number, filters: number, dx: number,
     dw: number, db: number, n: number, chunks: number, taken: number, scratch: number) => void;
   readonly convPoolForwardScratchBytes: (geometry: number, poolGeometry: number, filters: number, flags: number) => number;
-  readonly convPoolBackwardScratchBytes: (geometry: number, filters: number) => number;
   readonly conv2dPoolForward: (x: number, w: number, bias: number, geometry: number, poolGeometry: number, filters: number,
     flags: number, out: number, arg: number, n0: number, n1: number, taken: number, scratch: number) => void;
   readonly conv2dPoolBackward: (x: number, w: number, dy: number, arg: number, reluPooled: number, geometry: number,
@@ -54,7 +53,7 @@ const names: ReadonlyArray<keyof WasmExports> = [
   'heapBase', 'relaxed', 'gemmScratchBytes', 'gemm', 'unary', 'binary', 'scaleShift', 'addRowVector',
   'sumRows', 'reluBackward', 'reduce', 'argmax', 'softmax', 'adam', 'im2col', 'col2im',
   'convForwardScratchBytes', 'convBackwardScratchBytes', 'conv2dForward', 'conv2dBackward',
-  'convPoolForwardScratchBytes', 'convPoolBackwardScratchBytes', 'conv2dPoolForward', 'conv2dPoolBackward', 'addSlots', 'maxPool',
+  'convPoolForwardScratchBytes', 'conv2dPoolForward', 'conv2dPoolBackward', 'addSlots', 'maxPool',
   'maxPoolBackward', 'avgPool', 'avgPoolBackward', 'channelMoments', 'channelSums', 'channelAffine',
 ];
 

@@ -6,8 +6,12 @@ import type { WasmExports } from './exports.ts';
 /** Below this many flops (2·m·n·k) a second thread costs more than it saves (measured). */
 export const THREAD_MIN_FLOPS = 2 * 96 * 96 * 96;
 
-/** Split points are multiples of these (whole micro-tiles: MR ∈ {5, 6} rows, NR = 8 columns). */
-const ROW_ALIGN = 30;
+/**
+ * Split points are multiples of these: whole micro-tiles of the relaxed build (MR = 6 rows,
+ * NR = 8 columns; the plain build's MR = 5 only moves an edge tile). The bits do not depend on
+ * where C is cut: every element sums over k in the same order.
+ */
+const ROW_ALIGN = 6;
 const COL_ALIGN = 8;
 
 /** A sub-block of C: rows [i0, i1) × columns [j0, j1). */
@@ -22,7 +26,7 @@ export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefin
   arena.reset();
   const pa = arena.put(a.length === m * k ? a : a.subarray(0, m * k));
   const pb = arena.put(b.length === k * n ? b : b.subarray(0, k * n));
-  const pc = arena.alloc(m * n * 4);
+  const pc = arena.output(m * n * 4);
   const scratch = arena.alloc(ex.gemmScratchBytes());
   const ta = transA ? 1 : 0;
   const tb = transB ? 1 : 0;

@@ -5,7 +5,7 @@
  */
 import type { FloatArray, Kernels } from '../kernels.ts';
 import { referenceKernels as ref } from '../reference.ts';
-import { Arena } from './arena.ts';
+import { Arena, DEFAULT_RESIDENT_BYTES } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
 import { wasmGemm } from './gemm.ts';
@@ -32,6 +32,12 @@ export interface WasmOptions {
    * by about 1e-6 to 1e-5 of Σ|w·x|.
    */
   readonly winograd?: boolean;
+  /**
+   * Bytes of wasm memory, at least, that keep recent outputs resident (default 24 MiB; it grows
+   * to three times the largest output), so an output fed to a later kernel (an activation, dW,
+   * Adam's moments, new parameters) is not copied in again. 0 keeps none: every input is copied in.
+   */
+  readonly residentBytes?: number;
 }
 
 /** Builds the backend on a loaded module; `threads` = 2 lets large GEMMs use a helper thread. */
@@ -40,7 +46,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
   const ex = loaded.exports;
   // the helper's control words sit between static data and the arena (all in the first page)
   const control = Math.ceil(ex.heapBase() / 64) * 64;
-  const arena = new Arena(loaded.memory, control + CONTROL_BYTES);
+  const arena = new Arena(loaded.memory, control + CONTROL_BYTES, options.residentBytes ?? DEFAULT_RESIDENT_BYTES);
   const helper = threads > 1 ? new Helper(loaded, control) : undefined;
 
   return {
@@ -59,7 +65,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (x.length === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(x.length * 4);
+      const po = arena.output(x.length * 4);
       ex.unary(unaryCode[op], px, po, x.length);
       arena.getAndKeep(po, out);
     },
@@ -71,7 +77,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       arena.reset();
       const pa = arena.put(a);
       const pb = arena.put(b);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       const rank = s.shape.length;
       ex.binary(binaryCode[op], pa, pb, po, rank, arena.ints(s.shape), arena.ints(s.aStrides),
         arena.ints(s.bStrides), arena.alloc(rank * 4));
@@ -83,7 +89,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (x.length === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(x.length * 4);
+      const po = arena.output(x.length * 4);
       ex.scaleShift(px, s, t, po, x.length);
       arena.getAndKeep(po, out);
     },
@@ -94,7 +100,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       arena.reset();
       const px = arena.put(x);
       const pb = arena.put(bias);
-      const po = arena.alloc(rows * cols * 4);
+      const po = arena.output(rows * cols * 4);
       ex.addRowVector(px, pb, rows, cols, po);
       arena.getAndKeep(po, out);
     },
@@ -104,7 +110,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (cols === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(cols * 4);
+      const po = arena.output(cols * 4);
       ex.sumRows(px, rows, cols, po);
       arena.getAndKeep(po, out);
     },
@@ -115,7 +121,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       arena.reset();
       const px = arena.put(x);
       const pd = arena.put(dy);
-      const po = arena.alloc(x.length * 4);
+      const po = arena.output(x.length * 4);
       ex.reluBackward(px, pd, po, x.length);
       arena.getAndKeep(po, out);
     },
@@ -126,7 +132,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (len === 0) return ref.reduce(op, x, outer, len, inner, out);
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(outer * inner * 4);
+      const po = arena.output(outer * inner * 4);
       ex.reduce(reduceCode[op], px, outer, len, inner, po, arena.alloc(inner * 8));
       arena.getAndKeep(po, out);
     },
@@ -146,7 +152,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (rows * cols === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(rows * cols * 4);
+      const po = arena.output(rows * cols * 4);
       ex.softmax(px, rows, cols, po);
       arena.getAndKeep(po, out);
     },
@@ -162,14 +168,14 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       const pm = arena.put(m);
       const pv = arena.put(v);
       const pp = params.length > 0 ? arena.put(params) : 0;
-      const om = arena.alloc(n * 4);
-      const ov = arena.alloc(n * 4);
-      const ou = arena.alloc(n * 4);
+      const om = arena.output(n * 4);
+      const ov = arena.output(n * 4);
+      const ou = arena.output(n * 4);
       ex.adam(pg, pm, pv, n, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.eps, step.stepSize,
         om, ov, ou, pp);
-      arena.get(om, outM);
-      arena.get(ov, outV);
-      arena.getAndKeep(ou, outUpdate); // the next call (scale by the learning rate) usually takes it
+      arena.getAndKeep(om, outM);
+      arena.getAndKeep(ov, outV);
+      arena.getAndKeep(ou, outUpdate);
     },
 
     im2col: (x, g, out) => {
@@ -177,7 +183,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (out.length === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.im2col(px, arena.ints(geometryWords(g)), po);
       arena.getAndKeep(po, out);
     },
@@ -187,7 +193,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (out.length === 0) return;
       arena.reset();
       const pc = arena.put(cols);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.col2im(pc, arena.ints(geometryWords(g)), po);
       arena.getAndKeep(po, out);
     },
@@ -223,11 +229,11 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (out.length === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(out.length * 4);
-      const pi = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
+      const pi = argmax.length > 0 ? arena.output(out.length * 4) : arena.alloc(out.length * 4);
       ex.maxPool(px, arena.ints(geometryWords(g)), po, pi);
       arena.getAndKeep(po, out);
-      if (argmax.length > 0) arena.get(pi, argmax);
+      if (argmax.length > 0) arena.getAndKeep(pi, argmax);
     },
 
     maxPoolBackward: (dy, argmax, out) => {
@@ -236,7 +242,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       arena.reset();
       const pd = arena.put(dy);
       const pi = arena.put(argmax.length === dy.length ? argmax : argmax.subarray(0, dy.length));
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.maxPoolBackward(pd, pi, dy.length, po, out.length);
       arena.getAndKeep(po, out);
     },
@@ -246,7 +252,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (out.length === 0) return;
       arena.reset();
       const px = arena.put(x);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.avgPool(px, arena.ints(geometryWords(g)), po);
       arena.getAndKeep(po, out);
     },
@@ -256,7 +262,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (out.length === 0) return;
       arena.reset();
       const pd = arena.put(dy);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.avgPoolBackward(pd, arena.ints(geometryWords(g)), po);
       arena.getAndKeep(po, out);
     },
@@ -299,7 +305,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       const pa = arena.put(sx);
       const pe = withY ? arena.put(sy) : 0;
       const pt = arena.put(shift);
-      const po = arena.alloc(out.length * 4);
+      const po = arena.output(out.length * 4);
       ex.channelAffine(px, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, po);
       arena.getAndKeep(po, out);
     },

@@ -145,9 +145,18 @@ function dxKind(g: Geometry): i32 {
   return align(<usize>(g.c * g.kh * g.kw * g.oh * g.ow) << 2);
 }
 
-/** Bytes of scratch one conv2dBackward call needs: the dW part, GEMM scratch, the dx part. */
-export function convBackwardScratchBytes(g: Geometry, filters: i32): usize {
+/** Bytes of scratch one image's backward pass needs: the dW part, GEMM scratch, the dx part. */
+// @ts-ignore: decorator
+@inline function imageBackwardScratchBytes(g: Geometry, filters: i32): usize {
   return dwScratchBytes(g, filters) + gemmScratchBytes() + dxScratchBytes(g);
+}
+
+/**
+ * Bytes of scratch one backward call (conv2dBackward or conv2dPoolBackward) needs: one image's
+ * work space plus one image's output gradient (ReLU-masked or routed from the pooled gradient).
+ */
+export function convBackwardScratchBytes(g: Geometry, filters: i32): usize {
+  return imageBackwardScratchBytes(g, filters) + align(<usize>(filters * g.oh * g.ow) << 2);
 }
 
 /** First output column ox whose input column ox·s - pad + j is ≥ 0, at most ow. */
@@ -430,8 +439,8 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
 /**
  * The backward pass of images [0, n), chunk by chunk (see chunkStart): chunk k's sums overwrite
  * slot k of dw (chunks × F × CKK) and db (chunks × F); dx images are overwritten unless dx is 0
- * (skipped). When reluOut (the forward output of a fused ReLU) is not 0, dy is first zeroed in
- * place where reluOut ≤ 0. With `taken` (not 0) the chunks are shared with the other thread.
+ * (skipped). When reluOut (the forward output of a fused ReLU) is not 0, each image's dy is
+ * zeroed where reluOut ≤ 0 (in scratch: inputs are never written). With `taken` (not 0) the chunks are shared with the other thread.
  * scratch holds convBackwardScratchBytes.
  */
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
@@ -441,7 +450,7 @@ export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g:
 
 /**
  * The chunk loop of both backward passes. Image i's output gradient is dy's image i (ReLU-masked
- * in place when `relu` is not 0), or with pooling (arg not 0) dy's pooled image i routed to its
+ * into scratch when `relu` is not 0), or with pooling (arg not 0) dy's pooled image i routed to its
  * maxima (skipped where `relu`, the pooled output, is ≤ 0) in scratch past the conv scratch.
  */
 function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, pg: Geometry, g: Geometry, filters: i32,
@@ -449,7 +458,7 @@ function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, 
   const fp = filters * g.oh * g.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const dwBytes = <usize>(filters * g.c * g.kh * g.kw) << 2;
-  const routed = scratch + convBackwardScratchBytes(g, filters);
+  const routed = scratch + imageBackwardScratchBytes(g, filters);
   prepareDx(w, g, filters, dx != 0, scratch);
   for (let k = claimChunk(taken, 0); k < chunks; k = claimChunk(taken, k + 1)) {
     const dwk = dw + <usize>k * dwBytes;
@@ -461,7 +470,8 @@ function backwardChunks(x: usize, w: usize, dy: usize, relu: usize, arg: usize, 
         routeToMaxima(dy, arg, relu, i, filters * pg.oh * pg.ow, fp, routed);
         dyn = routed;
       } else if (relu != 0) {
-        reluBackward(relu + (<usize>(i * fp) << 2), dyn, dyn, fp);
+        reluBackward(relu + (<usize>(i * fp) << 2), dyn, routed, fp);
+        dyn = routed;
       }
       backwardImage(x + <usize>i * imageBytes, w, dyn, g, filters, dx == 0 ? 0 : dx + <usize>i * imageBytes, dwk, dbk, scratch);
     }
@@ -497,11 +507,6 @@ export function convPoolForwardScratchBytes(g: Geometry, pg: Geometry, filters: 
 // @ts-ignore: decorator
 @inline function poolsInFold(kind: i32, pg: Geometry): bool {
   return kind == WINOGRAD_F4 && pg.kh == 2 && pg.kw == 2 && pg.strideH == 2 && pg.strideW == 2 && pg.padH == 0 && pg.padW == 0;
-}
-
-/** Bytes of scratch one conv2dPoolBackward call needs: conv scratch plus one image's conv gradient. */
-export function convPoolBackwardScratchBytes(g: Geometry, filters: i32): usize {
-  return convBackwardScratchBytes(g, filters) + align(<usize>(filters * g.oh * g.ow) << 2);
 }
 
 /**

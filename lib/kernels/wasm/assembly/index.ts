@@ -12,7 +12,7 @@ export { adam } from './adam';
 export { im2col, col2im } from './window';
 export {
   conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes,
-  conv2dPoolForward, conv2dPoolBackward, convPoolForwardScratchBytes, convPoolBackwardScratchBytes, addSlots,
+  conv2dPoolForward, conv2dPoolBackward, convPoolForwardScratchBytes, addSlots,
 } from './conv';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 export { channelMoments, channelSums, channelAffine } from './channel';
