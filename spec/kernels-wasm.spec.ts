@@ -393,6 +393,32 @@ describe('wasm kernels: memory and threads', () => {
     }
   });
 
+  it('splits large Adam updates over the helper thread with the same bits as one thread', async () => {
+    const two = createWasmKernels(loadKernels()!, 2);
+    const one = createWasmKernels(loadKernels()!, 1);
+    const deadline = Date.now() + 10_000;
+    while (!two.threadsReady()) {
+      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const n of [65536, 65539, 100_003]) {
+      const g = randn(n);
+      const m = randn(n, 0.1);
+      const v = Float32Array.from(randn(n, 0.01), Math.abs);
+      const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.001 };
+      for (const p of [f32(0), randn(n)]) {
+        const outs = (kern: Kernels): Float32Array[] => {
+          const o = [f32(n), f32(n), f32(n)];
+          kern.adam(g, m, v, step, o[0], o[1], o[2], p);
+          return o;
+        };
+        const [a, b] = [outs(two), outs(one)];
+        a.forEach((o, i) => same(o, b[i], `adam n=${n} params=${p.length > 0} output ${i}`));
+        close(a[2], outs(ref)[2], 1e-5, `adam n=${n} against the reference`);
+      }
+    }
+  });
+
   it('writes every element of its outputs, so unzeroed output buffers are safe (overwritesOutputs)', () => {
     const loaded = loadKernels();
     const k = createWasmKernels(loaded!, 1);

@@ -1,5 +1,5 @@
 /**
- * A second thread for large GEMMs and convolutions. The Kernels API is synchronous, so instead
+ * A second thread for large GEMMs, convolutions and Adam updates. The Kernels API is synchronous, so instead
  * of messages the threads share the wasm memory and a few control words: the main thread posts
  * a job (a GEMM sub-block, or a share of a convolution's images, claimed as the threads come
  * free), computes its own part, then blocks in Atomics.wait until the helper is done.
@@ -28,6 +28,15 @@ export const JOB_CONV_FORWARD = 1;
 export const JOB_CONV_BACKWARD = 2;
 export const JOB_CONV_POOL_FORWARD = 3;
 export const JOB_CONV_POOL_BACKWARD = 4;
+export const JOB_ADAM = 5;
+
+const bitsView = new Int32Array(1);
+const floatView = new Float32Array(bitsView.buffer);
+/** The bits of x as float32, for a float argument in the integer control words (worker.mjs reads them back). */
+export const floatBits = (x: number): number => {
+  floatView[0] = x;
+  return bitsView[0];
+};
 
 /** Arguments of one wasm gemm call (a sub-block of C). */
 export type GemmArgs = readonly [transA: number, transB: number, m: number, n: number, k: number,
@@ -50,13 +59,18 @@ export type ConvPoolBackwardArgs = readonly [x: number, w: number, dy: number, a
   geometry: number, poolGeometry: number, filters: number, dx: number, dw: number, db: number, n: number, chunks: number,
   taken: number, scratch: number];
 
+/** Arguments of one wasm adam call over a range of elements; the six coefficients as float32 bits (floatBits). */
+export type AdamArgs = readonly [g: number, m: number, v: number, len: number, beta1: number, oneMinusBeta1: number,
+  beta2: number, oneMinusBeta2: number, eps: number, stepSize: number, outM: number, outV: number, outU: number, p: number];
+
 /** One job for the helper: its code and the export's arguments. */
 export type Job =
   | readonly [typeof JOB_GEMM, ...GemmArgs]
   | readonly [typeof JOB_CONV_FORWARD, ...ConvForwardArgs]
   | readonly [typeof JOB_CONV_BACKWARD, ...ConvBackwardArgs]
   | readonly [typeof JOB_CONV_POOL_FORWARD, ...ConvPoolForwardArgs]
-  | readonly [typeof JOB_CONV_POOL_BACKWARD, ...ConvPoolBackwardArgs];
+  | readonly [typeof JOB_CONV_POOL_BACKWARD, ...ConvPoolBackwardArgs]
+  | readonly [typeof JOB_ADAM, ...AdamArgs];
 
 /** The helper thread, started lazily; `ready` turns true once its instance exists. */
 export class Helper {

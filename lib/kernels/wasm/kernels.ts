@@ -9,6 +9,7 @@ import { Arena, DEFAULT_RESIDENT_BYTES } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
 import { wasmGemm } from './gemm.ts';
+import { wasmAdam } from './adam.ts';
 import {
   geometryWords, wasmConv2dBackward, wasmConv2dForward, wasmConv2dPoolBackward, wasmConv2dPoolForward,
 } from './conv.ts';
@@ -161,21 +162,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (!isF32(g) || !isF32(m) || !isF32(v) || !isF32(outM) || !isF32(outV) || !isF32(outUpdate) || !isF32(params)) {
         return ref.adam(g, m, v, step, outM, outV, outUpdate, params);
       }
-      const n = g.length;
-      if (n === 0) return;
-      arena.reset();
-      const pg = arena.put(g);
-      const pm = arena.put(m);
-      const pv = arena.put(v);
-      const pp = params.length > 0 ? arena.put(params) : 0;
-      const om = arena.output(n * 4);
-      const ov = arena.output(n * 4);
-      const ou = arena.output(n * 4);
-      ex.adam(pg, pm, pv, n, step.beta1, 1 - step.beta1, step.beta2, 1 - step.beta2, step.eps, step.stepSize,
-        om, ov, ou, pp);
-      arena.getAndKeep(om, outM);
-      arena.getAndKeep(ov, outV);
-      arena.getAndKeep(ou, outUpdate);
+      wasmAdam(ex, arena, helper, g, m, v, step, outM, outV, outUpdate, params);
     },
 
     im2col: (x, g, out) => {
