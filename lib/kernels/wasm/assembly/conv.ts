@@ -440,8 +440,8 @@ function backwardImage(x: usize, w: usize, dyn: usize, g: Geometry, filters: i32
  * The backward pass of images [0, n), chunk by chunk (see chunkStart): chunk k's sums overwrite
  * slot k of dw (chunks × F × CKK) and db (chunks × F); dx images are overwritten unless dx is 0
  * (skipped). When reluOut (the forward output of a fused ReLU) is not 0, each image's dy is
- * zeroed where reluOut ≤ 0 (in scratch: inputs are never written). With `taken` (not 0) the chunks are shared with the other thread.
- * scratch holds convBackwardScratchBytes.
+ * zeroed where reluOut ≤ 0 (in scratch: inputs are never written). With `taken` (not 0) the
+ * chunks are shared with the other thread. scratch holds convBackwardScratchBytes.
  */
 export function conv2dBackward(x: usize, w: usize, dy: usize, reluOut: usize, g: Geometry, filters: i32, dx: usize,
   dw: usize, db: usize, n: i32, chunks: i32, taken: usize, scratch: usize): void {
