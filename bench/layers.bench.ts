@@ -10,7 +10,7 @@ import { key, normal, randint, split, uniform } from '../lib/random.ts';
 import { initTrainState, trainStep } from '../lib/train/fit.ts';
 import { activeKernels, setKernels } from '../lib/kernels/backend.ts';
 import { loadKernels } from '../lib/kernels/wasm/load.ts';
-import { createWasmKernels } from '../lib/kernels/wasm/kernels.ts';
+import { createWasmKernels, type WasmOptions } from '../lib/kernels/wasm/kernels.ts';
 import type { BenchCase } from './harness.ts';
 import { BATCH, convShapes, type ConvShape } from './conv-shapes.ts';
 import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
@@ -21,6 +21,9 @@ const convFlops = (s: ConvShape): number => {
   const o = s.hw + 2 * s.pad - s.k + 1;
   return 2 * BATCH * o * o * s.f * s.c * s.k * s.k;
 };
+
+/** Whether tenfold runs the wasm kernels (rows beside them need them). */
+const wasm = (): boolean => activeKernels().name.startsWith('wasm');
 
 /** A layer's forward (and optionally backward) on random input, in training mode. */
 const layerCase = (kernel: string, shape: string, threads: number, layer: Layer, input: readonly number[], backward: boolean,
@@ -39,6 +42,21 @@ const layerCase = (kernel: string, shape: string, threads: number, layer: Layer,
 });
 
 /**
+ * A wrapper that runs a function on a wasm backend of the active build with other options (its
+ * helper thread started), for rows beside the default backend's. Only where tenfold runs wasm.
+ */
+const runningOn = async (library: string, threads: number, options: WasmOptions): Promise<<T>(f: () => T) => T> => {
+  const loaded = loadKernels(activeKernels().name === 'wasm-simd' ? 'simd' : undefined);
+  if (loaded === undefined) throw new Error(`${library} needs the wasm kernels (npm run build)`);
+  const kernels = createWasmKernels(loaded, threads, options);
+  for (let i = 0; threads > 1 && !kernels.threadsReady() && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+  return <T>(f: () => T): T => {
+    const previous = setKernels(kernels);
+    try { return f(); } finally { setKernels(previous); }
+  };
+};
+
+/**
  * The same conv2d forward (or backward) on the wasm kernels with Winograd turned off (the direct
  * kernels), so the Winograd speed-up shows as a ratio in the same run. Only where tenfold runs wasm.
  */
@@ -46,19 +64,12 @@ const directConvCase = (s: ConvShape, threads: number, backward: boolean): Bench
   kernel: backward ? 'conv-backward' : 'conv-forward', shape: describe(s), library: 'tenfold-direct', threads,
   flops: (backward ? 2 : 1) * convFlops(s),
   setup: async () => {
-    const loaded = loadKernels(activeKernels().name === 'wasm-simd' ? 'simd' : undefined);
-    if (loaded === undefined) throw new Error('tenfold-direct needs the wasm kernels (npm run build)');
-    const direct = createWasmKernels(loaded, threads, { winograd: false });
-    for (let i = 0; threads > 1 && !direct.threadsReady() && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    const withDirect = await runningOn('tenfold-direct', threads, { winograd: false });
     const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
     const [kInit, kX, kCtx] = split(key(7), 3);
     const { params, state } = layer.init(kInit, [s.c, s.hw, s.hw]);
     const x = normal(kX, [BATCH, s.c, s.hw, s.hw]);
     const ctx = trainCtx(kCtx, state);
-    const withDirect = <T>(f: () => T): T => {
-      const previous = setKernels(direct);
-      try { return f(); } finally { setKernels(previous); }
-    };
     if (!backward) return () => { withDirect(() => layer.forward(params, x, ctx)); };
     const fwd = withDirect(() => layer.forward(params, x, ctx));
     const dy = normal(kX, [...fwd.y.shape]);
@@ -135,17 +146,21 @@ const tfjsBatchNormCase = (backend: TfjsBackend): BenchCase => {
   };
 };
 
-/** One full training step (forward, loss, backward, Adam) of a model at batch 100. */
-const trainStepCase = (name: string, net: Layer, threads: number): BenchCase => ({
-  kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: 'tenfold', threads,
-  setup: () => {
+/**
+ * One full training step (forward, loss, backward, Adam) of a model at batch 100; with
+ * `copyIn`, on wasm kernels that keep no outputs resident (every input copied in), beside.
+ */
+const trainStepCase = (name: string, net: Layer, threads: number, copyIn = false): BenchCase => ({
+  kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: copyIn ? 'tenfold-copy' : 'tenfold', threads,
+  setup: async () => {
+    const run = copyIn ? await runningOn('tenfold-copy', threads, { residentBytes: 0 }) : <T>(f: () => T): T => f();
     const model = { net, loss: softmaxCrossEntropy };
     const opt = adam(0.001);
     let ts = initTrainState(model, opt, key(1), [1, 28, 28]);
     const step = trainStep(model, opt);
     const [kx, ky] = split(key(2), 2);
     const batch = { x: uniform(kx, [BATCH, 1, 28, 28]), labels: randint(ky, BATCH, 0, 10) };
-    return () => { ts = step(ts, batch).state; };
+    return () => { ts = run(() => step(ts, batch).state); };
   },
 });
 
@@ -154,7 +169,7 @@ export const layerCases = (threads: number): BenchCase[] => [
   ...convShapes.flatMap((s): BenchCase[] => {
     const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
     const input = [s.c, s.hw, s.hw];
-    const winograd = s.k === 3 && s.c >= 4 && activeKernels().name.startsWith('wasm');
+    const winograd = s.k === 3 && s.c >= 4 && wasm();
     return [
       layerCase('conv-forward', describe(s), threads, layer, input, false, convFlops(s)),
       ...(winograd ? [directConvCase(s, threads, false)] : []),
@@ -174,6 +189,8 @@ export const layerCases = (threads: number): BenchCase[] => [
   tfjsBatchNormCase('wasm'),
   layerCase('batchnorm-backward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, true),
   trainStepCase('simple-convnet', simpleConvNet(), threads),
+  ...(wasm() ? [trainStepCase('simple-convnet', simpleConvNet(), threads, true)] : []),
   trainStepCase('deep-convnet', deepConvNet(), threads),
+  ...(wasm() ? [trainStepCase('deep-convnet', deepConvNet(), threads, true)] : []),
   trainStepCase('deep-convnet-bn', deepConvNetBn(), threads),
 ];
