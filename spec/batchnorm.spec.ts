@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { batchNorm } from '../lib/layers/batchnorm.ts';
+import { activeKernels, setKernels } from '../lib/kernels/backend.ts';
+import type { Kernels } from '../lib/kernels/kernels.ts';
 import { conv2d } from '../lib/layers/conv.ts';
 import {
   affine, gradientCheck, inferenceCtx, key, normal, reluLayer, sequential, tensor, trainCtx, uniform,
@@ -48,6 +50,8 @@ describe('batchNorm', () => {
       ['inference, per channel', randomised(bn()), [3, 2, 3], 'inference'],
       ['affine → BN → ReLU → affine (train)', sequential(affine(6), batchNorm(), reluLayer(), affine(3)), [4], 'train'],
       ['conv → BN → ReLU (train)', sequential(conv2d(3, 3, 3, { pad: 1 }), batchNorm(), reluLayer()), [2, 4, 4], 'train'],
+      ['with a fused ReLU, per channel (train)', randomised(batchNorm({ activation: 'relu' }) as unknown as Layer), [3, 4, 2], 'train'],
+      ['with a fused ReLU, per feature (inference)', randomised(batchNorm({ activation: 'relu' }) as unknown as Layer), [5], 'inference'],
     ];
     for (const [name, layer, shape, mode] of cases) {
       it(`${name}: backward matches central differences`, () => {
@@ -119,6 +123,43 @@ describe('batchNorm', () => {
       expect(() => layer.forward(init.params, normal(key(1), [2, 3]), trainCtx(key(0), {})))
         .to.throw(/batchNorm: state has no running mean\/variance/);
       expect(() => batchNorm({ momentum: 2 })).to.throw(/momentum must be in \[0, 1\]/);
+      expect(() => batchNorm({ activation: 'tanh' as 'relu' })).to.throw(/batchNorm: activation must be 'relu' or absent, got "tanh"/);
     });
+
+    for (const mode of ['train', 'inference'] as const) {
+      it(`with a ReLU after it, as sequential fuses it (${mode}): the two layers' y, state, dx and grads bit for bit, in one pass`, () => {
+        const relu = reluLayer() as unknown as Layer;
+        const bnLayer = randomised(bn());
+        const { params, state } = bnLayer.init(key(3), [4, 5, 3]);
+        const x = normal(key(4), [6, 4, 5, 3]);
+        const ctx = mode === 'train' ? trainCtx(key(5), state) : inferenceCtx(key(5), state);
+        // the two layers one after the other
+        const a = bnLayer.forward(params, x, ctx);
+        const r = relu.forward({}, a.y, ctx);
+        const dy = normal(key(6), [...r.y.shape]);
+        const dBn = relu.backward({}, r.cache, dy).dx;
+        const b = bnLayer.backward(params, a.cache, dBn);
+        // sequential, which fuses them; no unary relu runs
+        const net = sequential(bnLayer, relu);
+        const named = { batchnorm1: params };
+        const calls: string[] = [];
+        const active = activeKernels();
+        const spy: Kernels = { ...active, unary: (op, ...rest) => { calls.push(op); active.unary(op, ...rest); } };
+        const previous = setKernels(spy);
+        try {
+          const f = net.forward(named, x, { ...ctx, state: { batchnorm1: state } });
+          expect(calls, 'unary ops run by the fused forward').to.not.include('relu');
+          expect(Array.from(f.y.data)).to.deep.equal(Array.from(r.y.data));
+          expect(f.state).to.deep.equal({ batchnorm1: a.state });
+          const g = net.backward(named, f.cache, dy);
+          expect(Array.from(g.dx.data)).to.deep.equal(Array.from(b.dx.data));
+          for (const k of ['gamma', 'beta']) {
+            expect(Array.from(((g.grads.batchnorm1 as TreeRecord)[k] as Tensor).data), k).to.deep.equal(Array.from((b.grads[k] as Tensor).data));
+          }
+        } finally {
+          setKernels(previous);
+        }
+      });
+    }
   });
 });

@@ -260,10 +260,20 @@ const describeVariant = (variant: Variant): void => {
         close(dg, dw, 1e-6, `channelSums dot ${what}`);
         const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums(y, f32(0), n, c, inner, out, f32(0)));
         close(s1g, s1w, 1e-6, `channelSums without y ${what}`);
-        const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, f32(0), f32(0), shift, n, c, inner, out));
-        close(ag, aw, 1e-6, `channelAffine ${what}`);
-        const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, y, sy, shift, n, c, inner, out));
-        close(a2g, a2w, 1e-6, `channelAffine with y ${what}`);
+        for (const relu of [false, true]) {
+          const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, f32(0), f32(0), shift, n, c, inner, relu, out));
+          close(ag, aw, 1e-6, `channelAffine relu ${relu} ${what}`);
+          const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, y, sy, shift, n, c, inner, relu, out));
+          close(a2g, a2w, 1e-6, `channelAffine with y, relu ${relu} ${what}`);
+          if (relu) {
+            // the same bits as the affine map followed by unary relu
+            const plain = f32(size);
+            k.channelAffine(x, sx, y, sy, shift, n, c, inner, false, plain);
+            const relued = f32(size);
+            k.unary('relu', plain, relued);
+            same(a2g, relued, `fused relu = affine then relu ${what}`);
+          }
+        }
       }
     });
 
@@ -471,7 +481,8 @@ describe('wasm kernels: memory and threads', () => {
       }],
       ['channelMoments', [3, 3], ([m, v]) => k.channelMoments(x, 2, 3, 42, m, v)],
       ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, x, 2, 3, 42, s, d)],
-      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, o)],
+      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
+      ['channelAffine with relu', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, true, o)],
     ];
     for (const [name, sizes, run] of cases) {
       const zeroed = sizes.map((n) => f32(n));

@@ -185,8 +185,9 @@ export interface Kernels {
 
   /**
    * Per-channel affine map of x viewed as [n, c, inner]: out = x·sx[c] + y·sy[c] + shift[c], where
-   * the y term is skipped when y is empty (batch norm forward, and its input gradient).
+   * the y term is skipped when y is empty (batch norm forward, and its input gradient); with
+   * `relu`, each result v is then v > 0 ? v : 0 (unary 'relu': batch norm fused with a ReLU).
    */
   channelAffine(x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
-    n: number, c: number, inner: number, out: FloatArray): void;
+    n: number, c: number, inner: number, relu: boolean, out: FloatArray): void;
 }

@@ -293,13 +293,14 @@ const channelSums = (x: FloatArray, y: FloatArray, n: number, c: number, inner: 
 };
 
 const channelAffine = (x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
-  n: number, c: number, inner: number, out: FloatArray): void => {
+  n: number, c: number, inner: number, relu: boolean, out: FloatArray): void => {
   const withY = y.length > 0;
   forEachRun(n, c, inner, (o, ch) => {
     const a = sx[ch];
     const t = shift[ch];
     const e = withY ? sy[ch] : 0;
     for (let i = 0; i < inner; i++) out[o + i] = (withY ? y[o + i] * e : 0) + (x[o + i] * a + t);
+    if (relu) for (let i = 0; i < inner; i++) out[o + i] = unaryFns.relu(out[o + i]);
   });
 };
 

@@ -20,13 +20,18 @@ const shapeKeeping = (
   backward: (_params, cache, dy) => ({ dx: backward(cache.x, cache.y, dy), grads: {} }),
 });
 
+/** dy where x > 0, else 0: ReLU's gradient (x may be its input or its output). */
+export const reluGradient = (x: Tensor, dy: Tensor): Tensor => {
+  const out = outputBuffer(dy.dtype, dy.size);
+  kernelsFor(dy.dtype).reluBackward(buffer(x), buffer(dy), out);
+  return wrap(out, dy.shape);
+};
+
 /** ReLU: max(0, x); gradient passes where x > 0. */
-export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
-  shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => {
-    const out = outputBuffer(dy.dtype, dy.size);
-    kernelsFor(dy.dtype).reluBackward(buffer(x), buffer(dy), out);
-    return wrap(out, dy.shape);
-  });
+export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => ({
+  ...shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => reluGradient(x, dy)),
+  activation: 'relu',
+});
 
 /** Sigmoid; gradient dy·y·(1−y). */
 export const sigmoidLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>

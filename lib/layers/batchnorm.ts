@@ -6,6 +6,7 @@
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import type { FloatArray } from '../kernels/kernels.ts';
 import { allocate, buffer, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
+import { reluGradient } from './activations.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -17,6 +18,11 @@ export interface BatchNormOptions {
   readonly momentum?: number;
   /** Added to the variance before the square root (default 1e-5). */
   readonly eps?: number;
+  /**
+   * 'relu' applies a ReLU to the output in the same pass: the function of batchNorm() followed by
+   * reluLayer(), which `sequential` fuses this way by itself.
+   */
+  readonly activation?: 'relu';
 }
 
 interface BatchNormCache {
@@ -27,6 +33,8 @@ interface BatchNormCache {
   readonly mean: FloatArray;
   /** Per-channel √(var + eps). */
   readonly std: FloatArray;
+  /** The output, when a ReLU is fused (its gradient passes where it is > 0). */
+  readonly relued?: Tensor;
 }
 
 /** x seen as [n, c, inner]: [N, D] → inner 1, [N, C, H, W] → inner H·W. */
@@ -51,13 +59,13 @@ const valuesOf = (t: Tensor, dtype: DType): FloatArray => buffer(cast(t, dtype))
 
 const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
 
-/** out = x·sx[c] + y·sy[c] + shift[c] over the view (no y term when y is undefined). */
+/** out = x·sx[c] + y·sy[c] + shift[c] over the view (no y term when y is undefined), then ReLU if asked. */
 const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray,
-  y?: Tensor, sy?: FloatArray): Tensor => {
+  y?: Tensor, sy?: FloatArray, relu = false): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
   const none = EMPTY[x.dtype];
   kernelsFor(x.dtype).channelAffine(buffer(x), sx, y === undefined ? none : buffer(y), sy ?? none, shift,
-    v.n, v.c, v.inner, out);
+    v.n, v.c, v.inner, relu, out);
   return wrap(out, x.shape);
 };
 
@@ -75,8 +83,14 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
   const eps = options.eps ?? 1e-5;
   if (!(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm: momentum must be in [0, 1], got ${momentum}`);
   if (!(eps > 0)) throw new Error(`batchNorm: eps must be > 0, got ${eps}`);
+  const activation = options.activation;
+  if (activation !== undefined && activation !== 'relu') throw new Error(`batchNorm: activation must be 'relu' or absent, got "${String(activation)}"`);
+  const relu = activation === 'relu';
   return {
     name: 'batchnorm',
+    ...(relu ? {} : {
+      fuseNext: (next: Layer) => (next.activation === 'relu' ? batchNorm({ ...options, activation: 'relu' }) : undefined),
+    }),
     init: (_key, inputShape) => {
       if (inputShape.length !== 1 && inputShape.length !== 3) {
         throw new Error(`batchNorm: needs per-example input [D] or [C,H,W], got ${showShape(inputShape)}`);
@@ -117,10 +131,11 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
       const beta = valuesOf(params.beta, x.dtype);
       // one pass: y = γ·(x − μ)/σ + β = x·γ/σ + (β − μ·γ/σ)
       const y = channelAffine(x, v, perChannel(x.dtype, c, (ch) => gamma[ch] / std[ch]),
-        perChannel(x.dtype, c, (ch) => beta[ch] - (mean[ch] * gamma[ch]) / std[ch]));
-      return { y, cache: { mode: ctx.mode, x, mean, std }, state };
+        perChannel(x.dtype, c, (ch) => beta[ch] - (mean[ch] * gamma[ch]) / std[ch]), undefined, undefined, relu);
+      return { y, cache: { mode: ctx.mode, x, mean, std, ...(relu ? { relued: y } : {}) }, state };
     },
-    backward: (params, cache, dy) => {
+    backward: (params, cache, dyOut) => {
+      const dy = cache.relued === undefined ? dyOut : reluGradient(cache.relued, dyOut);
       const c = params.gamma.size;
       const v = viewOf(dy, c);
       const gamma = valuesOf(params.gamma, dy.dtype);

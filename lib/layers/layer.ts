@@ -58,10 +58,13 @@ export interface Layer<P extends TreeRecord = TreeRecord, C = unknown> {
   backward(params: P, cache: C, dy: Tensor): Backward<P>;
   /** Set by max pooling whose window is square, with stride = window and no padding: its size. */
   readonly poolWindow?: number;
+  /** Set by reluLayer, so that the layer before it can fuse it (batch norm does). */
+  readonly activation?: 'relu';
   /**
    * The same function as this layer followed by `next` (a layer without params or state), computed
    * in one go with this layer's params, or undefined when there is no such fusion. `sequential`
-   * uses it: conv2d followed by such a max pool runs as one kernel pair.
+   * uses it: conv2d followed by such a max pool runs as one kernel pair, batch norm followed by a
+   * ReLU as one pass forward.
    */
   readonly fuseNext?: (next: Layer) => Layer<P> | undefined;
 }

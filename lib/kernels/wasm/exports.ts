@@ -46,7 +46,7 @@ export interface WasmExports {
   readonly channelSums: (x: number, y: number, withDot: number, n: number, c: number, inner: number,
     outSum: number, outDot: number) => void;
   readonly channelAffine: (x: number, sx: number, y: number, sy: number, withY: number, shift: number,
-    n: number, c: number, inner: number, out: number) => void;
+    n: number, c: number, inner: number, relu: number, out: number) => void;
 }
 
 const names: ReadonlyArray<keyof WasmExports> = [

@@ -280,9 +280,9 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       if (withDot) arena.get(pd, outDot);
     },
 
-    channelAffine: (x, sx, y, sy, shift, n, c, inner, out) => {
+    channelAffine: (x, sx, y, sy, shift, n, c, inner, relu, out) => {
       if (!isF32(x) || !isF32(sx) || !isF32(y) || !isF32(sy) || !isF32(shift) || !isF32(out)) {
-        return ref.channelAffine(x, sx, y, sy, shift, n, c, inner, out);
+        return ref.channelAffine(x, sx, y, sy, shift, n, c, inner, relu, out);
       }
       if (out.length === 0) return;
       arena.reset();
@@ -293,7 +293,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       const pe = withY ? arena.put(sy) : 0;
       const pt = arena.put(shift);
       const po = arena.output(out.length * 4);
-      ex.channelAffine(px, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, po);
+      ex.channelAffine(px, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, relu ? 1 : 0, po);
       arena.getAndKeep(po, out);
     },
   };

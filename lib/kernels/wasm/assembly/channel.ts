@@ -3,7 +3,7 @@
  * like the reference, and the per-channel affine map.
  */
 import { madd } from './simd';
-import { scaleShift } from './affine';
+import { reluBackward, scaleShift } from './affine';
 
 /** Σ over a run of len f32 at p, in f64 (two f64 lanes plus a scalar tail). */
 function runSum(p: usize, len: i32): f64 {
@@ -84,9 +84,12 @@ export function channelSums(x: usize, y: usize, withDot: bool, n: i32, c: i32, i
   }
 }
 
-/** out = x·sx[ch] + shift[ch], plus y·sy[ch] when withY, for x viewed as [n, c, inner]. */
+/**
+ * out = x·sx[ch] + shift[ch], plus y·sy[ch] when withY, for x viewed as [n, c, inner]; with relu,
+ * each row is then made max(v, 0) in place while it is in L1 (the rule of unary relu).
+ */
 export function channelAffine(x: usize, sx: usize, y: usize, sy: usize, withY: bool, shift: usize,
-  n: i32, c: i32, inner: i32, out: usize): void {
+  n: i32, c: i32, inner: i32, relu: bool, out: usize): void {
   const row = <usize>inner << 2;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++, x += row, y += row, out += row) {
@@ -110,6 +113,7 @@ export function channelAffine(x: usize, sx: usize, y: usize, sy: usize, withY: b
       } else {
         scaleShift(x, a, t, out, inner);
       }
+      if (relu) reluBackward(out, out, out, inner);
     }
   }
 }
