@@ -18,6 +18,7 @@ import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels
 import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
 
 import { rng } from './helpers/rng.ts';
+import { untilThreadsReady } from './helpers/threads.ts';
 const rand = rng(2024);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -432,11 +433,7 @@ const describeWasm = (variant: Variant, threads: number): void => {
       expect(loaded, 'wasm kernels failed to load: run npm run build').to.not.equal(undefined);
       k = createWasmKernels(loaded!, threads);
       if (threads > 1) {
-        const deadline = Date.now() + 10_000;
-        while (!k.threadsReady()) {
-          expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        await untilThreadsReady(k);
       }
     });
 
@@ -650,11 +647,7 @@ describe('conv kernels: one thread or two give the same bits (the batch is cut t
     expect(loaded).to.not.equal(undefined);
     const one = createWasmKernels(loaded!, 1);
     const two = createWasmKernels(loadKernels()!, 2);
-    const deadline = Date.now() + 10_000;
-    while (!two.threadsReady()) {
-      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilThreadsReady(two);
     for (const c of netCases) {
       const { inp } = expected(c, true, true);
       const a = run(one, c, f32, inp, true, true);

@@ -21,6 +21,7 @@ import { initTrainState, trainStep } from '../lib/train/fit.ts';
 import { leaves, type TreeRecord } from '../lib/tree.ts';
 
 import { rng } from './helpers/rng.ts';
+import { untilThreadsReady } from './helpers/threads.ts';
 const rand = rng(12345);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const randn = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
@@ -388,11 +389,7 @@ describe('wasm kernels: memory and threads', () => {
   it('splits large GEMMs over a helper thread with the same results', async () => {
     const loaded = loadKernels();
     const k = createWasmKernels(loaded!, 2);
-    const deadline = Date.now() + 10_000;
-    while (!k.threadsReady()) {
-      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilThreadsReady(k);
     for (const [m, n, kk] of [[300, 200, 100], [97, 301, 129], [1000, 7, 60], [5, 900, 70]] as const) {
       for (const [ta, tb] of [[false, false], [true, true], [true, false], [false, true]] as const) {
         const a = randn(m * kk);
@@ -406,11 +403,7 @@ describe('wasm kernels: memory and threads', () => {
   it('splits large Adam updates over the helper thread with the same bits as one thread', async () => {
     const two = createWasmKernels(loadKernels()!, 2);
     const one = createWasmKernels(loadKernels()!, 1);
-    const deadline = Date.now() + 10_000;
-    while (!two.threadsReady()) {
-      expect(Date.now(), 'helper thread did not start').to.be.below(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilThreadsReady(two);
     for (const n of [65536, 65539, 100_003]) {
       const g = randn(n);
       const m = randn(n, 0.1);
