@@ -19,6 +19,7 @@ import { ensemblePresetNames, ensemblePresets } from '../lib/ensemble/presets.ts
 import { writeEnsembleReport } from '../lib/ensemble/report.ts';
 import { activeKernels } from '../lib/kernels/backend.ts';
 import { modelNames } from '../lib/models/registry.ts';
+import { formatMB, readMemory } from '../lib/train/memory.ts';
 import { optimizerNames } from '../lib/optim/optimizers.ts';
 import { scheduleNames } from '../lib/optim/schedule-names.ts';
 import { existsSync } from 'node:fs';
@@ -110,13 +111,14 @@ runMain('ensemble', specs, async () => {
   await writeEnsembleReport(report, { manifest, out, outcomes, summary, data });
   log(summary.members.map((m) => `  member ${m.index + 1}: ${(100 * m.testAccuracy).toFixed(2)}%`).join('\n'));
   log(`ensemble (mean of softmax): ${(100 * summary.ensembleAccuracy).toFixed(2)}%   majority vote: ${(100 * summary.voteAccuracy).toFixed(2)}%   best member: ${(100 * summary.bestMemberAccuracy).toFixed(2)}%`);
-  log(`${seconds.toFixed(0)} s; report ${report}`);
+  const { peakRssMB } = readMemory();
+  log(`${seconds.toFixed(0)} s, peak RSS ${formatMB(peakRssMB)}; report ${report}`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({
       dataset, preset: flags.preset, out,
       members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
       ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
-      workers, seconds, kernels: activeKernels().name,
+      workers, seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
     })}\n`);
   }
 });

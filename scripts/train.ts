@@ -8,6 +8,7 @@ import { writeJobReport } from '../lib/run/job-report.ts';
 import { runJob } from '../lib/run/job.ts';
 import { claimDirectory } from '../lib/run/lock.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
+import { readMemory } from '../lib/train/memory.ts';
 import { progress } from '../lib/train/progress.ts';
 
 const specs = {
@@ -31,8 +32,11 @@ runMain('train', specs, async () => {
   const started = performance.now();
   if (!flags.quiet) process.stdout.write(`training ${flags.model} on ${flags.dataset} with ${flags.optimizer} (lr ${flags.lr}, ${flags.schedule}), kernels: ${activeKernels().name}\n`);
   const bar = progress({ epochs: flags.epochs, quiet: flags.quiet });
+  // the process's resident set after each epoch of this run: flat once the first epoch has warmed up
+  const rssMBAfterEpoch: number[] = [];
+  const hooks = { onStep: bar.onStep, onEpoch: (...a: Parameters<typeof bar.onEpoch>) => { bar.onEpoch(...a); rssMBAfterEpoch.push(readMemory().rssMB); } };
   const job = (() => {
-    try { return runJob(config, key(flags.seed), { checkpointDir: flags.out, resume: flags.resume }, bar); } finally { bar.stop(); }
+    try { return runJob(config, key(flags.seed), { checkpointDir: flags.out, resume: flags.resume }, hooks); } finally { bar.stop(); }
   })();
   const last = job.history.epochs[job.history.epochs.length - 1];
   if (flags.report !== undefined) await writeJobReport(flags.report, [{ name: flags.model, job }]);
@@ -42,6 +46,7 @@ runMain('train', specs, async () => {
     trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
     secondsPerEpoch: job.history.epochs.reduce((s, e) => s + e.seconds, 0) / job.history.epochs.length,
     seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.state.params),
+    rssMBAfterEpoch: rssMBAfterEpoch.map((mb) => Math.round(mb)), peakRssMB: Math.round(readMemory().peakRssMB),
   };
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `test accuracy ${(100 * (last.testAccuracy ?? 0)).toFixed(2)}%\n`);
 });

@@ -6,6 +6,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, TENFOLD_BACKEND: 'reference' } });
 
+describe('train --json', () => {
+  it('ends with one JSON line that holds accuracy and the process memory after each epoch', function () {
+    this.timeout(60000);
+    const r = run('scripts/train.ts', ['--model', 'mlp', '--hidden', '10', '--epochs', '2', '--train-eval-limit', '1000', '--json', '--quiet']);
+    expect(r.status, r.stderr).to.equal(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+    expect(summary.testAccuracy).to.be.within(0.8, 1);
+    const rss = summary.rssMBAfterEpoch as number[];
+    expect(rss).to.have.length(2);
+    for (const mb of rss) expect(mb).to.be.within(20, 4000);
+    expect(summary.peakRssMB).to.be.at.least(Math.max(...rss));
+  });
+});
+
 describe('command-line scripts refuse bad input', () => {
   it('train: unknown flag → usage and exit 2', () => {
     const r = run('scripts/train.ts', ['--bogus']);

@@ -386,6 +386,31 @@ describe('wasm kernels: memory and threads', () => {
     }
   });
 
+  it('stops growing its memory after the first training steps, with a small ring or the default one', () => {
+    const model = { net: simpleConvNet({ filters: 6, hidden: 20 }), loss: softmaxCrossEntropy };
+    const opt = adam(0.01);
+    const step = trainStep(model, opt);
+    for (const residentBytes of [128 * 1024, undefined]) {
+      const loaded = loadKernels()!;
+      const previous = setKernels(createWasmKernels(loaded, 1, residentBytes === undefined ? {} : { residentBytes }));
+      try {
+        let s = initTrainState(model, opt, key(3), [1, 28, 28]);
+        const train = (steps: number): void => {
+          for (let i = 0; i < steps; i++) {
+            const [kx, ky] = split(key(100 + s.step), 2);
+            s = step(s, { x: uniform(kx, [16, 1, 28, 28]), labels: randint(ky, 16, 0, 10) }).state;
+          }
+        };
+        train(2);
+        const warm = loaded.memory.buffer.byteLength;
+        train(8);
+        expect(loaded.memory.buffer.byteLength, `ring of ${residentBytes ?? 'default'} bytes`).to.equal(warm);
+      } finally {
+        setKernels(previous);
+      }
+    }
+  });
+
   it('splits large GEMMs over a helper thread with the same results', async () => {
     const loaded = loadKernels();
     const k = createWasmKernels(loaded!, 2);

@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { FitOptions, History, TrainState } from './fit.ts';
+import { formatMB, readMemory } from './memory.ts';
 
 /** A stream progress can write to (process.stdout, or a collector in tests). */
 export interface ProgressStream {
@@ -28,6 +29,8 @@ export interface ProgressOptions {
   readonly label?: string;
   /** Clock in milliseconds (default performance.now), for tests. */
   readonly now?: () => number;
+  /** The process's resident set in MB, shown after each epoch (default: read from the process), for tests. */
+  readonly rssMB?: () => number;
 }
 
 /** Hooks to pass to `fit`, plus `stop` to release the terminal if training is abandoned. */
@@ -51,6 +54,7 @@ const percent = (x: number | null): string => (x === null ? '–' : `${(100 * x)
 export const progress = (options: ProgressOptions = {}): Progress => {
   const stream = options.stream ?? process.stdout;
   const now = options.now ?? (() => performance.now());
+  const rssMB = options.rssMB ?? (() => readMemory().rssMB);
   const marks = Math.max(1, Math.round(1 / (options.every ?? 0.1)));
   const prefix = options.label ? `${options.label}  ` : '';
   const epochOf = (e: number): string => `epoch ${e}${options.epochs !== undefined ? `/${options.epochs}` : ''}`;
@@ -97,7 +101,7 @@ export const progress = (options: ProgressOptions = {}): Progress => {
     const e = history.epochs[history.epochs.length - 1];
     if (e !== undefined) {
       const rate = e.seconds > 0 ? examples / e.seconds : 0;
-      stream.write(`${prefix}${epochOf(e.epoch)}  loss ${e.meanLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  test ${percent(e.testAccuracy)}  ${e.seconds.toFixed(1)} s  ${rate.toFixed(0)} img/s\n`);
+      stream.write(`${prefix}${epochOf(e.epoch)}  loss ${e.meanLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  test ${percent(e.testAccuracy)}  ${e.seconds.toFixed(1)} s  ${rate.toFixed(0)} img/s  rss ${formatMB(rssMB())}\n`);
     }
     // the next epoch's clock starts after evaluation, which is not training throughput
     started = now();
