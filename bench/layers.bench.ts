@@ -14,6 +14,9 @@ import { createWasmKernels, type WasmOptions } from '../lib/kernels/wasm/kernels
 import type { BenchCase } from './harness.ts';
 import { BATCH, convShapes, type ConvShape } from './conv-shapes.ts';
 import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
+import { filterGradient, padsOf, tfjsNets, tfjsTrainer } from './tfjs-nets.ts';
+
+type Tensor4D = import('@tensorflow/tfjs-core').Tensor4D;
 
 
 const describe = (s: ConvShape): string => `${s.name} ${BATCH}x${s.c}x${s.hw}x${s.hw}*${s.f}@${s.k}x${s.k}p${s.pad}`;
@@ -77,7 +80,10 @@ const directConvCase = (s: ConvShape, threads: number, backward: boolean): Bench
   },
 });
 
-/** tfjs convolution in its native NHWC layout; backward is input and filter gradients. */
+/**
+ * tfjs convolution in its native NHWC layout; backward is the input and filter gradients (on
+ * tfjs-wasm, which has no filter-gradient kernel, the filter gradient is a convolution too).
+ */
 const tfjsConvCase = (s: ConvShape, backend: TfjsBackend, backward: boolean): BenchCase => {
   let release = (): void => undefined;
   return {
@@ -85,19 +91,14 @@ const tfjsConvCase = (s: ConvShape, backend: TfjsBackend, backward: boolean): Be
     threads: backend === 'wasm' ? tfjsWasmThreads() : 1, flops: (backward ? 2 : 1) * convFlops(s),
     setup: async () => {
       const tf = await useTfjs(backend);
-      const x = tf.randomNormal([BATCH, s.hw, s.hw, s.c]) as import('@tensorflow/tfjs-core').Tensor4D;
-      const w = tf.randomNormal([s.k, s.k, s.c, s.f]) as import('@tensorflow/tfjs-core').Tensor4D;
-      const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [[0, 0], [s.pad, s.pad], [s.pad, s.pad], [0, 0]];
-      const conv = (xx: import('@tensorflow/tfjs-core').Tensor4D, ww: import('@tensorflow/tfjs-core').Tensor4D) => tf.conv2d(xx, ww, 1, pad);
-      const y = conv(x, w);
-      const dy = tf.randomNormal(y.shape);
+      const x = tf.randomNormal([BATCH, s.hw, s.hw, s.c]) as Tensor4D;
+      const w = tf.randomNormal([s.k, s.k, s.c, s.f]) as Tensor4D;
+      const y = tf.conv2d(x, w, 1, padsOf(s.pad));
+      const dy = tf.randomNormal(y.shape) as Tensor4D;
       release = () => { x.dispose(); w.dispose(); y.dispose(); dy.dispose(); };
-      if (!backward) return () => { const o = conv(x, w); o.dataSync(); o.dispose(); };
-      // the two kernels tf.grads would run (tfjs-core's node bundle registers no gradients itself)
-      const attrs = { strides: 1, pad, dataFormat: 'NHWC', filterShape: w.shape };
+      if (!backward) return () => { const o = tf.conv2d(x, w, 1, padsOf(s.pad)); o.dataSync(); o.dispose(); };
       return () => {
-        const dx = tf.conv2dTranspose(dy as import('@tensorflow/tfjs-core').Tensor4D, w, x.shape, 1, pad);
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as import('@tensorflow/tfjs-core').Tensor;
+        const [dx, dw] = tf.tidy(() => [tf.conv2dTranspose(dy, w, x.shape, 1, padsOf(s.pad)), filterGradient(tf, x, dy, w, s.pad)]);
         dx.dataSync(); dw.dataSync(); dx.dispose(); dw.dispose();
       };
     },
@@ -164,6 +165,23 @@ const trainStepCase = (name: string, net: Layer, threads: number, copyIn = false
   },
 });
 
+/** The same training step in TensorFlow.js (bench/tfjs-nets.ts): the book's network, NHWC, Adam. */
+const tfjsTrainStepCase = (name: keyof typeof tfjsNets, backend: TfjsBackend): BenchCase => {
+  let release = (): void => undefined;
+  return {
+    kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: tfjsLabel(backend), threads: backend === 'wasm' ? tfjsWasmThreads() : 1,
+    setup: async () => {
+      const tf = await useTfjs(backend);
+      const trainer = tfjsTrainer(tf, tfjsNets[name], [28, 28, 1]);
+      const x = tf.randomUniform([BATCH, 28, 28, 1]) as Tensor4D;
+      const labels = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+      release = () => { trainer.dispose(); x.dispose(); labels.dispose(); };
+      return () => { trainer.step(x, labels); };
+    },
+    teardown: () => release(),
+  };
+};
+
 /** Layer-level cases, tenfold beside tfjs-wasm (and tfjs-cpu on the smallest shape). */
 export const layerCases = (threads: number): BenchCase[] => [
   ...convShapes.flatMap((s): BenchCase[] => {
@@ -177,6 +195,7 @@ export const layerCases = (threads: number): BenchCase[] => [
       ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', false)] : []),
       layerCase('conv-backward', describe(s), threads, layer, input, true, 2 * convFlops(s)),
       ...(winograd ? [directConvCase(s, threads, true)] : []),
+      tfjsConvCase(s, 'wasm', true),
       ...(s.c === 1 ? [tfjsConvCase(s, 'cpu', true)] : []),
     ];
   }),
@@ -190,7 +209,9 @@ export const layerCases = (threads: number): BenchCase[] => [
   layerCase('batchnorm-backward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, true),
   trainStepCase('simple-convnet', simpleConvNet(), threads),
   ...(wasm() ? [trainStepCase('simple-convnet', simpleConvNet(), threads, true)] : []),
+  tfjsTrainStepCase('simple-convnet', 'wasm'),
   trainStepCase('deep-convnet', deepConvNet(), threads),
   ...(wasm() ? [trainStepCase('deep-convnet', deepConvNet(), threads, true)] : []),
+  tfjsTrainStepCase('deep-convnet', 'wasm'),
   trainStepCase('deep-convnet-bn', deepConvNetBn(), threads),
 ];
