@@ -132,7 +132,7 @@ export const tfjsTrainer = (tf: typeof TF, layers: readonly TfjsLayer[], input: 
       const l = layers[i];
       const xin = inputs[i];
       if (l.kind === 'conv') {
-        const { w, b } = params(i);
+        const { w } = params(i);
         grads.push({ name: `w${i}`, tensor: filterGradient(tf, xin as Tensor4D, dy as Tensor4D, w as unknown as Tensor4D, l.pad) });
         grads.push({ name: `b${i}`, tensor: tf.sum(dy, [0, 1, 2]) });
         if (i > 0) dy = tf.conv2dTranspose(dy as Tensor4D, w as unknown as Tensor4D, xin.shape as [number, number, number, number], 1, padsOf(l.pad));
@@ -141,7 +141,7 @@ export const tfjsTrainer = (tf: typeof TF, layers: readonly TfjsLayer[], input: 
       } else if (l.kind === 'pool') {
         dy = tf.engine().runKernel('MaxPoolGrad', { dy, input: xin, output: extras[i] as Tensor }, { filterSize: 2, strides: 2, pad: 'valid' });
       } else if (l.kind === 'dense') {
-        const { w, b } = params(i);
+        const { w } = params(i);
         const x2 = tf.reshape(xin, [n, -1]);
         grads.push({ name: `w${i}`, tensor: tf.matMul(x2, dy, true, false) });
         grads.push({ name: `b${i}`, tensor: tf.sum(dy, 0) });
