@@ -8,10 +8,8 @@ import { deepConvNet, deepConvNetBn, simpleConvNet } from '../lib/models/convnet
 import { adam } from '../lib/optim/optimizers.ts';
 import { key, normal, randint, split, uniform } from '../lib/random.ts';
 import { initTrainState, trainStep } from '../lib/train/fit.ts';
-import { activeKernels, setKernels } from '../lib/kernels/backend.ts';
-import { loadKernels } from '../lib/kernels/wasm/load.ts';
-import { createWasmKernels, type WasmOptions } from '../lib/kernels/wasm/kernels.ts';
 import type { BenchCase } from './harness.ts';
+import { runningOn, wasmActive } from './wasm-variants.ts';
 import { BATCH, convShapes, type ConvShape } from './conv-shapes.ts';
 import { tfjsLabel, tfjsWasmThreads, useTfjs, type TfjsBackend } from './peers.ts';
 import { filterGradient, padsOf, tfjsNets, tfjsTrainer } from './tfjs-nets.ts';
@@ -25,8 +23,6 @@ const convFlops = (s: ConvShape): number => {
   return 2 * BATCH * o * o * s.f * s.c * s.k * s.k;
 };
 
-/** Whether tenfold runs the wasm kernels (rows beside them need them). */
-const wasm = (): boolean => activeKernels().name.startsWith('wasm');
 
 /** A layer's forward (and optionally backward) on random input, in training mode. */
 const layerCase = (kernel: string, shape: string, threads: number, layer: Layer, input: readonly number[], backward: boolean,
@@ -43,21 +39,6 @@ const layerCase = (kernel: string, shape: string, threads: number, layer: Layer,
     return () => { layer.backward(params, fwd.cache, dy); };
   },
 });
-
-/**
- * A wrapper that runs a function on a wasm backend of the active build with other options (its
- * helper thread started), for rows beside the default backend's. Only where tenfold runs wasm.
- */
-const runningOn = async (library: string, threads: number, options: WasmOptions): Promise<<T>(f: () => T) => T> => {
-  const loaded = loadKernels(activeKernels().name === 'wasm-simd' ? 'simd' : undefined);
-  if (loaded === undefined) throw new Error(`${library} needs the wasm kernels (npm run build)`);
-  const kernels = createWasmKernels(loaded, threads, options);
-  for (let i = 0; threads > 1 && !kernels.threadsReady() && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
-  return <T>(f: () => T): T => {
-    const previous = setKernels(kernels);
-    try { return f(); } finally { setKernels(previous); }
-  };
-};
 
 /**
  * The same conv2d forward (or backward) on the wasm kernels with Winograd turned off (the direct
@@ -187,7 +168,7 @@ export const layerCases = (threads: number): BenchCase[] => [
   ...convShapes.flatMap((s): BenchCase[] => {
     const layer = conv2d(s.f, s.k, s.k, { pad: s.pad }) as unknown as Layer;
     const input = [s.c, s.hw, s.hw];
-    const winograd = s.k === 3 && s.c >= 4 && wasm();
+    const winograd = s.k === 3 && s.c >= 4 && wasmActive();
     return [
       layerCase('conv-forward', describe(s), threads, layer, input, false, convFlops(s)),
       ...(winograd ? [directConvCase(s, threads, false)] : []),
@@ -208,10 +189,10 @@ export const layerCases = (threads: number): BenchCase[] => [
   tfjsBatchNormCase('wasm'),
   layerCase('batchnorm-backward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, true),
   trainStepCase('simple-convnet', simpleConvNet(), threads),
-  ...(wasm() ? [trainStepCase('simple-convnet', simpleConvNet(), threads, true)] : []),
+  ...(wasmActive() ? [trainStepCase('simple-convnet', simpleConvNet(), threads, true)] : []),
   tfjsTrainStepCase('simple-convnet', 'wasm'),
   trainStepCase('deep-convnet', deepConvNet(), threads),
-  ...(wasm() ? [trainStepCase('deep-convnet', deepConvNet(), threads, true)] : []),
+  ...(wasmActive() ? [trainStepCase('deep-convnet', deepConvNet(), threads, true)] : []),
   tfjsTrainStepCase('deep-convnet', 'wasm'),
   trainStepCase('deep-convnet-bn', deepConvNetBn(), threads),
 ];
