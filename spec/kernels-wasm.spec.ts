@@ -238,6 +238,37 @@ const describeVariant = (variant: Variant): void => {
       }
     });
 
+    it('batch norm backward in one call: against the reference, and gated = on the masked gradient, bit for bit', () => {
+      const views: ReadonlyArray<readonly [number, number, number]> = [[1, 1, 1], [4, 3, 1], [2, 3, 5], [3, 2, 49], [2, 16, 784], [5, 1, 2]];
+      for (const [n, c, inner] of views) {
+        const size = n * c * inner;
+        const x = Float32Array.from(randn(size, 2), (v) => v + 3);
+        const dy = randn(size);
+        const mean = randn(c);
+        const std = Float32Array.from(randn(c), (v) => 0.5 + Math.abs(v));
+        const gamma = randn(c);
+        const gate = Float32Array.from(randn(size, 3), (v, i) => (i % 7 === 3 ? Number.NaN : i % 5 === 1 ? 0 : v));
+        const masked = f32(size);
+        k.reluBackward(gate, dy, masked);
+        for (const train of [true, false]) {
+          const what = `[${n}, ${c}, ${inner}] ${train ? 'train' : 'inference'}`;
+          const run = (kern: Kernels, d: Float32Array, g: Float32Array): Float32Array[] => {
+            const outs = [f32(size), f32(c), f32(c)];
+            kern.batchNormBackward(d, g, x, mean, std, gamma, n, c, inner, train, outs[0], outs[1], outs[2]);
+            return outs;
+          };
+          for (const [d, g, label] of [[dy, f32(0), 'plain'], [dy, gate, 'gated']] as const) {
+            const got = run(k, d, g);
+            const want = run(ref, d, g);
+            ['dx', 'dgamma', 'dbeta'].forEach((name, i) => close(got[i], want[i], 2e-5, `${label} ${name} ${what}`));
+          }
+          const gated = run(k, dy, gate);
+          const onMasked = run(k, masked, f32(0));
+          ['dx', 'dgamma', 'dbeta'].forEach((name, i) => same(gated[i], onMasked[i], `gated = masked, ${name} ${what}`));
+        }
+      }
+    });
+
     it('channel moments, sums and affine maps over [n, c, inner], odd and unit sizes', () => {
       const views: ReadonlyArray<readonly [number, number, number]> = [
         [1, 1, 1], [4, 3, 1], [100, 7, 1], [2, 3, 5], [3, 2, 49], [2, 16, 784], [1, 5, 3], [5, 1, 2],
@@ -255,25 +286,48 @@ const describeVariant = (variant: Variant): void => {
         close(mg, mw, 1e-6, `channelMoments mean ${what}`);
         const [vg, vw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments(x, n, c, inner, f32(c), out));
         close(vg, vw, 1e-5, `channelMoments variance ${what}`);
-        const [sg, sw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, y, n, c, inner, out, f32(c)));
+        const [sg, sw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, f32(0), y, n, c, inner, out, f32(c)));
         close(sg, sw, 1e-6, `channelSums sum ${what}`);
-        const [dg, dw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, y, n, c, inner, f32(c), out));
+        const [dg, dw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, f32(0), y, n, c, inner, f32(c), out));
         close(dg, dw, 1e-6, `channelSums dot ${what}`);
-        const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums(y, f32(0), n, c, inner, out, f32(0)));
+        const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums(y, f32(0), f32(0), n, c, inner, out, f32(0)));
         close(s1g, s1w, 1e-6, `channelSums without y ${what}`);
         for (const relu of [false, true]) {
-          const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, f32(0), f32(0), shift, n, c, inner, relu, out));
+          const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, f32(0), sx, f32(0), f32(0), shift, n, c, inner, relu, out));
           close(ag, aw, 1e-6, `channelAffine relu ${relu} ${what}`);
-          const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, sx, y, sy, shift, n, c, inner, relu, out));
+          const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, f32(0), sx, y, sy, shift, n, c, inner, relu, out));
           close(a2g, a2w, 1e-6, `channelAffine with y, relu ${relu} ${what}`);
           if (relu) {
             // the same bits as the affine map followed by unary relu
             const plain = f32(size);
-            k.channelAffine(x, sx, y, sy, shift, n, c, inner, false, plain);
+            k.channelAffine(x, f32(0), sx, y, sy, shift, n, c, inner, false, plain);
             const relued = f32(size);
             k.unary('relu', plain, relued);
             same(a2g, relued, `fused relu = affine then relu ${what}`);
           }
+        }
+        // gated by a ReLU's output (zeros, negatives, NaN where the gate is shut): against the
+        // reference, and bit for bit against the sums and map of reluBackward(gate, y)
+        const gate = Float32Array.from(randn(size, 3), (v, i) => (i % 7 === 3 ? Number.NaN : i % 5 === 1 ? 0 : v));
+        const masked = f32(size);
+        k.reluBackward(gate, y, masked);
+        const [gsg, gsw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums(y, gate, x, n, c, inner, out, f32(c)));
+        close(gsg, gsw, 1e-6, `gated channelSums sum ${what}`);
+        const [gdg, gdw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums(y, gate, x, n, c, inner, f32(c), out));
+        close(gdg, gdw, 1e-6, `gated channelSums dot ${what}`);
+        const [sums, dots, maskedSums, maskedDots] = [f32(c), f32(c), f32(c), f32(c)];
+        k.channelSums(y, gate, x, n, c, inner, sums, dots);
+        k.channelSums(masked, f32(0), x, n, c, inner, maskedSums, maskedDots);
+        same(sums, maskedSums, `gated sums = sums of the masked gradient ${what}`);
+        same(dots, maskedDots, `gated dots = dots of the masked gradient ${what}`);
+        for (const [withY, label] of [[true, 'with x'], [false, 'without x']] as const) {
+          const [yy, ss] = withY ? [x, sy] : [f32(0), f32(0)];
+          const [gag, gaw] = both(k, [y, gate, sx, yy, ss, shift], size, f32,
+            (kern, out) => kern.channelAffine(y, gate, sx, yy, ss, shift, n, c, inner, false, out));
+          close(gag, gaw, 1e-6, `gated channelAffine ${label} ${what}`);
+          const plainMap = f32(size);
+          k.channelAffine(masked, f32(0), sx, yy, ss, shift, n, c, inner, false, plainMap);
+          same(gag, plainMap, `gated map = map of the masked gradient, ${label} ${what}`);
         }
       }
     });
@@ -458,6 +512,7 @@ describe('wasm kernels: memory and threads', () => {
     const w = randn(4 * 3 * 3 * 2);
     const cols = randn(2 * oh * ow * 3 * 3 * 2);
     const dy = randn(2 * 4 * oh * ow);
+    const gate = Float32Array.from(x, (v, i) => (i % 3 === 0 ? -v : v)); // shut where negative
     const pooled = 2 * 3 * oh * ow;
     const argmax = new Int32Array(pooled);
     k.maxPool(x, g, f32(pooled), argmax);
@@ -498,9 +553,12 @@ describe('wasm kernels: memory and threads', () => {
         k.conv2dPoolBackward(x, w, dy.subarray(0, pooled), arg, y, g, 4, 2, dx, dw, db);
       }],
       ['channelMoments', [3, 3], ([m, v]) => k.channelMoments(x, 2, 3, 42, m, v)],
-      ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, x, 2, 3, 42, s, d)],
-      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
-      ['channelAffine with relu', [x.length], ([o]) => k.channelAffine(x, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, true, o)],
+      ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, f32(0), x, 2, 3, 42, s, d)],
+      ['channelSums gated', [3, 3], ([s, d]) => k.channelSums(x, gate, x, 2, 3, 42, s, d)],
+      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, f32(0), w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
+      ['channelAffine with relu', [x.length], ([o]) => k.channelAffine(x, f32(0), w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, true, o)],
+      ['batchNormBackward', [x.length, 3, 3], ([dx, dg, db]) => k.batchNormBackward(x, gate, x, w.subarray(0, 3), Float32Array.from(w.subarray(3, 6), (v) => 1 + Math.abs(v)), w.subarray(6, 9), 2, 3, 42, true, dx, dg, db)],
+      ['channelAffine gated', [x.length], ([o]) => k.channelAffine(x, gate, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
     ];
     for (const [name, sizes, run] of cases) {
       const zeroed = sizes.map((n) => f32(n));

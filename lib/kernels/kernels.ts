@@ -179,15 +179,28 @@ export interface Kernels {
   /**
    * Per-channel sums of x viewed as [n, c, inner]: outSum[c] = Σ x and, when y (same layout) is
    * non-empty, outDot[c] = Σ x·y (batch norm's parameter gradients); outDot is empty otherwise.
+   * With a non-empty `gate` (same layout as x), x reads as 0 wherever gate is not > 0: a fused
+   * ReLU's gradient (reluBackward(gate, x)) applied on the fly, with the same bits.
    */
-  channelSums(x: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
+  channelSums(x: FloatArray, gate: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
     outDot: FloatArray): void;
 
   /**
    * Per-channel affine map of x viewed as [n, c, inner]: out = x·sx[c] + y·sy[c] + shift[c], where
-   * the y term is skipped when y is empty (batch norm forward, and its input gradient); with
-   * `relu`, each result v is then v > 0 ? v : 0 (unary 'relu': batch norm fused with a ReLU).
+   * the y term is skipped when y is empty (batch norm forward, and its input gradient); x is
+   * gated as in channelSums when `gate` is non-empty; with `relu`, each result v is then
+   * v > 0 ? v : 0 (unary 'relu': batch norm fused with a ReLU).
    */
-  channelAffine(x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
+  channelAffine(x: FloatArray, gate: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
     n: number, c: number, inner: number, relu: boolean, out: FloatArray): void;
+
+  /**
+   * Batch norm's backward over x viewed as [n, c, inner], given the forward's per-channel mean,
+   * std = √(var + eps) and γ: outDbeta = Σ dy, outDgamma = Σ dy·x̂ and outDx, which is
+   * γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) with `train` (batch statistics) and γ/σ·dy without.
+   * dy is gated as in channelSums when `gate` (a fused ReLU's output) is non-empty. Each input
+   * is read in once: one pass for the sums, one for dx (see batchnorm-backward.ts).
+   */
+  batchNormBackward(dy: FloatArray, gate: FloatArray, x: FloatArray, mean: FloatArray, std: FloatArray, gamma: FloatArray,
+    n: number, c: number, inner: number, train: boolean, outDx: FloatArray, outDgamma: FloatArray, outDbeta: FloatArray): void;
 }

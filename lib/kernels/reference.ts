@@ -7,6 +7,7 @@ import {
   type AdamStep, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
   type Window2D,
 } from './kernels.ts';
+import { batchNormCoefficients } from './batchnorm-backward.ts';
 import { conv2dBackward, conv2dForward, conv2dPoolBackward, conv2dPoolForward } from './reference-conv.ts';
 
 const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
@@ -277,31 +278,46 @@ const channelMoments = (x: FloatArray, n: number, c: number, inner: number, outM
   for (let ch = 0; ch < c; ch++) { outMean[ch] = sums[ch] / count; outVar[ch] = squares[ch] / count; }
 };
 
-const channelSums = (x: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
+/** x[i], or 0 where a non-empty gate is not > 0 (reluBackward's rule). */
+const gatedBy = (x: FloatArray, gate: FloatArray): ((i: number) => number) =>
+  (gate.length > 0 ? (i) => (gate[i] > 0 ? x[i] : 0) : (i) => x[i]);
+
+const channelSums = (x: FloatArray, gate: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
   outDot: FloatArray): void => {
   const sums = new Float64Array(c);
   const dots = new Float64Array(c);
   const withDot = y.length > 0;
+  const at = gatedBy(x, gate);
   forEachRun(n, c, inner, (o, ch) => {
     for (let i = 0; i < inner; i++) {
-      sums[ch] += x[o + i];
-      if (withDot) dots[ch] += x[o + i] * y[o + i];
+      const v = at(o + i);
+      sums[ch] += v;
+      if (withDot) dots[ch] += v * y[o + i];
     }
   });
   outSum.set(sums);
   if (withDot) outDot.set(dots);
 };
 
-const channelAffine = (x: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
+const channelAffine = (x: FloatArray, gate: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
   n: number, c: number, inner: number, relu: boolean, out: FloatArray): void => {
   const withY = y.length > 0;
+  const at = gatedBy(x, gate);
   forEachRun(n, c, inner, (o, ch) => {
     const a = sx[ch];
     const t = shift[ch];
     const e = withY ? sy[ch] : 0;
-    for (let i = 0; i < inner; i++) out[o + i] = (withY ? y[o + i] * e : 0) + (x[o + i] * a + t);
+    for (let i = 0; i < inner; i++) out[o + i] = (withY ? y[o + i] * e : 0) + (at(o + i) * a + t);
     if (relu) for (let i = 0; i < inner; i++) out[o + i] = unaryFns.relu(out[o + i]);
   });
+};
+
+const batchNormBackward: Kernels['batchNormBackward'] = (dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta) => {
+  const dot = dy instanceof Float64Array ? new Float64Array(c) : new Float32Array(c);
+  channelSums(dy, gate, x, n, c, inner, outDbeta, dot);
+  const k = batchNormCoefficients(outDbeta, dot, mean, std, gamma, n * inner, train);
+  outDgamma.set(k.dgamma);
+  channelAffine(dy, gate, k.scale, train ? x : x.subarray(0, 0), k.onX, k.shift, n, c, inner, false, outDx);
 };
 
 const convParts = { gemm, im2col, col2im, maxPool };
@@ -354,4 +370,5 @@ export const referenceKernels: Kernels = {
   channelMoments,
   channelSums,
   channelAffine,
+  batchNormBackward,
 };

@@ -6,7 +6,6 @@
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import type { FloatArray } from '../kernels/kernels.ts';
 import { allocate, buffer, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
-import { reluGradient } from './activations.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -59,22 +58,12 @@ const valuesOf = (t: Tensor, dtype: DType): FloatArray => buffer(cast(t, dtype))
 
 const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
 
-/** out = x·sx[c] + y·sy[c] + shift[c] over the view (no y term when y is undefined), then ReLU if asked. */
-const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray,
-  y?: Tensor, sy?: FloatArray, relu = false): Tensor => {
+/** out = x·sx[c] + shift[c] over the view, then ReLU if asked (batch norm's forward map). */
+const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray, relu: boolean): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
   const none = EMPTY[x.dtype];
-  kernelsFor(x.dtype).channelAffine(buffer(x), sx, y === undefined ? none : buffer(y), sy ?? none, shift,
-    v.n, v.c, v.inner, relu, out);
+  kernelsFor(x.dtype).channelAffine(buffer(x), none, sx, none, none, shift, v.n, v.c, v.inner, relu, out);
   return wrap(out, x.shape);
-};
-
-/** Per-channel Σ x and Σ x·y over the view. */
-const channelSums = (x: Tensor, y: Tensor, v: ChannelView): { readonly sum: FloatArray; readonly dot: FloatArray } => {
-  const sum = allocate(x.dtype, v.c);
-  const dot = allocate(x.dtype, v.c);
-  kernelsFor(x.dtype).channelSums(buffer(x), buffer(y), v.n, v.c, v.inner, sum, dot);
-  return { sum, dot };
 };
 
 /** Batch normalisation; the input rank at init (1 for [D], 3 for [C, H, W]) decides per feature or per channel. */
@@ -131,31 +120,21 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
       const beta = valuesOf(params.beta, x.dtype);
       // one pass: y = γ·(x − μ)/σ + β = x·γ/σ + (β − μ·γ/σ)
       const y = channelAffine(x, v, perChannel(x.dtype, c, (ch) => gamma[ch] / std[ch]),
-        perChannel(x.dtype, c, (ch) => beta[ch] - (mean[ch] * gamma[ch]) / std[ch]), undefined, undefined, relu);
+        perChannel(x.dtype, c, (ch) => beta[ch] - (mean[ch] * gamma[ch]) / std[ch]), relu);
       return { y, cache: { mode: ctx.mode, x, mean, std, ...(relu ? { relued: y } : {}) }, state };
     },
-    backward: (params, cache, dyOut) => {
-      const dy = cache.relued === undefined ? dyOut : reluGradient(cache.relued, dyOut);
+    backward: (params, cache, dy) => {
       const c = params.gamma.size;
       const v = viewOf(dy, c);
-      const gamma = valuesOf(params.gamma, dy.dtype);
-      const { mean, std } = cache;
-      // Σ dy·x̂ from Σ dy·x, since x̂ = (x − μ)/σ (the sums run in float64)
-      const { sum: dbeta, dot } = channelSums(dy, cache.x, v);
-      const dgamma = perChannel(dy.dtype, c, (ch) => (dot[ch] - mean[ch] * dbeta[ch]) / std[ch]);
-      const scale = perChannel(dy.dtype, c, (ch) => gamma[ch] / std[ch]);
-      let dx: Tensor;
-      if (cache.mode === 'train') {
-        // batch statistics depend on x: dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ written out in x
-        const count = v.n * v.inner;
-        const onX = perChannel(dy.dtype, c, (ch) => (-scale[ch] * dgamma[ch]) / (count * std[ch]));
-        const shift = perChannel(dy.dtype, c, (ch) => (-scale[ch] * dbeta[ch]) / count - onX[ch] * mean[ch]);
-        dx = channelAffine(dy, v, scale, shift, cache.x, onX);
-      } else {
-        dx = channelAffine(dy, v, scale, allocate(dy.dtype, c));
-      }
+      const dx = outputBuffer(dy.dtype, dy.size);
+      const dgamma = allocate(dy.dtype, c);
+      const dbeta = allocate(dy.dtype, c);
+      // a fused ReLU's gradient is applied as the kernel reads dy: dy counts where the output is > 0
+      const gate = cache.relued === undefined ? EMPTY[dy.dtype] : buffer(cache.relued);
+      kernelsFor(dy.dtype).batchNormBackward(buffer(dy), gate, buffer(cache.x), cache.mean, cache.std,
+        valuesOf(params.gamma, dy.dtype), v.n, c, v.inner, cache.mode === 'train', dx, dgamma, dbeta);
       const grad = (g: FloatArray): Tensor => cast(wrap(g, [c]), params.gamma.dtype);
-      return { dx, grads: { gamma: grad(dgamma), beta: grad(dbeta) } };
+      return { dx: wrap(dx, dy.shape), grads: { gamma: grad(dgamma), beta: grad(dbeta) } };
     },
   };
 };

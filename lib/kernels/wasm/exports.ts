@@ -43,9 +43,9 @@ export interface WasmExports {
   readonly avgPool: (x: number, geometry: number, out: number) => void;
   readonly avgPoolBackward: (dy: number, geometry: number, out: number) => void;
   readonly channelMoments: (x: number, n: number, c: number, inner: number, outMean: number, outVar: number) => void;
-  readonly channelSums: (x: number, y: number, withDot: number, n: number, c: number, inner: number,
+  readonly channelSums: (x: number, gate: number, y: number, withDot: number, n: number, c: number, inner: number,
     outSum: number, outDot: number) => void;
-  readonly channelAffine: (x: number, sx: number, y: number, sy: number, withY: number, shift: number,
+  readonly channelAffine: (x: number, gate: number, sx: number, y: number, sy: number, withY: number, shift: number,
     n: number, c: number, inner: number, relu: number, out: number) => void;
 }
 

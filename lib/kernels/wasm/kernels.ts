@@ -5,6 +5,7 @@
  */
 import type { FloatArray, Kernels } from '../kernels.ts';
 import { referenceKernels as ref } from '../reference.ts';
+import { batchNormCoefficients } from '../batchnorm-backward.ts';
 import { Arena, DEFAULT_RESIDENT_BYTES } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
@@ -266,35 +267,67 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       arena.get(pv, outVar);
     },
 
-    channelSums: (x, y, n, c, inner, outSum, outDot) => {
-      if (!isF32(x) || !isF32(y) || !isF32(outSum) || !isF32(outDot)) return ref.channelSums(x, y, n, c, inner, outSum, outDot);
+    channelSums: (x, gate, y, n, c, inner, outSum, outDot) => {
+      if (!isF32(x) || !isF32(gate) || !isF32(y) || !isF32(outSum) || !isF32(outDot)) {
+        return ref.channelSums(x, gate, y, n, c, inner, outSum, outDot);
+      }
       if (c === 0) return;
       arena.reset();
       const px = arena.put(x);
+      const pg = gate.length > 0 ? arena.put(gate) : 0; // 0 is below the arena: "no gate"
       const withDot = y.length > 0;
       const py = withDot ? arena.put(y) : 0;
       const ps = arena.alloc(c * 4);
       const pd = arena.alloc(c * 4);
-      ex.channelSums(px, py, withDot ? 1 : 0, n, c, inner, ps, pd);
+      ex.channelSums(px, pg, py, withDot ? 1 : 0, n, c, inner, ps, pd);
       arena.get(ps, outSum);
       if (withDot) arena.get(pd, outDot);
     },
 
-    channelAffine: (x, sx, y, sy, shift, n, c, inner, relu, out) => {
-      if (!isF32(x) || !isF32(sx) || !isF32(y) || !isF32(sy) || !isF32(shift) || !isF32(out)) {
-        return ref.channelAffine(x, sx, y, sy, shift, n, c, inner, relu, out);
+    channelAffine: (x, gate, sx, y, sy, shift, n, c, inner, relu, out) => {
+      if (!isF32(x) || !isF32(gate) || !isF32(sx) || !isF32(y) || !isF32(sy) || !isF32(shift) || !isF32(out)) {
+        return ref.channelAffine(x, gate, sx, y, sy, shift, n, c, inner, relu, out);
       }
       if (out.length === 0) return;
       arena.reset();
       const px = arena.put(x);
+      const pg = gate.length > 0 ? arena.put(gate) : 0;
       const withY = y.length > 0;
       const py = withY ? arena.put(y) : 0;
       const pa = arena.put(sx);
       const pe = withY ? arena.put(sy) : 0;
       const pt = arena.put(shift);
       const po = arena.output(out.length * 4);
-      ex.channelAffine(px, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, relu ? 1 : 0, po);
+      ex.channelAffine(px, pg, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, relu ? 1 : 0, po);
       arena.getAndKeep(po, out);
+    },
+
+    // one arena session: dy, the gate and x are read in once for both passes
+    batchNormBackward: (dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta) => {
+      if (!isF32(dy) || !isF32(gate) || !isF32(x) || !isF32(mean) || !isF32(std) || !isF32(gamma) || !isF32(outDx) ||
+        !isF32(outDgamma) || !isF32(outDbeta)) {
+        return ref.batchNormBackward(dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta);
+      }
+      if (c === 0) return;
+      arena.reset();
+      const pdy = arena.put(dy);
+      const pg = gate.length > 0 ? arena.put(gate) : 0;
+      const px = arena.put(x);
+      const ps = arena.alloc(c * 4);
+      const pd = arena.alloc(c * 4);
+      ex.channelSums(pdy, pg, px, 1, n, c, inner, ps, pd);
+      const dot = new Float32Array(c);
+      arena.get(ps, outDbeta);
+      arena.get(pd, dot);
+      const k = batchNormCoefficients(outDbeta, dot, mean, std, gamma, n * inner, train);
+      outDgamma.set(k.dgamma);
+      if (outDx.length === 0) return;
+      const pa = arena.put(k.scale);
+      const pt = arena.put(k.shift);
+      const pe = train ? arena.put(k.onX) : 0;
+      const po = arena.output(outDx.length * 4);
+      ex.channelAffine(pdy, pg, pa, train ? px : 0, pe, train ? 1 : 0, pt, n, c, inner, 0, po);
+      arena.getAndKeep(po, outDx);
     },
   };
 };
