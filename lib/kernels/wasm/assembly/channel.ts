@@ -7,16 +7,6 @@
 import { madd } from './simd';
 import { reluBackward, scaleShift } from './affine';
 
-/** Σ over a run of len f32 at p, in f64 (two f64 lanes plus a scalar tail). */
-function runSum(p: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let i = 0;
-  for (; i + 2 <= len; i += 2) acc = f64x2.add(acc, f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>i << 2))));
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; i < len; i++) s += <f64>load<f32>(p + (<usize>i << 2));
-  return s;
-}
-
 /** Σ (x − m)² over a run of len f32 at p, in f64. */
 function runSquares(p: usize, len: i32, m: f64): f64 {
   const vm = f64x2.splat(m);
@@ -46,30 +36,42 @@ function runSquares(p: usize, len: i32, m: f64): f64 {
   return load<f32>(g) > 0 ? load<f32>(p) : 0;
 }
 
-/** runSum of x gated by the run at g. */
-function runSumGated(p: usize, g: usize, len: i32): f64 {
+/** Two f32 of the run at p (offset o) as f64 lanes, gated by the run at g when withGate. */
+// @ts-ignore: decorator
+@inline function pairAt(p: usize, g: usize, o: usize, withGate: bool): v128 {
+  const raw = v128.load64_zero(p + o);
+  return f64x2.promote_low_f32x4(withGate ? gateLanes(raw, v128.load64_zero(g + o)) : raw);
+}
+
+/** One f32 of the run at p (offset o) as f64, gated by the run at g when withGate. */
+// @ts-ignore: decorator
+@inline function valueAt(p: usize, g: usize, o: usize, withGate: bool): f64 {
+  return <f64>(withGate ? gated(p + o, g + o) : load<f32>(p + o));
+}
+
+/** Σ over a run of len f32 at p (gated by g when withGate), in f64: two f64 lanes plus a scalar tail. */
+// @ts-ignore: decorator
+@inline function sumOf(p: usize, g: usize, len: i32, withGate: bool): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
-  for (; i + 2 <= len; i += 2) {
-    const o = <usize>i << 2;
-    acc = f64x2.add(acc, f64x2.promote_low_f32x4(gateLanes(v128.load64_zero(p + o), v128.load64_zero(g + o))));
-  }
+  for (; i + 2 <= len; i += 2) acc = f64x2.add(acc, pairAt(p, g, <usize>i << 2, withGate));
   let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; i < len; i++) s += <f64>gated(p + (<usize>i << 2), g + (<usize>i << 2));
+  for (; i < len; i++) s += valueAt(p, g, <usize>i << 2, withGate);
   return s;
 }
 
 /** The Σ x·y of the last runSumDot or runSumDotGated (a second result). */
 let lastDot: f64 = 0;
 
-/** Σ x (returned) and Σ x·y (in lastDot) over runs of len f32 at p and q, in f64, in one pass. */
-function runSumDot(p: usize, q: usize, len: i32): f64 {
+/** Σ x (returned) and Σ x·y (in lastDot) over runs of len f32 at p and q (x gated by g when withGate), in f64, in one pass. */
+// @ts-ignore: decorator
+@inline function sumDotOf(p: usize, g: usize, q: usize, len: i32, withGate: bool): f64 {
   let sum = f64x2.splat(0);
   let dot = f64x2.splat(0);
   let i = 0;
   for (; i + 2 <= len; i += 2) {
     const o = <usize>i << 2;
-    const x = f64x2.promote_low_f32x4(v128.load64_zero(p + o));
+    const x = pairAt(p, g, o, withGate);
     sum = f64x2.add(sum, x);
     dot = f64x2.add(dot, f64x2.mul(x, f64x2.promote_low_f32x4(v128.load64_zero(q + o))));
   }
@@ -77,7 +79,7 @@ function runSumDot(p: usize, q: usize, len: i32): f64 {
   let d = f64x2.extract_lane(dot, 0) + f64x2.extract_lane(dot, 1);
   for (; i < len; i++) {
     const o = <usize>i << 2;
-    const x = <f64>load<f32>(p + o);
+    const x = valueAt(p, g, o, withGate);
     s += x;
     d += x * <f64>load<f32>(q + o);
   }
@@ -85,28 +87,10 @@ function runSumDot(p: usize, q: usize, len: i32): f64 {
   return s;
 }
 
-/** runSumDot with x gated by the run at g. */
-function runSumDotGated(p: usize, g: usize, q: usize, len: i32): f64 {
-  let sum = f64x2.splat(0);
-  let dot = f64x2.splat(0);
-  let i = 0;
-  for (; i + 2 <= len; i += 2) {
-    const o = <usize>i << 2;
-    const x = f64x2.promote_low_f32x4(gateLanes(v128.load64_zero(p + o), v128.load64_zero(g + o)));
-    sum = f64x2.add(sum, x);
-    dot = f64x2.add(dot, f64x2.mul(x, f64x2.promote_low_f32x4(v128.load64_zero(q + o))));
-  }
-  let s = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
-  let d = f64x2.extract_lane(dot, 0) + f64x2.extract_lane(dot, 1);
-  for (; i < len; i++) {
-    const o = <usize>i << 2;
-    const x = <f64>gated(p + o, g + o);
-    s += x;
-    d += x * <f64>load<f32>(q + o);
-  }
-  lastDot = d;
-  return s;
-}
+function runSum(p: usize, len: i32): f64 { return sumOf(p, 0, len, false); }
+function runSumGated(p: usize, g: usize, len: i32): f64 { return sumOf(p, g, len, true); }
+function runSumDot(p: usize, q: usize, len: i32): f64 { return sumDotOf(p, 0, q, len, false); }
+function runSumDotGated(p: usize, g: usize, q: usize, len: i32): f64 { return sumDotOf(p, g, q, len, true); }
 
 /** outMean[ch] and outVar[ch] (biased) over axes n and inner; two passes, so no cancellation. */
 export function channelMoments(x: usize, n: i32, c: i32, inner: i32, outMean: usize, outVar: usize): void {
@@ -164,44 +148,40 @@ export function channelAffine(x: usize, gate: usize, sx: usize, y: usize, sy: us
       const co = <usize>ch << 2;
       const a = load<f32>(sx + co);
       const t = load<f32>(shift + co);
-      if (withGate) affineRowGated(x, gate, a, y, withY ? load<f32>(sy + co) : 0, withY, t, out, inner);
-      else if (withY) affineRow(x, a, y, load<f32>(sy + co), t, out, inner);
-      else scaleShift(x, a, t, out, inner);
+      if (withY) {
+        const e = load<f32>(sy + co);
+        if (withGate) affineRowGated(x, gate, a, y, e, t, out, inner);
+        else affineRow(x, a, y, e, t, out, inner);
+      } else if (withGate) {
+        scaleShiftGated(x, gate, a, t, out, inner);
+      } else {
+        scaleShift(x, a, t, out, inner);
+      }
       if (relu) reluBackward(out, out, out, inner);
     }
   }
 }
 
-/** out = y·e + (x·a + t) over one row. */
-function affineRow(x: usize, a: f32, y: usize, e: f32, t: f32, out: usize, len: i32): void {
+/** out = y·e + (x·a + t) over one row (no y term without withY; x gated by the row at g with withGate). */
+// @ts-ignore: decorator
+@inline function affineRun(x: usize, g: usize, a: f32, y: usize, e: f32, t: f32, out: usize, len: i32, withY: bool, withGate: bool): void {
   const va = f32x4.splat(a);
   const ve = f32x4.splat(e);
   const vt = f32x4.splat(t);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const o = <usize>i << 2;
-    v128.store(out + o, madd(v128.load(y + o), ve, madd(v128.load(x + o), va, vt)));
-  }
-  for (; i < len; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(y + o) * e + (load<f32>(x + o) * a + t));
-  }
-}
-
-/** affineRow (or scaleShift without y) with x gated: the same arithmetic on the gated values. */
-function affineRowGated(x: usize, gate: usize, a: f32, y: usize, e: f32, withY: bool, t: f32, out: usize, len: i32): void {
-  const va = f32x4.splat(a);
-  const ve = f32x4.splat(e);
-  const vt = f32x4.splat(t);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const o = <usize>i << 2;
-    const xo = madd(gateLanes(v128.load(x + o), v128.load(gate + o)), va, vt);
+    const raw = v128.load(x + o);
+    const xo = madd(withGate ? gateLanes(raw, v128.load(g + o)) : raw, va, vt);
     v128.store(out + o, withY ? madd(v128.load(y + o), ve, xo) : xo);
   }
   for (; i < len; i++) {
     const o = <usize>i << 2;
-    const xo = gated(x + o, gate + o) * a + t;
+    const xo = (withGate ? gated(x + o, g + o) : load<f32>(x + o)) * a + t;
     store<f32>(out + o, withY ? load<f32>(y + o) * e + xo : xo);
   }
 }
+
+function affineRow(x: usize, a: f32, y: usize, e: f32, t: f32, out: usize, len: i32): void { affineRun(x, 0, a, y, e, t, out, len, true, false); }
+function affineRowGated(x: usize, g: usize, a: f32, y: usize, e: f32, t: f32, out: usize, len: i32): void { affineRun(x, g, a, y, e, t, out, len, true, true); }
+function scaleShiftGated(x: usize, g: usize, a: f32, t: f32, out: usize, len: i32): void { affineRun(x, g, a, 0, 0, t, out, len, false, true); }
