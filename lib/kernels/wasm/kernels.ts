@@ -5,12 +5,12 @@
  */
 import type { FloatArray, Kernels } from '../kernels.ts';
 import { referenceKernels as ref } from '../reference.ts';
-import { batchNormCoefficients } from '../batchnorm-backward.ts';
 import { Arena, DEFAULT_RESIDENT_BYTES } from './arena.ts';
 import { binaryCode, reduceCode, unaryCode } from './codes.ts';
 import { coalesce } from './strides.ts';
 import { wasmGemm } from './gemm.ts';
 import { wasmAdam } from './adam.ts';
+import { wasmBatchNormBackward, wasmChannelAffine, wasmChannelMoments, wasmChannelSums } from './channel.ts';
 import {
   geometryWords, wasmConv2dBackward, wasmConv2dForward, wasmConv2dPoolBackward, wasmConv2dPoolForward,
 } from './conv.ts';
@@ -257,77 +257,29 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
 
     channelMoments: (x, n, c, inner, outMean, outVar) => {
       if (!isF32(x) || !isF32(outMean) || !isF32(outVar)) return ref.channelMoments(x, n, c, inner, outMean, outVar);
-      if (c === 0) return;
-      arena.reset();
-      const px = arena.put(x);
-      const pm = arena.alloc(c * 4);
-      const pv = arena.alloc(c * 4);
-      ex.channelMoments(px, n, c, inner, pm, pv);
-      arena.get(pm, outMean);
-      arena.get(pv, outVar);
+      wasmChannelMoments(ex, arena, x, n, c, inner, outMean, outVar);
     },
 
     channelSums: (x, gate, y, n, c, inner, outSum, outDot) => {
       if (!isF32(x) || !isF32(gate) || !isF32(y) || !isF32(outSum) || !isF32(outDot)) {
         return ref.channelSums(x, gate, y, n, c, inner, outSum, outDot);
       }
-      if (c === 0) return;
-      arena.reset();
-      const px = arena.put(x);
-      const pg = gate.length > 0 ? arena.put(gate) : 0; // 0 is below the arena: "no gate"
-      const withDot = y.length > 0;
-      const py = withDot ? arena.put(y) : 0;
-      const ps = arena.alloc(c * 4);
-      const pd = arena.alloc(c * 4);
-      ex.channelSums(px, pg, py, withDot ? 1 : 0, n, c, inner, ps, pd);
-      arena.get(ps, outSum);
-      if (withDot) arena.get(pd, outDot);
+      wasmChannelSums(ex, arena, x, gate, y, n, c, inner, outSum, outDot);
     },
 
     channelAffine: (x, gate, sx, y, sy, shift, n, c, inner, relu, out) => {
       if (!isF32(x) || !isF32(gate) || !isF32(sx) || !isF32(y) || !isF32(sy) || !isF32(shift) || !isF32(out)) {
         return ref.channelAffine(x, gate, sx, y, sy, shift, n, c, inner, relu, out);
       }
-      if (out.length === 0) return;
-      arena.reset();
-      const px = arena.put(x);
-      const pg = gate.length > 0 ? arena.put(gate) : 0;
-      const withY = y.length > 0;
-      const py = withY ? arena.put(y) : 0;
-      const pa = arena.put(sx);
-      const pe = withY ? arena.put(sy) : 0;
-      const pt = arena.put(shift);
-      const po = arena.output(out.length * 4);
-      ex.channelAffine(px, pg, pa, py, pe, withY ? 1 : 0, pt, n, c, inner, relu ? 1 : 0, po);
-      arena.getAndKeep(po, out);
+      wasmChannelAffine(ex, arena, x, gate, sx, y, sy, shift, n, c, inner, relu, out);
     },
 
-    // one arena session: dy, the gate and x are read in once for both passes
     batchNormBackward: (dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta) => {
       if (!isF32(dy) || !isF32(gate) || !isF32(x) || !isF32(mean) || !isF32(std) || !isF32(gamma) || !isF32(outDx) ||
         !isF32(outDgamma) || !isF32(outDbeta)) {
         return ref.batchNormBackward(dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta);
       }
-      if (c === 0) return;
-      arena.reset();
-      const pdy = arena.put(dy);
-      const pg = gate.length > 0 ? arena.put(gate) : 0;
-      const px = arena.put(x);
-      const ps = arena.alloc(c * 4);
-      const pd = arena.alloc(c * 4);
-      ex.channelSums(pdy, pg, px, 1, n, c, inner, ps, pd);
-      const dot = new Float32Array(c);
-      arena.get(ps, outDbeta);
-      arena.get(pd, dot);
-      const k = batchNormCoefficients(outDbeta, dot, mean, std, gamma, n * inner, train);
-      outDgamma.set(k.dgamma);
-      if (outDx.length === 0) return;
-      const pa = arena.put(k.scale);
-      const pt = arena.put(k.shift);
-      const pe = train ? arena.put(k.onX) : 0;
-      const po = arena.output(outDx.length * 4);
-      ex.channelAffine(pdy, pg, pa, train ? px : 0, pe, train ? 1 : 0, pt, n, c, inner, 0, po);
-      arena.getAndKeep(po, outDx);
+      wasmBatchNormBackward(ex, arena, dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta);
     },
   };
 };
