@@ -1,7 +1,8 @@
 /** The book's activation and loss functions as plain tensor functions (ch. 3–4). */
 import { kernelsFor, outputBuffer } from './kernels/backend.ts';
 import { unary } from './ops/elementwise.ts';
-import { allocate, buffer, showShape, wrap, type Tensor } from './tensor.ts';
+import { allocate, showShape, wrap, type Tensor } from './tensor.ts';
+import { unsafeMutableData } from './tensor-unsafe.ts';
 
 /** Step function: 1 where x > 0, else 0. */
 export const step = (x: Tensor): Tensor => unary('step', x);
@@ -19,7 +20,7 @@ export const softmax = (x: Tensor): Tensor => {
   if (x.shape.length === 0) throw new Error('softmax: needs at least one axis');
   const cols = x.shape[x.shape.length - 1];
   const out = outputBuffer(x.dtype, x.size);
-  kernelsFor(x.dtype).softmax(buffer(x), x.size / Math.max(1, cols), cols, out);
+  kernelsFor(x.dtype).softmax(unsafeMutableData(x), x.size / Math.max(1, cols), cols, out);
   return wrap(out, x.shape);
 };
 

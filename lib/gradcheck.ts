@@ -1,12 +1,12 @@
 /** Numerical gradients by central differences and a gradient check for any layer, in float64. */
 import type { Layer, Mode } from './layers/layer.ts';
 import { key as makeKey, normal, split, type Key } from './random.ts';
-import { allocate, buffer, cast, wrap, type Shape, type Tensor } from './tensor.ts';
+import { allocate, cast, wrap, type Shape, type Tensor } from './tensor.ts';
 import { leaves, mapTree, type Tree, type TreeRecord } from './tree.ts';
 
 /** ∂f/∂x by central differences (f(x+h) − f(x−h)) / 2h, in float64. */
 export const numericalGradient = (f: (x: Tensor) => number, x: Tensor, h = 1e-5): Tensor => {
-  const base = buffer(cast(x, 'float64'));
+  const base = cast(x, 'float64').data;
   const grad = allocate('float64', x.size);
   for (let i = 0; i < x.size; i++) {
     const plus = Float64Array.from(base); plus[i] += h;

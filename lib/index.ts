@@ -11,6 +11,7 @@ export * from './tree.ts';
 export * from './init.ts';
 export * from './gradcheck.ts';
 export * from './layers/layer.ts';
+export * from './layers/errors.ts';
 export * from './layers/affine.ts';
 export * from './layers/activations.ts';
 export * from './layers/sequential.ts';

@@ -1,6 +1,6 @@
 /** Losses that also give their gradient with respect to the network output (book ch. 5). */
 import { labelsOf, softmax, sumSquaredError, type Targets } from './functions.ts';
-import { allocate, buffer, showShape, wrap, type Tensor } from './tensor.ts';
+import { allocate, showShape, wrap, type Tensor } from './tensor.ts';
 
 /** A loss: its mean value over the batch and the gradient of that mean with respect to y. */
 export interface Loss {
@@ -33,7 +33,7 @@ export const softmaxCrossEntropy: Loss = named('softmaxCrossEntropy',
     const p = softmax(logits);
     const [batch, classes] = logits.shape;
     const dy = allocate(logits.dtype, logits.size);
-    dy.set(buffer(p));
+    dy.set(p.data);
     for (let i = 0; i < batch; i++) dy[i * classes + labels[i]] -= 1;
     for (let i = 0; i < dy.length; i++) dy[i] /= batch;
     return { value: logSoftmaxLoss(logits, labels), dy: wrap(dy, logits.shape) };

@@ -2,6 +2,7 @@
  * The immutable tensor value: a readonly shape, a dtype and readonly row-major data.
  * A tensor never changes after it is made; every op returns a new one.
  */
+import { constants } from 'node:buffer';
 import type { FloatArray } from './kernels/kernels.ts';
 
 /** Element type of a tensor: float32 for work, float64 for gradient checks. */
@@ -10,9 +11,39 @@ export type DType = 'float32' | 'float64';
 /** A tensor's dimensions, outermost first. */
 export type Shape = readonly number[];
 
-type Mutator = 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort' | number;
-/** A Float32Array or Float64Array that the type system will not let you write to. */
-export type ReadonlyFloatArray = Omit<FloatArray, Mutator> & { readonly [index: number]: number };
+/**
+ * What reading a tensor's elements needs, and nothing else: no `subarray`, `buffer` or other
+ * road to a writable view, so immutability holds without a cast (backends rely on it: the wasm
+ * arena reuses its copy of an output it handed out). `slice`, `map` and `filter` return copies.
+ * A Float32Array or Float64Array is one.
+ */
+export interface ReadonlyFloatArray {
+  readonly length: number;
+  readonly [index: number]: number;
+  [Symbol.iterator](): IterableIterator<number>;
+  entries(): IterableIterator<[number, number]>;
+  keys(): IterableIterator<number>;
+  values(): IterableIterator<number>;
+  at(index: number): number | undefined;
+  slice(start?: number, end?: number): FloatArray;
+  indexOf(value: number, fromIndex?: number): number;
+  lastIndexOf(value: number, fromIndex?: number): number;
+  includes(value: number, fromIndex?: number): boolean;
+  every(predicate: (value: number, index: number, array: ReadonlyFloatArray) => unknown): boolean;
+  some(predicate: (value: number, index: number, array: ReadonlyFloatArray) => unknown): boolean;
+  forEach(callback: (value: number, index: number, array: ReadonlyFloatArray) => void): void;
+  map(callback: (value: number, index: number, array: ReadonlyFloatArray) => number): FloatArray;
+  filter(predicate: (value: number, index: number, array: ReadonlyFloatArray) => unknown): FloatArray;
+  find(predicate: (value: number, index: number, array: ReadonlyFloatArray) => unknown): number | undefined;
+  findIndex(predicate: (value: number, index: number, array: ReadonlyFloatArray) => unknown): number;
+  reduce(callback: (previous: number, value: number, index: number, array: ReadonlyFloatArray) => number): number;
+  reduce<U>(callback: (previous: U, value: number, index: number, array: ReadonlyFloatArray) => U, initial: U): U;
+  reduceRight(callback: (previous: number, value: number, index: number, array: ReadonlyFloatArray) => number): number;
+  reduceRight<U>(callback: (previous: U, value: number, index: number, array: ReadonlyFloatArray) => U, initial: U): U;
+  join(separator?: string): string;
+  toString(): string;
+  toLocaleString(): string;
+}
 
 /** An immutable n-dimensional array. */
 export interface Tensor {
@@ -38,9 +69,30 @@ const checkShape = (shape: Shape, where: string): void => {
   }
 };
 
-/** Allocates a zeroed buffer of a dtype (kernels write into it, then it is wrapped). */
-export const allocate = (dtype: DType, size: number): FloatArray =>
-  dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+/** The most elements a typed array holds in this runtime. */
+const MAX_ELEMENTS: number = constants.MAX_LENGTH;
+
+/** Why `size` elements of `dtype` could not be allocated, naming the shape they were for. */
+const allocationError = (where: string, dtype: DType, size: number, shape: Shape, cause: unknown): RangeError => {
+  const fits = Number.isSafeInteger(size) && size >= 0 && size <= MAX_ELEMENTS;
+  const why = fits
+    ? `: ${size * (dtype === 'float64' ? 8 : 4)} bytes could not be allocated (${cause instanceof Error ? cause.message : String(cause)})`
+    : `, which no ${dtype} typed array holds (at most ${MAX_ELEMENTS})`;
+  return new RangeError(`${where}: shape ${showShape(shape)} has ${size} ${dtype} elements${why}`, { cause });
+};
+
+/**
+ * Allocates a zeroed buffer of a dtype (kernels write into it, then it is wrapped). A size no typed
+ * array holds, or memory that runs out, is a RangeError naming `shape` and the element count; the
+ * check costs nothing until the allocation fails.
+ */
+export const allocate = (dtype: DType, size: number, shape: Shape = [size], where = 'allocate'): FloatArray => {
+  try {
+    return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  } catch (err) {
+    throw allocationError(where, dtype, size, shape, err);
+  }
+};
 
 /**
  * Wraps a buffer as a tensor without copying. The caller gives up the buffer: nobody may
@@ -59,9 +111,6 @@ export const wrap = (data: FloatArray, shape: Shape): Tensor => {
     data,
   });
 };
-
-/** The writable buffer behind a tensor, for kernels that only read it. Internal. */
-export const buffer = (t: Tensor): FloatArray => t.data as unknown as FloatArray;
 
 /** Copies a typed array or plain numbers into a new tensor of the given shape. */
 export const fromArray = (
@@ -97,19 +146,21 @@ export const tensor = (values: Nested, dtype: DType = 'float32'): Tensor => {
   return fromArray(flat, shape, dtype);
 };
 
-/** A tensor filled with one value. */
-export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => {
-  checkShape(shape, 'full');
-  const data = allocate(dtype, sizeOf(shape));
+const filled = (where: string, shape: Shape, value: number, dtype: DType): Tensor => {
+  checkShape(shape, where);
+  const data = allocate(dtype, sizeOf(shape), shape, where);
   if (value !== 0) data.fill(value);
   return wrap(data, shape);
 };
 
+/** A tensor filled with one value. */
+export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => filled('full', shape, value, dtype);
+
 /** A tensor of zeros. */
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype);
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('zeros', shape, 0, dtype);
 
 /** A tensor of ones. */
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('ones', shape, 1, dtype);
 
 /** A tensor of zeros shaped like another. */
 export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, t.dtype);
@@ -126,7 +177,7 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
 
 /** Casts a tensor to another dtype (returns it unchanged if it already has it). */
 export const cast = (t: Tensor, dtype: DType): Tensor =>
-  t.dtype === dtype ? t : fromArray(buffer(t), t.shape, dtype);
+  t.dtype === dtype ? t : fromArray(t.data, t.shape, dtype);
 
 /** A plain nested-array copy of a tensor, for printing and tests. */
 export const toNested = (t: Tensor): Nested => {

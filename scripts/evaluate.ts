@@ -12,6 +12,7 @@ import { argmax } from '../lib/ops/reduce.ts';
 import { predictLogits, accuracyOf, type Variables } from '../lib/train/model.ts';
 import { parseFlags, runMain, usage, UsageError } from '../lib/cli/args.ts';
 import { oneOf, PositiveInt } from '../lib/cli/codecs.ts';
+import { prepareOutputFile } from '../lib/cli/output-paths.ts';
 
 const bookModels = Object.keys(bookNetworks) as (keyof typeof bookNetworks)[];
 const isBookModel = (m: string): m is keyof typeof bookNetworks => (bookModels as readonly string[]).includes(m);
@@ -30,7 +31,7 @@ const specs = {
 const loadWeights = (model: ModelName | undefined, file: string): {
   readonly model: ModelName; readonly net: Layer; readonly variables: Variables; readonly dataset: DatasetName;
 } => {
-  if (file.endsWith('.npz')) {
+  if (file.toLowerCase().endsWith('.npz')) {
     if (model === undefined) throw new UsageError('--model is required with .npz weights');
     if (!isBookModel(model)) throw new UsageError(`--weights: .npz files map onto ${bookModels.join('|')} only, not ${model}`);
     return { model, ...loadBookNetwork(model, file), dataset: 'mnist' };
@@ -66,6 +67,7 @@ runMain('evaluate', specs, () => {
     return;
   }
   if (flags.weights === undefined) throw new UsageError('--weights (or --ensemble) is required');
+  const predictions = flags.predictions === undefined ? undefined : prepareOutputFile('--predictions', flags.predictions);
   const started = performance.now();
   const { model, net, variables, dataset } = loadWeights(flags.model, flags.weights);
   const data = loadDataset(dataset, models[model].flatInput);
@@ -75,7 +77,7 @@ runMain('evaluate', specs, () => {
   const inferenceSeconds = (performance.now() - loaded) / 1000;
   const testAccuracy = accuracyOf(predicted, data.test.labels);
   const correct = Math.round(testAccuracy * predicted.length);
-  if (flags.predictions !== undefined) writeFileSync(flags.predictions, `${JSON.stringify(Array.from(predicted))}\n`);
+  if (predictions !== undefined) writeFileSync(predictions, `${JSON.stringify(Array.from(predicted))}\n`);
   const seconds = (performance.now() - started) / 1000;
   const summary = {
     model, weights: flags.weights, dataset: data.name, testAccuracy, correct, total: predicted.length,

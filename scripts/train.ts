@@ -1,11 +1,14 @@
 /** Trains one model on MNIST or Fashion-MNIST and reports accuracy: `npm run train -- --help`. */
+import { existsSync } from 'node:fs';
 import * as t from 'io-ts';
-import { parseFlags, runMain, usage } from '../lib/cli/args.ts';
+import { parseFlags, runMain, usage, UsageError } from '../lib/cli/args.ts';
 import { jobFlagSpecs, modelFlag } from '../lib/cli/job-flags.ts';
+import { prepareOutputDir, prepareOutputFile } from '../lib/cli/output-paths.ts';
+import { stopOnSignals } from '../lib/cli/signals.ts';
 import { activeKernels } from '../lib/kernels/backend.ts';
 import { key } from '../lib/random.ts';
 import { writeJobReport } from '../lib/run/job-report.ts';
-import { runJob } from '../lib/run/job.ts';
+import { runJob, storageProblem } from '../lib/run/job.ts';
 import { claimDirectory } from '../lib/run/lock.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
 import { readMemory } from '../lib/train/memory.ts';
@@ -14,7 +17,7 @@ import { progress } from '../lib/train/progress.ts';
 const specs = {
   model: modelFlag('mlp'),
   ...jobFlagSpecs,
-  out: { codec: t.string, help: 'checkpoint directory (a checkpoint after every epoch)' },
+  out: { codec: t.string, help: 'checkpoint directory (a checkpoint after every epoch, and where a signal stops it)' },
   resume: { codec: 'boolean', help: 'continue from the checkpoint in --out' },
   report: { codec: t.string, help: 'write an HTML report to this file' },
 } as const;
@@ -22,12 +25,20 @@ const specs = {
 runMain('train', specs, async () => {
   const flags = parseFlags(process.argv.slice(2), specs);
   if (flags.help) { process.stdout.write(`${usage('train', specs)}\n`); return; }
-  if (flags.resume && flags.out === undefined) throw new Error('--resume needs --out DIR (where the checkpoint is)');
-  if (flags.out !== undefined) claimDirectory(flags.out);
+  if (flags.resume && flags.out === undefined) throw new UsageError('--resume needs --out DIR (where the checkpoint is)');
+  if (flags.resume && !existsSync(flags.out as string)) throw new UsageError(`--out ${flags.out}: no such directory to resume from`);
+  // every path the run writes is checked before any training
+  const out = flags.out === undefined ? undefined : prepareOutputDir('--out', flags.out);
+  const report = flags.report === undefined ? undefined : prepareOutputFile('--report', flags.report);
+  const release = out === undefined ? () => {} : claimDirectory(out);
+  const problem = storageProblem({ checkpointDir: out, resume: flags.resume });
+  if (problem !== undefined) { release(); throw new UsageError(problem); }
+  const log = (s: string): void => { if (!flags.quiet) process.stderr.write(`${s}\n`); };
+  const stop = stopOnSignals((name) => log(`${name}: stopping at the next step${out ? `, checkpoint in ${out}` : ''}; send it again to stop at once`));
   const config = {
     model: flags.model, hidden: flags.hidden, init: flags.init, optimizer: flags.optimizer, lr: flags.lr,
     schedule: flags.schedule, batchSize: flags['batch-size'], epochs: flags.epochs, weightDecay: flags['weight-decay'],
-    dataset: flags.dataset, augment: flags.augment, trainEvalLimit: flags['train-eval-limit'],
+    dataset: flags.dataset, augment: flags.augment, trainEvalLimit: flags['train-eval-limit'], maxLoss: flags['max-loss'],
   };
   const started = performance.now();
   if (!flags.quiet) process.stdout.write(`training ${flags.model} on ${flags.dataset} with ${flags.optimizer} (lr ${flags.lr}, ${flags.schedule}), kernels: ${activeKernels().name}\n`);
@@ -35,11 +46,17 @@ runMain('train', specs, async () => {
   // the process's resident set after each epoch of this run: flat once the first epoch has warmed up
   const rssMBAfterEpoch: number[] = [];
   const hooks = { onStep: bar.onStep, onEpoch: (...a: Parameters<typeof bar.onEpoch>) => { bar.onEpoch(...a); rssMBAfterEpoch.push(readMemory().rssMB); } };
-  const job = (() => {
-    try { return runJob(config, key(flags.seed), { checkpointDir: flags.out, resume: flags.resume }, hooks); } finally { bar.stop(); }
-  })();
+  const storage = { checkpointDir: out, resume: flags.resume, signal: stop.signal, onNote: log };
+  const job = await runJob(config, key(flags.seed), storage, hooks).finally(() => bar.stop());
+  if (job.interrupted) {
+    log(`stopped at step ${job.state.step}${job.checkpoint ? `; saved ${job.checkpoint}: continue with --resume` : ' (no --out: nothing saved)'}`);
+    release();
+    process.exitCode = stop.exitCode();
+    return;
+  }
+  stop.dispose();
   const last = job.history.epochs[job.history.epochs.length - 1];
-  if (flags.report !== undefined) await writeJobReport(flags.report, [{ name: flags.model, job }]);
+  if (report !== undefined) await writeJobReport(report, [{ name: flags.model, job }]);
   const summary = {
     model: flags.model, dataset: flags.dataset, optimizer: flags.optimizer, lr: flags.lr, schedule: flags.schedule,
     batchSize: flags['batch-size'], epochs: flags.epochs, seed: flags.seed, resumed: job.resumed,

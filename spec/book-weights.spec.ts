@@ -61,6 +61,38 @@ describe('loading .npz weights', () => {
       .to.throw(/sends array 'W2' to "affine9\/W", which the network has no parameter for/);
   });
 
+  it('refuses NaN, ±Infinity and float64 values beyond float32, naming the array, index and value', () => {
+    const withValue = (array: string, i: number, v: number, dtype: 'float32' | 'float64' = 'float32'): Map<string, NpyArray> => {
+      const arrays = good();
+      const a = arrays.get(array)!;
+      const data = dtype === 'float32' ? Float32Array.from(a.data) : Float64Array.from(a.data);
+      data[i] = v;
+      arrays.set(array, dtype === 'float32' ? { dtype, shape: a.shape, data: data as Float32Array } : { dtype, shape: a.shape, data: data as Float64Array });
+      return arrays;
+    };
+    expect(() => loadNpzParams(withValue('W2', 5, NaN), mapping, expected, 'w.npz'))
+      .to.throw("w.npz: array 'W2' holds NaN at index 5 (element [1,1] of shape [18,4]); weights must be finite");
+    expect(() => loadNpzParams(withValue('b1', 1, -Infinity), mapping, expected, 'w.npz'))
+      .to.throw("w.npz: array 'b1' holds -Infinity at index 1 (element [1] of shape [2]); weights must be finite");
+    expect(() => loadNpzParams(withValue('W1', 0, 1e300, 'float64'), mapping, expected, 'w.npz'))
+      .to.throw("w.npz: array 'W1' holds 1e+300 at index 0 (element [0,0,0,0] of shape [2,1,3,3]), which overflows float32; weights must be finite");
+    // Through an archive too: NaN survives the .npy round trip and is still refused.
+    expect(() => loadNpzParams(encodeNpz(withValue('b2', 3, NaN)), mapping, expected, 'nan.npz'))
+      .to.throw("nan.npz: array 'b2' holds NaN at index 3");
+  });
+
+  it('refuses arrays whose file dtype is not float32 or float64 (widened integers included)', () => {
+    for (const descr of ['<i8', '<i4', '|u1']) {
+      const arrays = good();
+      arrays.set('b1', { dtype: 'float64', shape: [2], data: new Float64Array([1, 2]), descr });
+      expect(() => loadNpzParams(arrays, mapping, expected, 'int.npz'))
+        .to.throw(`int.npz: array 'b1' has dtype '${descr}'; weights must be float32 ('<f4') or float64 ('<f8')`);
+    }
+    const f8 = good();
+    f8.set('b1', { dtype: 'float64', shape: [2], data: new Float64Array([1, 2]), descr: '<f8' });
+    expect(() => loadNpzParams(f8, mapping, expected, 'f8.npz')).not.to.throw();
+  });
+
   it('maps the book arrays W1…W8 onto conv and affine paths', () => {
     expect(simpleConvNetMapping).to.deep.equal({
       W1: 'conv1/W', b1: 'conv1/b', W2: 'affine1/W', b2: 'affine1/b', W3: 'affine2/W', b3: 'affine2/b',

@@ -7,6 +7,7 @@ import { mlp } from '../lib/models/mlp.ts';
 import { adam } from '../lib/optim/optimizers.ts';
 import { key, normal, randint } from '../lib/random.ts';
 import { fromArray, type Tensor } from '../lib/tensor.ts';
+import { unsafeMutableData } from '../lib/tensor-unsafe.ts';
 import { leaves, type TreeRecord } from '../lib/tree.ts';
 import { commit } from '../lib/train/checkpoint-files.ts';
 import {
@@ -17,7 +18,10 @@ import { dataset } from '../lib/train/dataset.ts';
 import { fit, initTrainState, type History } from '../lib/train/fit.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
 
-const bytesOf = (t: Tensor): Uint8Array => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+const bytesOf = (t: Tensor): Uint8Array => {
+  const b = unsafeMutableData(t);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
 const sameTree = (a: TreeRecord, b: TreeRecord): void => {
   const la = leaves(a);
   const lb = leaves(b);

@@ -41,7 +41,7 @@ describe('command-line scripts refuse bad input', () => {
 
   it('train: --resume without --out is refused', () => {
     const r = run('scripts/train.ts', ['--resume']);
-    expect(r.status).to.equal(1);
+    expect(r.status).to.equal(2);
     expect(r.stderr).to.match(/--resume needs --out/);
   });
 

@@ -71,8 +71,8 @@ describe('ensemble script (2 small MLP members, 1 epoch)', function () {
 
   it('refuses to resume with different flags, and a corrupt ensemble.json, naming the problem', () => {
     const other = run('scripts/ensemble.ts', [...args, '--epochs', '2']);
-    expect(other.status).to.equal(1);
-    expect(other.stderr).to.match(/describes a different ensemble/);
+    expect(other.status).to.equal(2);
+    expect(other.stderr).to.match(/ensemble\.json describes a different ensemble \(members\.0\.config\.epochs is 1 there but 2 now\)/);
     writeFileSync(join(out, 'ensemble.json'), '{"format":"tenfold-ensemble","version":1,"seed":"one","members":[]}');
     const bad = run('scripts/evaluate.ts', ['--ensemble', out]);
     expect(bad.status).to.equal(1);

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parseIdx, readIdxFile } from '../lib/data/idx.ts';
+import { gunzipCapped, parseIdx, readIdxFile } from '../lib/data/idx.ts';
+import { loadFashionMnist } from '../lib/data/fashion-mnist.ts';
+import { loadIdxSplit } from '../lib/data/mnist.ts';
 
 // Build an IDX byte buffer: magic 0x0000TTNN, big-endian dims, then `data`.
 function idx(dims: number[], data: number[], type = 0x08): Uint8Array {
@@ -85,6 +87,46 @@ describe('data/idx', () => {
         const r = readIdxFile(join(dir, f), 3);
         expect(r.dims).to.deep.equal([2, 1, 1]);
         expect([...r.data]).to.deep.equal([3, 4]);
+      }
+    });
+
+    it('gunzips a .GZ (upper-case) file too', () => {
+      const path = join(dir, 'b-idx1-ubyte.GZ');
+      writeFileSync(path, gzipSync(idx([2], [1, 2])));
+      expect([...readIdxFile(path, 1).data]).to.deep.equal([1, 2]);
+    });
+
+    it('refuses a file over maxArrayBytes before reading it, and gzip output past it', () => {
+      const path = join(dir, 'c-idx1-ubyte');
+      writeFileSync(path, idx([100], new Array(100).fill(1)));
+      expect(() => readIdxFile(path, 1, { maxArrayBytes: 50 }))
+        .to.throw(`${path}: the file is 108 bytes, over the cap of 50 bytes (raise it with the maxArrayBytes option)`);
+      expect(readIdxFile(path, 1, { maxArrayBytes: 108 }).dims).to.deep.equal([100]);
+      const gz = gzipSync(idx([100], new Array(100).fill(1)));
+      expect(() => gunzipCapped(gz, 'c.gz', 107)).to.throw('c.gz: the gzip trailer says it decompresses to at least 108 bytes, over the cap of 107 bytes');
+      // Two gzip members: the last trailer says 0 bytes, so only the bounded inflation can tell.
+      const twoMembers = new Uint8Array([...gz, ...gzipSync(new Uint8Array(0))]);
+      expect(() => gunzipCapped(twoMembers, 'c.gz', 107)).to.throw(/^c\.gz: it decompresses to (more|108) bytes, over the cap of 107 bytes/);
+      expect(gunzipCapped(gz, 'c.gz', 108).length).to.equal(108);
+    });
+
+    it('passes the caps through the MNIST-family loaders', () => {
+      const files = { trainImages: 'ti', trainLabels: 'tl', testImages: 'si', testLabels: 'sl' };
+      const images = idx([1, 28, 28], new Array(784).fill(0));
+      for (const f of ['ti', 'si']) writeFileSync(join(dir, f), images);
+      for (const f of ['tl', 'sl']) writeFileSync(join(dir, f), idx([1], [3]));
+      expect(() => loadIdxSplit('capped', dir, files, 10, true, { maxArrayBytes: 100 })).to.throw(`${join(dir, 'ti')}: the file is 800 bytes, over the cap of 100 bytes`);
+      expect(loadIdxSplit('capped', dir, files, 10, true, { maxArrayBytes: 800 }).train.count).to.equal(1);
+      const fashion = mkdtempSync(join(tmpdir(), 'tenfold-fashion-'));
+      try {
+        for (const [f, b] of [['train-images-idx3-ubyte.gz', images], ['t10k-images-idx3-ubyte.gz', images],
+          ['train-labels-idx1-ubyte.gz', idx([1], [3])], ['t10k-labels-idx1-ubyte.gz', idx([1], [3])]] as const) {
+          writeFileSync(join(fashion, f), gzipSync(b));
+        }
+        expect(() => loadFashionMnist({ dir: fashion, limits: { maxArrayBytes: 500 } }))
+          .to.throw(`${join(fashion, 'train-images-idx3-ubyte.gz')}: the gzip trailer says it decompresses to at least 800 bytes, over the cap of 500 bytes`);
+      } finally {
+        rmSync(fashion, { recursive: true, force: true });
       }
     });
 

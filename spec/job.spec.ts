@@ -16,24 +16,32 @@ describe('training jobs: checkpoints and resume on MNIST (tiny MLP)', function (
     weightDecay: 0, dataset: 'mnist', augment: ['crop'], trainEvalLimit: 2000,
   };
 
-  it('an interrupted run resumed from its checkpoint ends with the weights of an uninterrupted run', () => {
-    const first = runJob(config, key(4), { checkpointDir: join(dir, 'a') });
+  it('an interrupted run resumed from its checkpoint ends with the weights of an uninterrupted run', async () => {
+    const first = await runJob(config, key(4), { checkpointDir: join(dir, 'a') });
     expect(first.resumed).to.equal(false);
     expect(first.history.epochs[0].testAccuracy).to.be.above(0.8);
-    const resumed = runJob({ ...config, epochs: 2 }, key(4), { checkpointDir: join(dir, 'a'), resume: true });
-    const straight = runJob({ ...config, epochs: 2 }, key(4));
+    const resumed = await runJob({ ...config, epochs: 2 }, key(4), { checkpointDir: join(dir, 'a'), resume: true });
+    const straight = await runJob({ ...config, epochs: 2 }, key(4));
     expect(resumed.resumed).to.equal(true);
     expect(resumed.history.epochs).to.have.length(2);
     expect(paramsSha256(resumed.state.params)).to.equal(paramsSha256(straight.state.params));
   });
 
-  it('never starts over a checkpoint it was not told to resume', () => {
-    expect(() => runJob(config, key(4), { checkpointDir: join(dir, 'a') })).to.throw(/already holds a checkpoint: pass --resume/);
+  const rejection = async (p: Promise<unknown>): Promise<Error> => {
+    try { await p; } catch (err) { return err as Error; }
+    throw new Error('expected a rejection');
+  };
+
+  it('never starts over a checkpoint it was not told to resume', async () => {
+    expect((await rejection(runJob(config, key(4), { checkpointDir: join(dir, 'a') }))).message)
+      .to.match(/already holds checkpoints \(ckpt-.*\): pass --resume/);
   });
 
-  it('refuses to resume a different run, naming the setting that differs', () => {
-    expect(() => runJob({ ...config, epochs: 2, lr: 0.1 }, key(4), { checkpointDir: join(dir, 'a'), resume: true }))
-      .to.throw(/cannot resume a different run: lr is 0.002 in the checkpoint but 0.1 now/);
+  it('refuses to resume a different run, naming the setting that differs', async () => {
+    expect((await rejection(runJob({ ...config, epochs: 2, lr: 0.1 }, key(4), { checkpointDir: join(dir, 'a'), resume: true }))).message)
+      .to.match(/cannot resume a different run: lr is 0.002 in the checkpoint but 0.1 now/);
+    expect((await rejection(runJob({ ...config, epochs: 2 }, key(5), { checkpointDir: join(dir, 'a'), resume: true }))).message)
+      .to.match(/cannot resume a different run: the checkpoint was trained from another seed/);
   });
 
   it('rebuilds the trained network from a checkpoint alone', () => {

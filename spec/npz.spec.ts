@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../lib/data/npy.ts';
 import { encodeNpz, readNpz, writeNpz } from '../lib/data/npz.ts';
+import { MAX_ARRAY_BYTES, resolveLimits } from '../lib/data/limits.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/dlfs/', import.meta.url));
 
@@ -57,6 +58,49 @@ describe('data/npy + data/npz', () => {
       };
       expect(shapesOf(m)).to.deep.equal(want);
       for (const a of m.values()) expect(a.dtype).to.equal('float32');
+    });
+
+    it("records each array's stored dtype as descr", () => {
+      const m = readNpz(join(FIXTURES, 'simple_convnet_2016.npz'));
+      for (const a of m.values()) expect(a.descr).to.equal('<f4');
+    });
+  });
+
+  describe('zip variants', () => {
+    const W: NpyArray = { dtype: 'float32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) };
+    const cd = (zip: Uint8Array): number => new DataView(zip.buffer).getUint32(zip.length - 22 + 16, true);
+
+    it('reads deflated members (np.savez_compressed)', () => {
+      const zip = zipSync({ 'W.npy': encodeNpy(W) }, { level: 6 });
+      expect(new DataView(zip.buffer).getUint16(cd(zip) + 10, true)).to.equal(8);
+      expect(Array.from(readNpz(zip).get('W')!.data)).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it('reads zip64 sizes from the central directory', () => {
+      const bytes = encodeNpy(W);
+      const extra = new Uint8Array(16);
+      new DataView(extra.buffer).setBigUint64(0, BigInt(bytes.length), true);
+      new DataView(extra.buffer).setBigUint64(8, BigInt(bytes.length), true);
+      const zip = zipSync({ 'W.npy': [bytes, { level: 0, extra: { 1: extra } }] });
+      const v = new DataView(zip.buffer);
+      v.setUint32(cd(zip) + 20, 0xffffffff, true);
+      v.setUint32(cd(zip) + 24, 0xffffffff, true);
+      expect(Array.from(readNpz(zip).get('W')!.data)).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it('reads an empty archive, and refuses non-zip bytes naming the file', () => {
+      expect(readNpz(zipSync({})).size).to.equal(0);
+      expect(() => readNpz(new TextEncoder().encode('hello'), 'x.npz')).to.throw(/^x\.npz: not a valid \.npz \(zip\) archive: no end-of-central-directory record in its 5 bytes/);
+    });
+
+    it('refuses unsupported compression methods and encrypted members', () => {
+      const zip = zipSync({ 'W.npy': [encodeNpy(W), { level: 0 }] });
+      const lzma = zip.slice();
+      new DataView(lzma.buffer).setUint16(cd(zip) + 10, 14, true);
+      expect(() => readNpz(lzma, 'l.npz')).to.throw('l.npz: W.npy: compression method 14 is not supported');
+      const enc = zip.slice();
+      new DataView(enc.buffer).setUint16(cd(zip) + 8, 1, true);
+      expect(() => readNpz(enc, 'e.npz')).to.throw('e.npz: W.npy: encrypted members are not supported');
     });
   });
 
@@ -129,6 +173,16 @@ describe('data/npy + data/npz', () => {
       expect(Array.from(r.data)).to.deep.equal([-3, 7]);
       const u1 = parseNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", new Uint8Array([0, 128, 255])), 'u1');
       expect(Array.from(u1.data)).to.deep.equal([0, 128, 255]);
+      expect([r.descr, u1.descr]).to.deep.equal(['<i4', '|u1']);
+    });
+
+    it('widens int64 exactly, refusing values beyond 2^53', () => {
+      const h = "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }";
+      const max = BigInt(Number.MAX_SAFE_INTEGER);
+      const ok = parseNpy(npy(h, new Uint8Array(new BigInt64Array([-max, max]).buffer)), 'i8');
+      expect(Array.from(ok.data)).to.deep.equal([-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
+      const big = npy(h, new Uint8Array(new BigInt64Array([0n, max + 2n]).buffer));
+      expect(() => parseNpy(big, 'big.npy')).to.throw('big.npy: int64 value 9007199254740993 at index 1 is not exactly representable as float64');
     });
   });
 
@@ -175,6 +229,29 @@ describe('data/npy + data/npz', () => {
       expect(() => parseNpy(npy(h, f4(1, 2)), 'a.npy')).to.throw('a.npy: truncated data: shape (3) <f4 needs 12 bytes, found 8');
       expect(() => parseNpy(npy(h, f4(1, 2, 3, 4)), 'a.npy')).to.throw('a.npy: too long');
       expect(() => parseNpy(npy(h).subarray(0, 20), 'a.npy')).to.throw('a.npy: truncated header');
+    });
+
+    it('caps the data of one array at maxArrayBytes (1 GiB unless raised)', () => {
+      const h = "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }";
+      expect(() => parseNpy(npy(h, f4(1, 2, 3)), 'a.npy', { maxArrayBytes: 8 }))
+        .to.throw('a.npy: shape (3) <f4 is 12 bytes, over the cap of 8 bytes (raise it with the maxArrayBytes option)');
+      expect(parseNpy(npy(h, f4(1, 2, 3)), 'a.npy', { maxArrayBytes: 12 }).shape).to.deep.equal([3]);
+      expect(resolveLimits().maxArrayBytes).to.equal(MAX_ARRAY_BYTES).and.to.equal(2 ** 30);
+      expect(() => resolveLimits({ maxTotalBytes: -1 })).to.throw('read limits: maxTotalBytes must be a non-negative integer, got -1');
+    });
+
+    it('refuses a file larger than maxTotalBytes before reading it', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tenfold-npy-'));
+      try {
+        const path = join(dir, 'big.npy');
+        writeNpy(path, { dtype: 'float32', shape: [100], data: new Float32Array(100) });
+        expect(() => readNpy(path, path, { maxTotalBytes: 100 })).to.throw(`${path}: the file is 528 bytes, over the cap of 100 bytes (raise it with the maxTotalBytes option)`);
+        const npzPath = join(dir, 'big.npz');
+        writeNpz(npzPath, { W: { dtype: 'float32', shape: [100], data: new Float32Array(100) } });
+        expect(() => readNpz(npzPath, npzPath, { maxTotalBytes: 100 })).to.throw(`${npzPath}: the file is`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { JobSetupError } from '../run/job.ts';
 
 /** One flag: its codec (for valued flags) or 'boolean', a default and a line of help. */
 export interface FlagSpec {
@@ -55,11 +56,17 @@ export const parseFlags = <S extends FlagSpecs>(argv: readonly string[], specs: 
   return out as Flags<S>;
 };
 
-/** Runs a command's main; prints usage errors with the usage text and exits 2, other errors exit 1. */
+/**
+ * Runs a command's main; prints usage errors with the usage text and exits 2, a job that cannot
+ * be set up as asked (its flags against its data or checkpoint directory) exits 2, other errors 1.
+ */
 export const runMain = (command: string, specs: FlagSpecs, main: () => void | Promise<void>): void => {
   Promise.resolve().then(main).catch((err: unknown) => {
     if (err instanceof UsageError) {
       process.stderr.write(`${command}: ${err.message}\n${usage(command, specs)}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof JobSetupError) {
+      process.stderr.write(`${command}: ${err.message}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`${command}: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -19,6 +19,8 @@ const num = (s: string): number | undefined => (s !== '' && Number.isFinite(Numb
 export const PositiveInt = fromString('a whole number ≥ 1', (s) => { const n = num(s); return n !== undefined && Number.isInteger(n) && n >= 1 ? n : undefined; });
 /** A whole number ≥ 0. */
 export const NonNegativeInt = fromString('a whole number ≥ 0', (s) => { const n = num(s); return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined; });
+/** A random seed: a whole number from 0 to 2^53 − 1 (what a key can be made from exactly). */
+export const Seed = fromString(`a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`, (s) => { const n = num(s); return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined; });
 /** A number > 0. */
 export const PositiveNumber = fromString('a number > 0', (s) => { const n = num(s); return n !== undefined && n > 0 ? n : undefined; });
 /** A number ≥ 0. */

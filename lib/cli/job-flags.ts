@@ -4,7 +4,7 @@ import { datasetNames } from '../data/datasets.ts';
 import { initNames, modelNames } from '../models/registry.ts';
 import { optimizerNames } from '../optim/optimizers.ts';
 import { scheduleNames } from '../optim/schedule-names.ts';
-import { listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber } from './codecs.ts';
+import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Seed } from './codecs.ts';
 
 /** Flags of one training job; defaults are the book's TwoLayerNet run. */
 export const jobFlagSpecs = {
@@ -14,11 +14,12 @@ export const jobFlagSpecs = {
   schedule: { codec: oneOf(scheduleNames), default: 'constant', help: `learning-rate schedule: ${scheduleNames.join('|')}` },
   'batch-size': { codec: PositiveInt, default: '100', help: 'examples per minibatch' },
   epochs: { codec: PositiveInt, default: '17', help: 'passes over the training set' },
-  seed: { codec: NonNegativeInt, default: '1', help: 'random seed (same seed, same result)' },
+  seed: { codec: Seed, default: '1', help: 'random seed (same seed, same result)' },
   init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own: std for mlp as the book's TwoLayerNet, He for the others)` },
   'weight-decay': { codec: NonNegativeNumber, default: '0', help: 'L2 weight decay λ (AdamW: decoupled decay, default 0.01)' },
   dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
   augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },
+  'max-loss': { codec: NonNegativeNumber, help: 'stop when a step\'s loss exceeds this (default: 100 × the largest of the first 20 steps; 0: no bound)' },
   'train-eval-limit': { codec: PositiveInt, help: 'measure train accuracy on at most this many examples (default: all)' },
   quiet: { codec: 'boolean', help: 'no progress output' },
   json: { codec: 'boolean', help: 'print one JSON object as the last line' },

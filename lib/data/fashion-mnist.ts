@@ -43,5 +43,5 @@ export function loadFashionMnist(options: LoadOptions = {}): Split {
     const path = join(dir, file);
     if (!existsSync(path)) throw new Error(`Fashion-MNIST not found at ${path}; ${FASHION_MNIST_INSTALL_HINT}`);
   }
-  return loadIdxSplit('fashion-mnist', dir, FASHION_MNIST_FILES, FASHION_MNIST_CLASSES.length, options.normalize ?? true);
+  return loadIdxSplit('fashion-mnist', dir, FASHION_MNIST_FILES, FASHION_MNIST_CLASSES.length, options.normalize ?? true, options.limits);
 }

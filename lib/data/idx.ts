@@ -5,9 +5,14 @@
  * NN = number of dimensions), NN big-endian uint32 sizes, then the elements
  * in row-major order. Only unsigned bytes (TT = 0x08) are supported: that is
  * all the MNIST family uses.
+ *
+ * A hostile header cannot make the reader allocate: the element count (exact, as a bigint)
+ * must match the bytes present before anything is returned, and gzipped input is inflated
+ * with a bound (the maxArrayBytes cap, 1 GiB by default).
  */
-import { readFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
+import { exactSize, readFileCapped, resolveLimits, type ReadLimits } from './limits.ts';
 
 /** A parsed IDX file: its dimensions and its raw unsigned bytes (row-major). */
 export interface IdxArray {
@@ -68,30 +73,47 @@ export function parseIdx(bytes: Uint8Array, name: string, expectedDims?: number)
   }
   const dims: number[] = [];
   for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const count = dims.reduce((a, b) => a * b, 1);
-  if (!Number.isSafeInteger(count)) fail(`dimensions [${dims.join(', ')}] are too large`);
-  const expected = header + count;
-  if (bytes.length < expected) fail(`truncated: expected ${expected} bytes, found ${bytes.length}`);
-  if (bytes.length > expected) {
-    fail(`too long: expected ${expected} bytes for dims [${dims.join(', ')}], found ${bytes.length}`);
+  // Exact: 255 dims of up to 2^32 - 1 each must not overflow to a plausible (or NaN) count.
+  const expected = BigInt(header) + exactSize(dims);
+  const found = BigInt(bytes.length);
+  if (found < expected) fail(`truncated: expected ${expected} bytes, found ${found} (the header says dims [${dims.join(', ')}])`);
+  if (found > expected) {
+    fail(`too long: expected ${expected} bytes for dims [${dims.join(', ')}], found ${found}`);
   }
-  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + header, count) };
+  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + header, bytes.length - header) };
 }
 
-/** Read and parse an IDX file from disk, gunzipping it first when the path ends in `.gz`. */
-export function readIdxFile(path: string, expectedDims?: number): IdxArray {
-  let bytes: Uint8Array;
+/**
+ * Read and parse an IDX file from disk, gunzipping it first when the path ends in `.gz`
+ * (any case). The file, and its decompressed contents, may be at most `limits.maxArrayBytes`
+ * (default MAX_ARRAY_BYTES, 1 GiB); decompression stops as soon as it passes the cap.
+ */
+export function readIdxFile(path: string, expectedDims?: number, limits: ReadLimits = {}): IdxArray {
+  const cap = resolveLimits(limits).maxArrayBytes;
+  const bytes = readFileCapped(path, cap, 'maxArrayBytes');
+  return parseIdx(/\.gz$/i.test(path) ? gunzipCapped(bytes, path, cap) : bytes, path, expectedDims);
+}
+
+/** Gunzips `bytes`, refusing output over `cap` bytes without producing more than that. */
+export function gunzipCapped(bytes: Uint8Array, name: string, cap: number): Uint8Array {
+  const over = (what: string): never => {
+    throw new Error(`${name}: ${what}, over the cap of ${cap} bytes (raise it with the maxArrayBytes option)`);
+  };
+  // The trailer's ISIZE is the last member's size mod 2^32, so the output is at least that:
+  // a bomb that admits its size is refused without inflating anything.
+  if (bytes.length >= 18) {
+    const isize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+    if (isize > cap) over(`the gzip trailer says it decompresses to at least ${isize} bytes`);
+  }
+  let out: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    // zlib stops as soon as the output passes maxOutputLength (which must be in [1, MAX_LENGTH]).
+    out = gunzipSync(bytes, { maxOutputLength: Math.max(1, Math.min(cap, bufferConstants.MAX_LENGTH)) });
   } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE') return over('it decompresses to more bytes');
+    throw new Error(`${name}: not valid gzip data: ${err.message}`);
   }
-  if (path.endsWith('.gz')) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new Error(`${path}: not valid gzip data: ${(e as Error).message}`);
-    }
-  }
-  return parseIdx(bytes, path, expectedDims);
+  if (out.length > cap) over(`it decompresses to ${out.length} bytes`);
+  return out;
 }

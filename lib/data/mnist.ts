@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxFile } from './idx.ts';
+import type { ReadLimits } from './limits.ts';
 
 /** A set of images with one class label each; all arrays are shared and must not be mutated. */
 export interface LabeledImages {
@@ -36,6 +37,8 @@ export interface LoadOptions {
   readonly normalize?: boolean;
   /** Directory holding the four IDX files (overrides the default location). */
   readonly dir?: string;
+  /** Size caps for each file (default: 1 GiB per file, decompressed; see data/limits.ts). */
+  readonly limits?: ReadLimits;
 }
 
 /** File names of one IDX-format split (relative to its directory). */
@@ -52,9 +55,9 @@ const SIDE = 28;
 const table = (normalize: boolean): Float32Array =>
   Float32Array.from({ length: 256 }, (_, i) => (normalize ? i / 255 : i));
 
-function loadHalf(imagesPath: string, labelsPath: string, classes: number, normalize: boolean): LabeledImages {
-  const img = readIdxFile(imagesPath, 3);
-  const lab = readIdxFile(labelsPath, 1);
+function loadHalf(imagesPath: string, labelsPath: string, classes: number, normalize: boolean, limits: ReadLimits): LabeledImages {
+  const img = readIdxFile(imagesPath, 3, limits);
+  const lab = readIdxFile(labelsPath, 1, limits);
   const [count, height, width] = img.dims;
   if (height !== SIDE || width !== SIDE) {
     throw new Error(`${imagesPath}: images are ${height}×${width}, expected ${SIDE}×${SIDE}`);
@@ -76,17 +79,20 @@ const cache = new Map<string, Split>();
 
 /**
  * Load (or fetch from the per-process cache) an IDX-format 28×28 grayscale split.
- * Shared by MNIST and Fashion-MNIST.
+ * Shared by MNIST and Fashion-MNIST. `limits` caps each file's size (the cache ignores it:
+ * caps only decide whether a file is read, never what it holds).
  */
-export function loadIdxSplit(name: string, dir: string, files: IdxSplitFiles, classes: number, normalize: boolean): Split {
+export function loadIdxSplit(
+  name: string, dir: string, files: IdxSplitFiles, classes: number, normalize: boolean, limits: ReadLimits = {},
+): Split {
   const key = `${name}|${dir}|${normalize}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const split: Split = {
     name,
     classes,
-    train: loadHalf(join(dir, files.trainImages), join(dir, files.trainLabels), classes, normalize),
-    test: loadHalf(join(dir, files.testImages), join(dir, files.testLabels), classes, normalize),
+    train: loadHalf(join(dir, files.trainImages), join(dir, files.trainLabels), classes, normalize, limits),
+    test: loadHalf(join(dir, files.testImages), join(dir, files.testLabels), classes, normalize, limits),
   };
   cache.set(key, split);
   return split;
@@ -108,5 +114,5 @@ export const MNIST_FILES: IdxSplitFiles = {
 
 /** Load MNIST: 60000 train / 10000 test images, 1×28×28, labels 0..9. Cached per options. */
 export function loadMnist(options: LoadOptions = {}): Split {
-  return loadIdxSplit('mnist', options.dir ?? mnistDir(), MNIST_FILES, 10, options.normalize ?? true);
+  return loadIdxSplit('mnist', options.dir ?? mnistDir(), MNIST_FILES, 10, options.normalize ?? true, options.limits);
 }

@@ -5,15 +5,29 @@
  * header length (uint16 in v1, uint32 in v2/v3), an ASCII (v3: UTF-8) Python
  * dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`,
  * then the raw elements. Only C-order arrays are read.
+ *
+ * Element types: little-endian float32 (`<f4`) and float64 (`<f8`) are read as they are;
+ * int32 (`<i4`), int64 (`<i8`) and uint8 (`|u1`) are widened to float64, and an int64 value
+ * beyond ±2^53 (not exactly representable) is refused. `descr` on the result records the
+ * file's own type, so a caller that wants floats only (the weight loader) can refuse the rest.
+ *
+ * Hostile headers are refused before anything is allocated: the header length is bounded
+ * (MAX_NPY_HEADER_BYTES), dims must be non-negative safe integers (at most MAX_NPY_DIMS of
+ * them), the declared byte size (computed exactly, as a bigint) must equal the bytes present,
+ * and it must be within the maxArrayBytes cap.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { MAX_NPY_DIMS, MAX_NPY_HEADER_BYTES, exactSize, readFileCapped, resolveLimits, type ReadLimits } from './limits.ts';
 
-/** An array read from or written to a `.npy` file; `data` is row-major (C order). */
+/**
+ * An array read from or written to a `.npy` file; `data` is row-major (C order).
+ * `descr` is the dtype the file stored (e.g. `<f4`, `<i8`); absent on arrays built in memory.
+ */
 export type NpyArray =
-  | { readonly dtype: 'float32'; readonly shape: readonly number[]; readonly data: Float32Array }
-  | { readonly dtype: 'float64'; readonly shape: readonly number[]; readonly data: Float64Array };
+  | { readonly dtype: 'float32'; readonly shape: readonly number[]; readonly data: Float32Array; readonly descr?: string }
+  | { readonly dtype: 'float64'; readonly shape: readonly number[]; readonly data: Float64Array; readonly descr?: string };
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -21,8 +35,14 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
+// Deeper nesting than a header ever has (dict > tuple > value) is refused, not recursed into.
+const MAX_NESTING = 16;
+// Sticky, so matching at offset i does not copy the rest of the header (which would be quadratic).
+const WORD = /True|False|None|-?\d+L?/y;
+
 function parsePyLiteral(src: string): PyValue {
   let i = 0;
+  let depth = 0;
   const err = (what: string): never => {
     throw new Error(`${what} at offset ${i} of header ${JSON.stringify(src)}`);
   };
@@ -44,6 +64,15 @@ function parsePyLiteral(src: string): PyValue {
   const value = (): PyValue => {
     ws();
     const c = src[i];
+    if ((c === '{' || c === '(' || c === '[') && depth >= MAX_NESTING) err(`nested deeper than ${MAX_NESTING} levels`);
+    depth++;
+    try {
+      return scalarOrContainer(c);
+    } finally {
+      depth--;
+    }
+  };
+  const scalarOrContainer = (c: string | undefined): PyValue => {
     if (c === '{') {
       i++;
       const obj: { [key: string]: PyValue } = {};
@@ -66,7 +95,8 @@ function parsePyLiteral(src: string): PyValue {
       }
       return i++, s;
     }
-    const word = /^(?:True|False|None|-?\d+L?)/.exec(src.slice(i));
+    WORD.lastIndex = i;
+    const word = WORD.exec(src);
     if (!word) return err('unexpected character');
     i += word[0].length;
     if (word[0] === 'True') return true;
@@ -122,12 +152,21 @@ interface DtypeInfo {
   readonly get: (v: DataView, i: number) => number;
 }
 
-// Integer and byte dtypes are widened to float64 (exact up to 2^53).
+const EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+// An int64 is widened only when float64 holds it exactly; the error is prefixed by the caller.
+const int64 = (v: DataView, i: number): number => {
+  const b = v.getBigInt64(8 * i, true);
+  if (b > EXACT || b < -EXACT) throw new RangeError(`int64 value ${b} at index ${i} is not exactly representable as float64`);
+  return Number(b);
+};
+
+// Integer and byte dtypes are widened to float64.
 const DTYPES: Readonly<Record<string, DtypeInfo>> = {
   '<f4': { size: 4, out: 'float32', get: (v, i) => v.getFloat32(4 * i, true) },
   '<f8': { size: 8, out: 'float64', get: (v, i) => v.getFloat64(8 * i, true) },
   '<i4': { size: 4, out: 'float64', get: (v, i) => v.getInt32(4 * i, true) },
-  '<i8': { size: 8, out: 'float64', get: (v, i) => Number(v.getBigInt64(8 * i, true)) },
+  '<i8': { size: 8, out: 'float64', get: int64 },
   '|u1': { size: 1, out: 'float64', get: (v, i) => v.getUint8(i) },
 };
 
@@ -136,8 +175,12 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Number of elements of a shape (1 for the scalar shape `[]`). */
 export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Parse `.npy` bytes into a fresh, aligned typed array. `name` prefixes every error. */
-export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
+/**
+ * Parse `.npy` bytes into a fresh, aligned typed array. `name` prefixes every error.
+ * `limits.maxArrayBytes` (default MAX_ARRAY_BYTES, 1 GiB) caps the data region.
+ */
+export function parseNpy(bytes: Uint8Array, name: string, limits: ReadLimits = {}): NpyArray {
+  const { maxArrayBytes } = resolveLimits(limits);
   const fail = (what: string): never => {
     throw new Error(`${name}: ${what}`);
   };
@@ -149,6 +192,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const lenBytes = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lenBytes) fail('truncated header');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLen > MAX_NPY_HEADER_BYTES) fail(`header of ${headerLen} bytes is over the limit of ${MAX_NPY_HEADER_BYTES} bytes`);
   const start = 8 + lenBytes + headerLen;
   if (bytes.length < start) fail(`truncated header: needs ${start} bytes, found ${bytes.length}`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, start));
@@ -165,32 +209,39 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
     fail(`unsupported dtype '${header.descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
   }
   const shape: number[] = [...header.shape];
-  const n = shapeSize(shape);
-  const nbytes = n * dt.size;
-  const found = bytes.length - start;
-  if (found < nbytes) fail(`truncated data: shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`);
-  if (found > nbytes) fail(`too long: shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`);
-  const region = bytes.subarray(start, start + nbytes);
+  if (shape.length > MAX_NPY_DIMS) fail(`shape has ${shape.length} dimensions, more than the ${MAX_NPY_DIMS} supported`);
+  // Exact (bigint) sizes: a shape like (1e12, 1e12) must not overflow into a plausible number.
+  const count = exactSize(shape);
+  const nbytes = count * BigInt(dt.size);
+  const found = BigInt(bytes.length - start);
+  const what = `shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`;
+  if (found < nbytes) fail(`truncated data: ${what}`);
+  if (found > nbytes) fail(`too long: ${what}`);
+  if (nbytes > BigInt(maxArrayBytes)) {
+    fail(`shape (${shape.join(', ')}) ${header.descr} is ${nbytes} bytes, over the cap of ${maxArrayBytes} bytes (raise it with the maxArrayBytes option)`);
+  }
+  const descr = header.descr;
+  const n = Number(count);
+  const region = bytes.subarray(start); // exactly nbytes long, checked above
   // Fast path: a straight byte copy when the element layout matches the host's.
   if (LITTLE_ENDIAN_HOST && header.descr === '<f4') {
     const data = new Float32Array(n);
     new Uint8Array(data.buffer).set(region);
-    return { dtype: 'float32', shape, data };
+    return { dtype: 'float32', shape, data, descr };
   }
   if (LITTLE_ENDIAN_HOST && header.descr === '<f8') {
     const data = new Float64Array(n);
     new Uint8Array(data.buffer).set(region);
-    return { dtype: 'float64', shape, data };
+    return { dtype: 'float64', shape, data, descr };
   }
   const v = new DataView(region.buffer, region.byteOffset, region.byteLength);
-  if (dt.out === 'float32') {
-    const data = new Float32Array(n);
+  const data = dt.out === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  try {
     for (let i = 0; i < n; i++) data[i] = dt.get(v, i);
-    return { dtype: 'float32', shape, data };
+  } catch (e) {
+    return fail((e as Error).message);
   }
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) data[i] = dt.get(v, i);
-  return { dtype: 'float64', shape, data };
+  return data instanceof Float32Array ? { dtype: 'float32', shape, data, descr } : { dtype: 'float64', shape, data, descr };
 }
 
 /** Serialize an array as `.npy` (v1.0, or v2.0 if the header needs it), C order, little-endian. */
@@ -231,16 +282,17 @@ export function encodeNpy(arr: NpyArray, name = 'array'): Uint8Array {
   return out;
 }
 
-/** Read a `.npy` file (or parse bytes already in memory). */
-export function readNpy(source: string | Uint8Array, name = typeof source === 'string' ? source : '<bytes>'): NpyArray {
-  if (typeof source !== 'string') return parseNpy(source, name);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(source);
-  } catch (e) {
-    throw new Error(`${source}: cannot read: ${(e as Error).message}`);
-  }
-  return parseNpy(bytes, name);
+/**
+ * Read a `.npy` file (or parse bytes already in memory). A file larger than
+ * `limits.maxTotalBytes` (default 2 GiB) is refused before it is read.
+ */
+export function readNpy(
+  source: string | Uint8Array,
+  name = typeof source === 'string' ? source : '<bytes>',
+  limits: ReadLimits = {},
+): NpyArray {
+  if (typeof source !== 'string') return parseNpy(source, name, limits);
+  return parseNpy(readFileCapped(source, resolveLimits(limits).maxTotalBytes, 'maxTotalBytes'), name, limits);
 }
 
 /** Write one array to a `.npy` file. */

@@ -1,10 +1,13 @@
 /**
  * NumPy `.npz` archives: a zip of `.npy` members (as written by `np.savez`).
- * Unzipping and zipping go through fflate; member parsing through `./npy.ts`.
+ * Reading goes through the strict reader of `./zip.ts` (caps, CRC-32), writing through
+ * fflate; member parsing through `./npy.ts`. Nothing depends on the file's extension.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { writeFileSync } from 'node:fs';
+import { zipSync, type Zippable } from 'fflate';
+import { readFileCapped, resolveLimits, type ReadLimits } from './limits.ts';
 import { encodeNpy, parseNpy, type NpyArray } from './npy.ts';
+import { readZip } from './zip.ts';
 
 /** Arrays to save, by name (the `.npy` suffix is added in the archive). */
 export type NpzEntries = ReadonlyMap<string, NpyArray> | Readonly<Record<string, NpyArray>>;
@@ -12,31 +15,27 @@ export type NpzEntries = ReadonlyMap<string, NpyArray> | Readonly<Record<string,
 /**
  * Read an `.npz` archive from a path or from bytes. Keys are member names
  * without their `.npy` suffix, e.g. `W1`, in archive order.
+ *
+ * Refused, with an error starting with `name`: a file over `limits.maxTotalBytes`, a member
+ * declaring more than `limits.maxArrayBytes` uncompressed (before inflating it) or members
+ * totalling more than `limits.maxTotalBytes`, a member that inflates past its declared size,
+ * a CRC-32 mismatch, a truncated archive, and any `.npy` error of `parseNpy`.
  */
 export function readNpz(
   source: string | Uint8Array,
   name = typeof source === 'string' ? source : '<bytes>',
+  limits: ReadLimits = {},
 ): ReadonlyMap<string, NpyArray> {
-  let bytes: Uint8Array;
-  if (typeof source === 'string') {
-    try {
-      bytes = readFileSync(source);
-    } catch (e) {
-      throw new Error(`${source}: cannot read: ${(e as Error).message}`);
-    }
-  } else {
-    bytes = source;
-  }
-  let members: Record<string, Uint8Array>;
-  try {
-    members = unzipSync(bytes);
-  } catch (e) {
-    throw new Error(`${name}: not a valid .npz (zip) archive: ${(e as Error).message}`);
-  }
+  const caps = resolveLimits(limits);
+  const bytes = typeof source === 'string' ? readFileCapped(source, caps.maxTotalBytes, 'maxTotalBytes') : source;
   const out = new Map<string, NpyArray>();
-  for (const [member, data] of Object.entries(members)) {
+  const from = new Map<string, string>();
+  for (const { name: member, data } of readZip(bytes, name, caps, '.npz (zip)')) {
     const key = member.endsWith('.npy') ? member.slice(0, -4) : member;
-    out.set(key, parseNpy(data, `${name}: array '${key}'`));
+    // `W1` and `W1.npy` would both be array W1: refuse rather than let one silently win.
+    if (from.has(key)) throw new Error(`${name}: members '${from.get(key)}' and '${member}' are both array '${key}'`);
+    from.set(key, member);
+    out.set(key, parseNpy(data, `${name}: array '${key}'`, caps));
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadDataset } from '../data/datasets.ts';
 import { models } from '../models/registry.ts';
 import { argmax } from '../ops/reduce.ts';
-import { buffer } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { modelOf } from '../run/job.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import { initTrainState } from '../train/fit.ts';
@@ -28,7 +28,7 @@ export const evaluateSavedEnsemble = (dir: string): EnsembleSummary & { readonly
     const probs = predictProbabilities(model.net, { params: c.params, state: c.state }, data.test);
     return {
       index: m.index, testAccuracy: accuracyOf(argmax(probs, 1), data.test.labels), seconds: (performance.now() - started) / 1000,
-      resumed: true, history: c.history, probabilities: Float32Array.from(buffer(probs)), classes: probs.shape[1],
+      resumed: true, history: c.history, probabilities: Float32Array.from(unsafeMutableData(probs)), classes: probs.shape[1],
     };
   });
   const data = loadDataset(manifest.members[0].config.dataset, false);

@@ -1,5 +1,6 @@
 /** ensemble.json: what an ensemble directory holds (members and their configurations), decoded with io-ts. */
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeAtomic } from '../train/checkpoint-files.ts';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -46,11 +47,23 @@ export const readEnsembleManifest = (dir: string): EnsembleManifest => {
   return r.right;
 };
 
-/** Writes the manifest atomically (temporary file, then rename). */
-export const writeEnsembleManifest = (dir: string, m: EnsembleManifest): void => {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, ENSEMBLE_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
-  renameSync(tmp, file);
+/** Writes the manifest atomically (temporary file, then rename) into an existing directory. */
+export const writeEnsembleManifest = (dir: string, m: EnsembleManifest): void =>
+  writeAtomic(dir, ENSEMBLE_FILE, new TextEncoder().encode(`${JSON.stringify(m, null, 2)}\n`));
+
+/** The first field where two JSON values differ ("members.1.config.lr: 0.002 … but 0.001 …"), if any. */
+export const firstDifference = (saved: unknown, now: unknown, path = ''): string | undefined => {
+  const show = (v: unknown): string => (v === undefined ? 'absent' : JSON.stringify(v));
+  if (typeof saved === 'object' && saved !== null && typeof now === 'object' && now !== null
+    && Array.isArray(saved) === Array.isArray(now)) {
+    const a = saved as Record<string, unknown>;
+    const b = now as Record<string, unknown>;
+    if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return `${path || 'the list'} has ${a.length} entries saved but ${b.length} now`;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(a[k], b[k], path === '' ? k : `${path}.${k}`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return JSON.stringify(saved) === JSON.stringify(now) ? undefined : `${path} is ${show(saved)} there but ${show(now)} now`;
 };

@@ -1,5 +1,5 @@
 /** One ensemble member as a worker-pool task: train or resume it, then predict the test set. */
-import type { MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { augmentationFor } from '../augment/presets.ts';
 import { ttaPredict } from '../augment/tta.ts';
 import { foldIn, key } from '../random.ts';
@@ -8,7 +8,8 @@ import type { History } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';
 import { progress } from '../train/progress.ts';
 import { argmax } from '../ops/reduce.ts';
-import { buffer, type Tensor } from '../tensor.ts';
+import { type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { toFloatDataset } from '../train/dataset.ts';
 
 /** What the pool sends a worker. */
@@ -21,8 +22,18 @@ export interface MemberTask {
   /** Test-time augmentation views (1: none). */
   readonly tta: number;
   readonly quiet: boolean;
-  /** Progress lines go here. */
+  /** Progress lines go out here; `STOP_MEMBER` comes in when the run is stopped by a signal. */
   readonly port: MessagePort;
+}
+
+/** The message that stops a member at its next step boundary (it checkpoints there). */
+export const STOP_MEMBER = 'stop';
+
+/** A member stopped by a signal: where its checkpoint is (none when it had not started). */
+export interface MemberStopped {
+  readonly index: number;
+  readonly interrupted: true;
+  readonly checkpoint?: string;
 }
 
 /** What a worker sends back. */
@@ -38,15 +49,27 @@ export interface MemberOutcome {
 }
 
 /** Trains (or resumes) member `index`; its key is the run seed with the index folded in. */
-export const runMember = (task: MemberTask): MemberOutcome => {
+export const runMember = async (task: MemberTask): Promise<MemberOutcome | MemberStopped> => {
   const started = performance.now();
+  // a stop sent while the task waited in the queue: do not start at all
+  if (receiveMessageOnPort(task.port)?.message === STOP_MEMBER) return { index: task.index, interrupted: true };
+  const controller = new AbortController();
+  const onMessage = (m: unknown): void => { if (m === STOP_MEMBER) controller.abort(); };
+  task.port.on('message', onMessage);
   const label = `member ${task.index + 1}/${task.members}`;
   const bar = progress({
     epochs: task.config.epochs, quiet: task.quiet, tty: false, label,
     stream: { write: (s: string) => { task.port.postMessage(s); return true; } },
   });
-  const job = runJob(task.config, foldIn(key(task.seed), task.index), { checkpointDir: task.checkpointDir, resume: true }, bar);
-  bar.stop();
+  const storage = {
+    checkpointDir: task.checkpointDir, resume: 'if-present' as const, signal: controller.signal,
+    onNote: (s: string) => task.port.postMessage(`${label}: ${s}`),
+  };
+  const job = await runJob(task.config, foldIn(key(task.seed), task.index), storage, bar).finally(() => {
+    bar.stop();
+    task.port.off('message', onMessage);
+  });
+  if (job.interrupted) return { index: task.index, interrupted: true, checkpoint: job.checkpoint };
   const { net } = job.model;
   const vars = { params: job.state.params, state: job.state.state };
   const test = job.data.test;
@@ -55,7 +78,7 @@ export const runMember = (task: MemberTask): MemberOutcome => {
   const probs = augment === undefined
     ? predictProbabilities(net, vars, test)
     : ttaPredict(foldIn(key(task.seed), 1_000_000 + task.index), toFloatDataset(test).x, augment, task.tta, predict);
-  const probabilities = Float32Array.from(buffer(probs));
+  const probabilities = Float32Array.from(unsafeMutableData(probs));
   return {
     index: task.index,
     testAccuracy: accuracyOf(argmax(probs, 1), job.data.test.labels),

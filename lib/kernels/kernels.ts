@@ -7,7 +7,8 @@
  *   allocated (zero-filled) and nobody else has seen yet; it never writes into an input.
  * - Outputs never alias inputs.
  * - After the call nobody writes `out` again (it becomes a readonly tensor): a backend may keep
- *   its own copy and skip copying it back in when a later call takes it as an input.
+ *   its own copy and skip copying it back in when a later call takes that very array as an input.
+ *   Nothing checks this: writing to an output afterwards (through a cast) is undefined behaviour.
  */
 
 /** A dense float buffer, the storage of a tensor. */

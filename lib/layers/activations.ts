@@ -1,7 +1,9 @@
 /** Activation layers: ReLU, Sigmoid, Tanh (book ch. 5), each a forward/backward pair without parameters. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { mul, scaleShift, square, unary } from '../ops/elementwise.ts';
-import { buffer, wrap, type Tensor } from '../tensor.ts';
+import { wrap, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
+import { requireCache } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -17,13 +19,16 @@ const shapeKeeping = (
     const y = forward(x);
     return { y, cache: { x, y }, state: {} };
   },
-  backward: (_params, cache, dy) => ({ dx: backward(cache.x, cache.y, dy), grads: {} }),
+  backward: (_params, cache, dy) => {
+    requireCache(name, cache);
+    return { dx: backward(cache.x, cache.y, dy), grads: {} };
+  },
 });
 
 /** dy where x > 0, else 0: ReLU's gradient (x may be its input or its output). */
 export const reluGradient = (x: Tensor, dy: Tensor): Tensor => {
   const out = outputBuffer(dy.dtype, dy.size);
-  kernelsFor(dy.dtype).reluBackward(buffer(x), buffer(dy), out);
+  kernelsFor(dy.dtype).reluBackward(unsafeMutableData(x), unsafeMutableData(dy), out);
   return wrap(out, dy.shape);
 };
 

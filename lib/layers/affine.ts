@@ -5,7 +5,9 @@ import { matmul } from '../ops/linalg.ts';
 import { reshape } from '../ops/shape.ts';
 import { add } from '../ops/elementwise.ts';
 import { split } from '../random.ts';
-import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
+import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
+import { requireCache, requireParams, requireRank } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of an affine layer: W is (in, out), b is (out). */
@@ -19,6 +21,8 @@ export interface AffineOptions {
 
 interface AffineCache { readonly x2: Tensor; readonly inputShape: Shape }
 
+const PARAMS = ['W', 'b'] as const;
+
 /** A fully connected layer with `units` outputs. */
 export const affine = (units: number, options: AffineOptions = {}): Layer<AffineParams, AffineCache> => {
   if (!(Number.isInteger(units) && units > 0)) throw new Error(`affine: units must be a positive integer, got ${units}`);
@@ -26,12 +30,15 @@ export const affine = (units: number, options: AffineOptions = {}): Layer<Affine
   return {
     name: 'affine',
     init: (key, inputShape) => {
+      requireRank('affine', 'init', inputShape, 1, Infinity, '[…features]');
       const fanIn = sizeOf(inputShape);
       if (fanIn === 0) throw new Error(`affine: input shape ${showShape(inputShape)} is empty`);
       const [kw] = split(key, 1);
       return { params: { W: initW(kw, [fanIn, units], fanIn, units), b: zeros([units]) }, state: {}, outputShape: [units] };
     },
     forward: (params, x) => {
+      requireParams('affine', 'forward', params, PARAMS);
+      requireRank('affine', 'forward', x.shape, 2, Infinity, '[N, …features]');
       const n = x.shape[0];
       const fanIn = params.W.shape[0];
       if (x.size !== n * fanIn) {
@@ -41,11 +48,13 @@ export const affine = (units: number, options: AffineOptions = {}): Layer<Affine
       return { y: add(matmul(x2, params.W), params.b), cache: { x2, inputShape: x.shape }, state: {} };
     },
     backward: (params, cache, dy) => {
+      requireParams('affine', 'backward', params, PARAMS);
+      requireCache('affine', cache);
       const dx = reshape(matmul(dy, params.W, { transposeB: true }), cache.inputShape);
       const dW = matmul(cache.x2, dy, { transposeA: true });
       const units2 = dy.shape[1];
       const db = allocate(dy.dtype, units2);
-      kernelsFor(dy.dtype).sumRows(buffer(dy), dy.shape[0], units2, db);
+      kernelsFor(dy.dtype).sumRows(unsafeMutableData(dy), dy.shape[0], units2, db);
       return { dx, grads: { W: dW, b: wrap(db, [units2]) } };
     },
   };

@@ -5,7 +5,9 @@
  */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import type { FloatArray } from '../kernels/kernels.ts';
-import { allocate, buffer, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
+import { allocate, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
+import { requireCache, requireParams } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -54,7 +56,9 @@ const perChannel = (dtype: DType, c: number, f: (ch: number) => number): FloatAr
   return out;
 };
 
-const valuesOf = (t: Tensor, dtype: DType): FloatArray => buffer(cast(t, dtype));
+const valuesOf = (t: Tensor, dtype: DType): FloatArray => unsafeMutableData(cast(t, dtype));
+
+const BN_PARAMS = ['gamma', 'beta'] as const;
 
 const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
 
@@ -62,7 +66,7 @@ const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as 
 const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray, relu: boolean): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
   const none = EMPTY[x.dtype];
-  kernelsFor(x.dtype).channelAffine(buffer(x), none, sx, none, none, shift, v.n, v.c, v.inner, relu, out);
+  kernelsFor(x.dtype).channelAffine(unsafeMutableData(x), none, sx, none, none, shift, v.n, v.c, v.inner, relu, out);
   return wrap(out, x.shape);
 };
 
@@ -92,6 +96,7 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
       };
     },
     forward: (params, x, ctx) => {
+      requireParams('batchNorm', 'forward', params, BN_PARAMS);
       const c = params.gamma.size;
       const v = viewOf(x, c);
       const running = ctx.state as { readonly mean?: Tensor; readonly variance?: Tensor };
@@ -107,7 +112,7 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
         mean = allocate(x.dtype, c);
         // biased batch variance, as the book (np.mean(xc**2, axis=0))
         variance = allocate(x.dtype, c);
-        kernelsFor(x.dtype).channelMoments(buffer(x), v.n, c, v.inner, mean, variance);
+        kernelsFor(x.dtype).channelMoments(unsafeMutableData(x), v.n, c, v.inner, mean, variance);
         const blend = (old: Tensor, batch: FloatArray): Tensor =>
           wrap(perChannel(x.dtype, c, (ch) => momentum * old.data[ch] + (1 - momentum) * batch[ch]), [c]);
         state = { mean: blend(runningMean, mean), variance: blend(runningVariance, variance) };
@@ -124,14 +129,16 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
       return { y, cache: { mode: ctx.mode, x, mean, std, ...(relu ? { relued: y } : {}) }, state };
     },
     backward: (params, cache, dy) => {
+      requireParams('batchNorm', 'backward', params, BN_PARAMS);
+      requireCache('batchNorm', cache);
       const c = params.gamma.size;
       const v = viewOf(dy, c);
       const dx = outputBuffer(dy.dtype, dy.size);
       const dgamma = allocate(dy.dtype, c);
       const dbeta = allocate(dy.dtype, c);
       // a fused ReLU's gradient is applied as the kernel reads dy: dy counts where the output is > 0
-      const gate = cache.relued === undefined ? EMPTY[dy.dtype] : buffer(cache.relued);
-      kernelsFor(dy.dtype).batchNormBackward(buffer(dy), gate, buffer(cache.x), cache.mean, cache.std,
+      const gate = cache.relued === undefined ? EMPTY[dy.dtype] : unsafeMutableData(cache.relued);
+      kernelsFor(dy.dtype).batchNormBackward(unsafeMutableData(dy), gate, unsafeMutableData(cache.x), cache.mean, cache.std,
         valuesOf(params.gamma, dy.dtype), v.n, c, v.inner, cache.mode === 'train', dx, dgamma, dbeta);
       const grad = (g: FloatArray): Tensor => cast(wrap(g, [c]), params.gamma.dtype);
       return { dx: wrap(dx, dy.shape), grads: { gamma: grad(dgamma), beta: grad(dbeta) } };

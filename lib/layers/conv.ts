@@ -8,7 +8,9 @@ import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { NO_ARGMAX, windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
 import { he, type Initializer } from '../init.ts';
 import { split } from '../random.ts';
-import { allocate, buffer, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
+import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
+import { requireCache, requireParams } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 /** A size given once for both axes, or as [height, width]. */
@@ -52,6 +54,8 @@ export const windowOutputShape = (g: Window2D, channels: number): Shape => {
 
 /** Parameters of a convolution: W is (out, in, kh, kw), b is (out) — the book's layout. */
 export type Conv2dParams = { readonly W: Tensor; readonly b: Tensor };
+
+const CONV_PARAMS = ['W', 'b'] as const;
 
 /** Options of `conv2d`. */
 export interface Conv2dOptions {
@@ -127,6 +131,7 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       };
     },
     forward: (params, x, ctx) => {
+      requireParams('conv2d', 'forward', params, CONV_PARAMS);
       const [f, c] = params.W.shape;
       if (x.shape.length !== 4 || x.shape[1] !== c) {
         throw new Error(`conv2d: input ${showShape(x.shape)} is not [N,${c},H,W] as W ${showShape(params.W.shape)} needs`);
@@ -138,16 +143,18 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
       const inputGrad = ctx.inputGrad ?? true;
       if (pool !== undefined) {
         const argmax = ctx.mode === 'inference' ? undefined : new Int32Array(y.length);
-        kernelsFor(x.dtype).conv2dPoolForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, pool, y, argmax ?? NO_ARGMAX);
+        kernelsFor(x.dtype).conv2dPoolForward(unsafeMutableData(x), unsafeMutableData(params.W), unsafeMutableData(params.b), g, f, relu, pool, y, argmax ?? NO_ARGMAX);
         const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0), argmax };
         return { y: wrap(y, outShape), cache, state: {} };
       }
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
-      kernelsFor(x.dtype).conv2dForward(buffer(x), buffer(params.W), buffer(params.b), g, f, relu, y);
+      kernelsFor(x.dtype).conv2dForward(unsafeMutableData(x), unsafeMutableData(params.W), unsafeMutableData(params.b), g, f, relu, y);
       const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0) };
       return { y: wrap(y, outShape), cache, state: {} };
     },
     backward: (params, cache, dy) => {
+      requireParams('conv2d', 'backward', params, CONV_PARAMS);
+      requireCache('conv2d', cache);
       const f = params.W.shape[0];
       const { n, c, h, w } = cache.g;
       const dW = outputBuffer(dy.dtype, params.W.size);
@@ -158,13 +165,13 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
         const argmax = cache.argmax ?? new Int32Array(dy.size);
         if (cache.argmax === undefined) {
           // an inference forward kept no argmax: the same forward again finds it (and the same y)
-          kernelsFor(dy.dtype).conv2dPoolForward(buffer(cache.x), buffer(params.W), buffer(params.b), cache.g, f, relu, pool,
+          kernelsFor(dy.dtype).conv2dPoolForward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(params.b), cache.g, f, relu, pool,
             outputBuffer(dy.dtype, dy.size), argmax);
         }
-        kernelsFor(dy.dtype).conv2dPoolBackward(buffer(cache.x), buffer(params.W), buffer(dy), argmax, cache.reluOutput,
+        kernelsFor(dy.dtype).conv2dPoolBackward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(dy), argmax, cache.reluOutput,
           cache.g, f, pool, dxOut, dW, db);
       } else {
-        kernelsFor(dy.dtype).conv2dBackward(buffer(cache.x), buffer(params.W), buffer(dy), cache.g, f, cache.reluOutput,
+        kernelsFor(dy.dtype).conv2dBackward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(dy), cache.g, f, cache.reluOutput,
           dxOut, dW, db);
       }
       const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);

@@ -2,6 +2,7 @@
 import { mul, scaleShift } from '../ops/elementwise.ts';
 import { bernoulli } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
+import { requireCache } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -23,6 +24,9 @@ export const dropout = (rate: number): Layer<NoParams, DropoutCache> => {
       const mask = scaleShift(bernoulli(ctx.key, 1 - rate, x.shape, x.dtype), 1 / (1 - rate), 0);
       return { y: mul(x, mask), cache: mask, state: {} };
     },
-    backward: (_params, mask, dy) => ({ dx: mask === null ? dy : mul(dy, mask), grads: {} }),
+    backward: (_params, mask, dy) => {
+      requireCache('dropout', mask);
+      return { dx: mask === null ? dy : mul(dy, mask), grads: {} };
+    },
   };
 };

@@ -1,6 +1,7 @@
 /** Flattening each example to a vector ([N, C, H, W] → [N, C·H·W], row-major as in the book). */
 import { reshape } from '../ops/shape.ts';
 import { sizeOf, type Shape } from '../tensor.ts';
+import { requireCache, requireRank } from './errors.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -9,6 +10,12 @@ type NoParams = Record<string, never>;
 export const flatten = (): Layer<NoParams, Shape> => ({
   name: 'flatten',
   init: (_key, inputShape) => ({ params: {}, state: {}, outputShape: [sizeOf(inputShape)] }),
-  forward: (_params, x) => ({ y: reshape(x, [x.shape[0], sizeOf(x.shape.slice(1))]), cache: x.shape, state: {} }),
-  backward: (_params, inputShape, dy) => ({ dx: reshape(dy, inputShape), grads: {} }),
+  forward: (_params, x) => {
+    requireRank('flatten', 'forward', x.shape, 1, Infinity, '[N, …]');
+    return { y: reshape(x, [x.shape[0], sizeOf(x.shape.slice(1))]), cache: x.shape, state: {} };
+  },
+  backward: (_params, inputShape, dy) => {
+    requireCache('flatten', inputShape);
+    return { dx: reshape(dy, inputShape), grads: {} };
+  },
 });

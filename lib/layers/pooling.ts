@@ -1,7 +1,9 @@
 /** Pooling over NCHW input (book ch. 7): max and average windows, and global average pooling. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { NO_ARGMAX, windowOutput, type Window2D } from '../kernels/kernels.ts';
-import { buffer, showShape, wrap, type Tensor } from '../tensor.ts';
+import { showShape, wrap, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
+import { requireCache } from './errors.ts';
 import type { Layer } from './layer.ts';
 import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './conv.ts';
 
@@ -26,7 +28,7 @@ const checkRank = (where: string, x: Tensor): void => {
 const argmaxOf = (x: Tensor, g: Window2D): Int32Array => {
   const { oh, ow } = windowOutput(g);
   const argmax = new Int32Array(g.n * g.c * oh * ow);
-  kernelsFor(x.dtype).maxPool(buffer(x), g, outputBuffer(x.dtype, argmax.length), argmax);
+  kernelsFor(x.dtype).maxPool(unsafeMutableData(x), g, outputBuffer(x.dtype, argmax.length), argmax);
   return argmax;
 };
 
@@ -51,12 +53,13 @@ export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams
       const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
       const inference = ctx.mode === 'inference';
       const argmax = inference ? NO_ARGMAX : new Int32Array(out.length);
-      kernelsFor(x.dtype).maxPool(buffer(x), g, out, argmax);
+      kernelsFor(x.dtype).maxPool(unsafeMutableData(x), g, out, argmax);
       return { y: wrap(out, [g.n, g.c, oh, ow]), cache: inference ? { g, x } : { g, argmax }, state: {} };
     },
     backward: (_params, cache, dy) => {
+      requireCache('maxPool2d', cache);
       const dx = outputBuffer(dy.dtype, cache.g.n * cache.g.c * cache.g.h * cache.g.w);
-      kernelsFor(dy.dtype).maxPoolBackward(buffer(dy), 'argmax' in cache ? cache.argmax : argmaxOf(cache.x, cache.g), dx);
+      kernelsFor(dy.dtype).maxPoolBackward(unsafeMutableData(dy), 'argmax' in cache ? cache.argmax : argmaxOf(cache.x, cache.g), dx);
       return { dx: wrap(dx, shapeOf(cache.g)), grads: {} };
     },
   };
@@ -73,12 +76,13 @@ const avgPoolOver = (name: string, where: string, specFor: (chw: readonly number
     const g = windowOver(where, specFor(x.shape.slice(1)), x.shape[0], x.shape.slice(1));
     const { oh, ow } = windowOutput(g);
     const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
-    kernelsFor(x.dtype).avgPool(buffer(x), g, out);
+    kernelsFor(x.dtype).avgPool(unsafeMutableData(x), g, out);
     return { y: wrap(out, flat ? [g.n, g.c] : [g.n, g.c, oh, ow]), cache: g, state: {} };
   },
   backward: (_params, g, dy) => {
+    requireCache(where, g);
     const dx = outputBuffer(dy.dtype, g.n * g.c * g.h * g.w);
-    kernelsFor(dy.dtype).avgPoolBackward(buffer(dy), g, dx);
+    kernelsFor(dy.dtype).avgPoolBackward(unsafeMutableData(dy), g, dx);
     return { dx: wrap(dx, shapeOf(g)), grads: {} };
   },
 });

@@ -9,6 +9,7 @@ import { sameShape, showShape, type Shape } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
 import { affine } from './affine.ts';
 import { conv2d } from './conv.ts';
+import { inChild, requireCache, type Phase } from './errors.ts';
 import { EMPTY, type Layer } from './layer.ts';
 
 /** Options of `residual`. */
@@ -45,6 +46,15 @@ const projectionFor = (inputShape: Shape, outputShape: Shape): Layer => {
 
 const isEmpty = (r: TreeRecord): boolean => Object.keys(r).length === 0;
 
+/** call(), with an error in it named after the child ("f" or "proj", its key in params). */
+const child = <T>(phase: Phase, name: string, call: () => T): T => {
+  try {
+    return call();
+  } catch (err) {
+    throw inChild(phase, name, err);
+  }
+};
+
 /** The block's state: f's state under "f", or nothing when f has none. */
 const wrapState = (s: TreeRecord): TreeRecord => (isEmpty(s) ? {} : { f: s });
 
@@ -65,9 +75,9 @@ export const residual = (f: Layer, options: ResidualOptions = {}): Layer<TreeRec
     return { params, state: wrapState(inner.state), outputShape: inner.outputShape };
   },
   forward: (params, x, ctx) => {
-    const inner = f.forward((params.f as TreeRecord | undefined) ?? EMPTY, x, {
+    const inner = child('forward', 'f', () => f.forward((params.f as TreeRecord | undefined) ?? EMPTY, x, {
       mode: ctx.mode, key: foldIn(ctx.key, 0), state: (ctx.state.f as TreeRecord | undefined) ?? EMPTY,
-    });
+    }));
     const state = wrapState(inner.state);
     const projParams = params.proj as TreeRecord | undefined;
     if (projParams === undefined) {
@@ -77,16 +87,18 @@ export const residual = (f: Layer, options: ResidualOptions = {}): Layer<TreeRec
       return { y: add(x, inner.y), cache: { f: inner.cache, proj: undefined }, state };
     }
     const layer = projectionFor(x.shape.slice(1), inner.y.shape.slice(1));
-    const p = layer.forward(projParams, x, { mode: ctx.mode, key: foldIn(ctx.key, 1), state: EMPTY });
+    const p = child('forward', 'proj', () => layer.forward(projParams, x, { mode: ctx.mode, key: foldIn(ctx.key, 1), state: EMPTY }));
     return { y: add(p.y, inner.y), cache: { f: inner.cache, proj: { layer, cache: p.cache } }, state };
   },
   backward: (params, cache, dy) => {
-    const inner = f.backward((params.f as TreeRecord | undefined) ?? EMPTY, cache.f, dy);
+    requireCache('residual', cache);
+    const inner = child('backward', 'f', () => f.backward((params.f as TreeRecord | undefined) ?? EMPTY, cache.f, dy));
     if (cache.proj === undefined) {
       const grads: TreeRecord = { f: inner.grads };
       return { dx: add(inner.dx, dy), grads };
     }
-    const p = cache.proj.layer.backward(params.proj as TreeRecord, cache.proj.cache, dy);
+    const proj = cache.proj;
+    const p = child('backward', 'proj', () => proj.layer.backward((params.proj as TreeRecord | undefined) ?? EMPTY, proj.cache, dy));
     return { dx: add(inner.dx, p.dx), grads: { f: inner.grads, proj: p.grads } };
   },
 });

@@ -3,10 +3,12 @@
  * and names the layer whose input shape does not fit; forward threads keys, state and caches.
  * Where a child offers a fusion with the next one (Layer.fuseNext, e.g. conv2d → max pool), forward
  * and backward run the fused layer in their place: the same function, parameters and keys.
+ * A child's error in forward or backward is rethrown as a LayerError naming the child (its key in params).
  */
 import { foldIn, split } from '../random.ts';
 import { showShape, type Shape, type Tensor } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
+import { describeRecord, inChild, LayerError } from './errors.ts';
 import { EMPTY, type Layer } from './layer.ts';
 
 /** A layer, or a layer with a chosen name (its key in the parameter tree). */
@@ -32,6 +34,8 @@ const nameChildren = (entries: readonly LayerEntry[]): readonly Child[] => {
 };
 
 const isEmpty = (r: TreeRecord): boolean => Object.keys(r).length === 0;
+
+const isRecord = (x: unknown): x is TreeRecord => typeof x === 'object' && x !== null;
 
 /** Per child: the fused layer that runs it together with the next child, if any. */
 const fusionsOf = (children: readonly Child[]): readonly (Layer | undefined)[] => {
@@ -73,15 +77,23 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
       return { params, state, outputShape: shape };
     },
     forward: (params, x, ctx) => {
+      if (!isRecord(params)) {
+        throw new LayerError('forward', [], `sequential: params must be the record init returned, got ${describeRecord(params)}`);
+      }
       const caches: unknown[] = [];
       const state: Record<string, TreeRecord> = {};
       let y: Tensor = x;
       children.forEach(({ name, layer }, i) => {
         if (absorbed(i)) { caches.push(undefined); return; }
         const childState = (ctx.state[name] as TreeRecord | undefined) ?? EMPTY;
-        const r = (fused[i] ?? layer).forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
-          mode: ctx.mode, key: foldIn(ctx.key, i), state: childState, inputGrad: i === 0 ? ctx.inputGrad : true,
-        });
+        let r;
+        try {
+          r = (fused[i] ?? layer).forward((params[name] as TreeRecord | undefined) ?? EMPTY, y, {
+            mode: ctx.mode, key: foldIn(ctx.key, i), state: childState, inputGrad: i === 0 ? ctx.inputGrad : true,
+          });
+        } catch (err) {
+          throw inChild('forward', name, err);
+        }
         caches.push(r.cache);
         if (!isEmpty(r.state)) state[name] = r.state;
         y = r.y;
@@ -89,12 +101,25 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
       return { y, cache: caches, state };
     },
     backward: (params, cache, dy) => {
+      if (!Array.isArray(cache) || cache.length !== children.length) {
+        const got = Array.isArray(cache) ? `an array of ${cache.length}` : String(cache);
+        throw new LayerError('backward', [], `sequential: the cache is ${got}, not the array of ${children.length} its forward `
+          + 'returned (backward cannot run before forward; pass it the cache forward gave)');
+      }
+      if (!isRecord(params)) {
+        throw new LayerError('backward', [], `sequential: params must be the record init returned, got ${describeRecord(params)}`);
+      }
       const grads: Record<string, TreeRecord> = {};
       let d = dy;
       for (let i = children.length - 1; i >= 0; i--) {
         if (absorbed(i)) continue;
         const { name, layer } = children[i];
-        const r = (fused[i] ?? layer).backward((params[name] as TreeRecord | undefined) ?? EMPTY, cache[i], d);
+        let r;
+        try {
+          r = (fused[i] ?? layer).backward((params[name] as TreeRecord | undefined) ?? EMPTY, cache[i], d);
+        } catch (err) {
+          throw inChild('backward', name, err);
+        }
         if (!isEmpty(r.grads)) grads[name] = r.grads;
         d = r.dx;
       }

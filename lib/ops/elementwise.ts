@@ -1,7 +1,8 @@
 /** Elementwise ops with NumPy broadcasting, all through the kernels. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import type { BinaryOp, UnaryOp } from '../kernels/kernels.ts';
-import { allocate, buffer, full, sameShape, showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
+import { allocate, full, sameShape, showShape, sizeOf, wrap, type Shape, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { stridesOf } from './shape.ts';
 
 /** The broadcast shape of two shapes, or an error naming the op and both shapes. */
@@ -38,9 +39,9 @@ export const binary = (op: BinaryOp, a: Tensor, b: Tensor): Tensor => {
   const out = outputBuffer(a.dtype, sizeOf(outShape));
   const last = a.shape[a.shape.length - 1];
   if (op === 'add' && sameShape(a.shape, outShape) && b.shape.length === 1 && b.shape[0] === last && last > 0) {
-    k.addRowVector(buffer(a), buffer(b), a.size / last, last, out);
+    k.addRowVector(unsafeMutableData(a), unsafeMutableData(b), a.size / last, last, out);
   } else {
-    k.binary(op, buffer(a), broadcastStrides(a.shape, outShape), buffer(b), broadcastStrides(b.shape, outShape), outShape, out);
+    k.binary(op, unsafeMutableData(a), broadcastStrides(a.shape, outShape), unsafeMutableData(b), broadcastStrides(b.shape, outShape), outShape, out);
   }
   return wrap(out, outShape);
 };
@@ -48,7 +49,7 @@ export const binary = (op: BinaryOp, a: Tensor, b: Tensor): Tensor => {
 /** Applies a unary op elementwise. */
 export const unary = (op: UnaryOp, x: Tensor): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
-  kernelsFor(x.dtype).unary(op, buffer(x), out);
+  kernelsFor(x.dtype).unary(op, unsafeMutableData(x), out);
   return wrap(out, x.shape);
 };
 
@@ -80,7 +81,7 @@ export const equal = (a: Tensor, b: Tensor | number): Tensor => binary('equal', 
 /** x·s + t elementwise, in one pass. */
 export const scaleShift = (x: Tensor, s: number, t: number): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
-  kernelsFor(x.dtype).scaleShift(buffer(x), s, t, out);
+  kernelsFor(x.dtype).scaleShift(unsafeMutableData(x), s, t, out);
   return wrap(out, x.shape);
 };
 
@@ -102,7 +103,7 @@ export const sign = (x: Tensor): Tensor => unary('sign', x);
 /** Elementwise function of one tensor in plain TypeScript (for rare, light ops). */
 export const map = (x: Tensor, f: (v: number, i: number) => number): Tensor => {
   const out = allocate(x.dtype, x.size);
-  const src = buffer(x);
+  const src = unsafeMutableData(x);
   for (let i = 0; i < x.size; i++) out[i] = f(src[i], i);
   return wrap(out, x.shape);
 };

@@ -1,6 +1,7 @@
 /** Matrix products through the GEMM kernel. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { buffer, showShape, wrap, type Tensor } from '../tensor.ts';
+import { showShape, wrap, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 
 /** Options of `matmul`: use the transpose of an operand without materialising it. */
 export interface MatmulOptions {
@@ -20,6 +21,6 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const [kb, n] = tb ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (ka !== kb) throw new Error(`matmul: inner dimensions differ (${ka} vs ${kb}) for ${describe()}`);
   const out = outputBuffer(a.dtype, m * n);
-  kernelsFor(a.dtype).gemm(ta, tb, m, n, ka, buffer(a), buffer(b), out);
+  kernelsFor(a.dtype).gemm(ta, tb, m, n, ka, unsafeMutableData(a), unsafeMutableData(b), out);
   return wrap(out, [m, n]);
 };

@@ -1,6 +1,7 @@
 /** Shape ops: reshape (no copy), transpose, batch slicing, gathering rows, concat and stack. */
 import type { FloatArray } from '../kernels/kernels.ts';
-import { allocate, buffer, sameShape, showShape, sizeOf, wrap, type DType, type Shape, type Tensor } from '../tensor.ts';
+import { allocate, sameShape, showShape, sizeOf, wrap, type DType, type Shape, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 
 /** Same data, new shape (no copy). One dimension may be -1 to infer it. */
 export const reshape = (t: Tensor, shape: Shape): Tensor => {
@@ -12,7 +13,7 @@ export const reshape = (t: Tensor, shape: Shape): Tensor => {
   if (sizeOf(resolved) !== t.size || resolved.some((d) => !Number.isInteger(d))) {
     throw new Error(`reshape: cannot reshape ${showShape(t.shape)} (${t.size} elements) to ${showShape(shape)}`);
   }
-  return sameShape(resolved, t.shape) ? t : wrap(buffer(t), resolved);
+  return sameShape(resolved, t.shape) ? t : wrap(unsafeMutableData(t), resolved);
 };
 
 /** Flattens all axes after the first: [n, ...] → [n, prod(...)]. */
@@ -27,9 +28,9 @@ export const transpose = (t: Tensor, axes?: readonly number[]): Tensor => {
   }
   const outShape = perm.map((a) => t.shape[a]);
   const swapped = asBatchedSwap(t.shape, perm);
-  if (swapped !== undefined) return wrap(batchedSwap(buffer(t), t.dtype, ...swapped), outShape);
+  if (swapped !== undefined) return wrap(batchedSwap(unsafeMutableData(t), t.dtype, ...swapped), outShape);
   const inStrides = stridesOf(t.shape);
-  const src = buffer(t);
+  const src = unsafeMutableData(t);
   const out = allocate(t.dtype, t.size);
   const idx = new Array<number>(rank).fill(0);
   let srcOff = 0;
@@ -98,14 +99,14 @@ export const sliceBatch = (t: Tensor, start: number, end: number): Tensor => {
     throw new Error(`sliceBatch: range [${start}, ${end}) is outside the batch of ${n} (shape ${showShape(t.shape)})`);
   }
   const per = t.size / Math.max(1, n);
-  return wrap(buffer(t).subarray(start * per, end * per), [end - start, ...t.shape.slice(1)]);
+  return wrap(unsafeMutableData(t).subarray(start * per, end * per), [end - start, ...t.shape.slice(1)]);
 };
 
 /** The examples at `indices` along the first axis, copied in that order. */
 export const gather = (t: Tensor, indices: ArrayLike<number>): Tensor => {
   const n = t.shape[0];
   const per = t.size / Math.max(1, n);
-  const src = buffer(t);
+  const src = unsafeMutableData(t);
   const out = allocate(t.dtype, indices.length * per);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
@@ -133,7 +134,7 @@ export const concat = (ts: readonly Tensor[], axis = 0): Tensor => {
   let offset = 0;
   for (const t of ts) {
     const chunk = t.shape[ax] * inner;
-    const src = buffer(t);
+    const src = unsafeMutableData(t);
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
     offset += chunk;
   }

@@ -1,7 +1,8 @@
 /** Small gradient transformations that optimizers are chained from (after optax). */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
-import { allocate, buffer, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { allocate, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { isTensor, leaves, mapTree, type TreeRecord } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
 import { counter, countOf, type GradientTransformation, type OptState } from './transform.ts';
@@ -70,8 +71,8 @@ export const adamStep = (u: TreeRecord, state: OptState, beta1: number, beta2: n
     const outM = outputBuffer(g.dtype, g.size);
     const outV = outputBuffer(g.dtype, g.size);
     const outU = outputBuffer(g.dtype, g.size);
-    kernelsFor(g.dtype).adam(buffer(g), buffer(m), buffer(v), step, outM, outV, outU,
-      p === undefined ? allocate(g.dtype, 0) : buffer(p));
+    kernelsFor(g.dtype).adam(unsafeMutableData(g), unsafeMutableData(m), unsafeMutableData(v), step, outM, outV, outU,
+      p === undefined ? allocate(g.dtype, 0) : unsafeMutableData(p));
     mu.push(wrap(outM, g.shape));
     nu.push(wrap(outV, g.shape));
     return wrap(outU, g.shape);

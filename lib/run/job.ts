@@ -11,9 +11,9 @@ import { models, type InitName, type ModelName } from '../models/registry.ts';
 import { optimizerByName, type OptimizerName } from '../optim/optimizers.ts';
 import { scheduleByName, type ScheduleName } from '../optim/schedule-names.ts';
 import type { Key } from '../random.ts';
-import { checkpointOf, hasCheckpoint, loadCheckpoint, saveCheckpoint, trainStateOf, type Json } from '../train/checkpoint.ts';
+import { checkpointFiles, checkpointOf, findResumable, saveCheckpoint, trainStateOf, type Json } from '../train/checkpoint.ts';
 import { batchesPerEpoch } from '../train/dataset.ts';
-import { emptyHistory, fit, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
+import { DivergenceError, emptyHistory, fitAsync, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
 import type { Model } from '../train/model.ts';
 
 /** Everything that defines a training run. */
@@ -31,15 +31,26 @@ export interface JobConfig {
   readonly augment: readonly AugmentName[];
   /** Train accuracy per epoch on at most this many examples (default: all). */
   readonly trainEvalLimit?: number;
+  /** The divergence guard's loss bound (see FitOptions.maxLoss; 0: off). A guard, not part of the run's identity. */
+  readonly maxLoss?: number;
 }
 
-/** Where a job keeps its checkpoints and whether it may continue from them. */
+/** Where a job keeps its checkpoints, whether it may continue from them, and what stops it. */
 export interface JobStorage {
   readonly checkpointDir?: string;
-  readonly resume?: boolean;
+  /**
+   * true: continue from the checkpoint in `checkpointDir` (refused when there is none);
+   * 'if-present': continue when there is one, else start (ensemble members); false (default):
+   * start, refused when the directory already holds checkpoints.
+   */
+  readonly resume?: boolean | 'if-present';
+  /** Stops training at the next step boundary; with a checkpointDir the state there is saved. */
+  readonly signal?: AbortSignal;
+  /** Told what the job found or did that a user should know (a resume recovered without latest.json). */
+  readonly onNote?: (message: string) => void;
 }
 
-/** What a finished job gives. */
+/** What a finished (or stopped) job gives. */
 export interface JobResult {
   readonly model: Model;
   readonly data: TrainTest;
@@ -47,6 +58,15 @@ export interface JobResult {
   readonly history: History;
   /** Whether training continued from (or was entirely loaded from) a checkpoint. */
   readonly resumed: boolean;
+  /** Whether the signal stopped it before its last epoch (its state is then in `checkpoint`). */
+  readonly interrupted: boolean;
+  /** The manifest of the newest checkpoint this job saved or resumed from, if any. */
+  readonly checkpoint?: string;
+}
+
+/** A problem with a job's configuration or its checkpoint directory, found before training. */
+export class JobSetupError extends Error {
+  constructor(message: string) { super(message); this.name = 'JobSetupError'; }
 }
 
 /** The model a configuration describes. */
@@ -69,41 +89,88 @@ const sameRun = (saved: Readonly<Record<string, Json>>, config: JobConfig): stri
   return undefined;
 };
 
-/** Runs (or resumes) a job; `hooks` receive fit's progress callbacks. */
-export const runJob = (
+/** Why a configuration cannot train on its data (flags named as on the command line), if it cannot. */
+export const configProblem = (config: JobConfig, data: TrainTest): string | undefined => {
+  const n = data.train.labels.length;
+  if (config.batchSize > n) return `--batch-size ${config.batchSize} is larger than the training set (${n} examples of ${data.name})`;
+  if (config.maxLoss !== undefined && !(config.maxLoss >= 0)) return `--max-loss must be a number ≥ 0, got ${config.maxLoss}`;
+  return undefined;
+};
+
+/**
+ * Why `storage` cannot be used as asked, naming the directory and the flag to use instead, if it
+ * cannot: a fresh run over existing checkpoints, or a resume with nothing to resume.
+ */
+export const storageProblem = (storage: JobStorage): string | undefined => {
+  const dir = storage.checkpointDir;
+  if (dir === undefined) return undefined;
+  const files = checkpointFiles(dir);
+  if (storage.resume === true && files.length === 0) return `--out ${dir} holds no checkpoint to resume (drop --resume to start a new run there)`;
+  if (storage.resume !== true && storage.resume !== 'if-present' && files.length > 0) {
+    return `--out ${dir} already holds checkpoints (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): pass --resume to continue that run, or choose another --out`;
+  }
+  return undefined;
+};
+
+/** The state to start from: fresh, or the checkpoint in the storage (checked to be this run). */
+const startingPoint = (config: JobConfig, fresh: TrainState, storage: JobStorage): {
+  readonly state: TrainState; readonly history: History; readonly checkpoint?: string;
+} => {
+  const dir = storage.checkpointDir;
+  const problem = storageProblem(storage);
+  if (problem !== undefined) throw new JobSetupError(problem);
+  if (dir === undefined || storage.resume === undefined || storage.resume === false) return { state: fresh, history: emptyHistory };
+  const found = findResumable(dir, { expect: { params: fresh.params, state: fresh.state, optState: fresh.optState } });
+  if (found === undefined) return { state: fresh, history: emptyHistory };
+  const c = found.checkpoint;
+  if (found.recoveredBecause !== undefined) storage.onNote?.(`resuming from ${found.manifest}, the newest checkpoint that verifies (${found.recoveredBecause})`);
+  const mismatch = sameRun(c.metadata, config)
+    ?? (c.key[0] !== fresh.key[0] || c.key[1] !== fresh.key[1] ? 'the checkpoint was trained from another seed (--seed)' : undefined);
+  if (mismatch !== undefined) throw new JobSetupError(`${dir}: cannot resume a different run: ${mismatch}`);
+  return { state: trainStateOf(c), history: c.history, checkpoint: found.manifest };
+};
+
+/**
+ * Runs (or resumes) a job; `hooks` receive fit's progress callbacks. Training yields to the event
+ * loop between steps, so a signal can stop it; it diverging throws an error naming the checkpoint
+ * that holds the last good state.
+ */
+export const runJob = async (
   config: JobConfig, runKey: Key, storage: JobStorage = {},
   hooks: Pick<FitOptions, 'onStep' | 'onEpoch'> = {},
-): JobResult => {
+): Promise<JobResult> => {
   const entry = models[config.model];
   const data = loadDataset(config.dataset, entry.flatInput);
+  const problem = configProblem(config, data);
+  if (problem !== undefined) throw new JobSetupError(problem);
   const model = modelOf(config, data.classes);
   const stepsPerEpoch = batchesPerEpoch(data.train, config.batchSize);
   const schedule = scheduleByName(config.schedule, config.lr, stepsPerEpoch * config.epochs, stepsPerEpoch);
   const optimizer = optimizerByName(config.optimizer, schedule, config.weightDecay);
   const fresh = initTrainState(model, optimizer, runKey, data.inputShape);
-  let initial = fresh;
-  let history = emptyHistory;
-  let resumed = false;
+  const start = startingPoint(config, fresh, storage);
   const dir = storage.checkpointDir;
-  if (dir !== undefined && storage.resume !== true && hasCheckpoint(dir)) {
-    throw new Error(`${dir} already holds a checkpoint: pass --resume to continue it, or choose another directory`);
-  }
-  if (dir !== undefined && storage.resume === true && hasCheckpoint(dir)) {
-    const c = loadCheckpoint(dir, { expect: { params: fresh.params, state: fresh.state, optState: fresh.optState } });
-    const mismatch = sameRun(c.metadata, config);
-    if (mismatch !== undefined) throw new Error(`${dir}: cannot resume a different run: ${mismatch}`);
-    initial = trainStateOf(c);
-    history = c.history;
-    resumed = true;
-  }
+  let saved = start.checkpoint;
+  const save = (s: TrainState, h: History): void => {
+    if (dir !== undefined) saved = saveCheckpoint(dir, checkpointOf(s, h, metadataOf(config)));
+  };
   const augment = augmentationFor(config.dataset, config.augment, entry.flatInput ? [1, 28, 28] : undefined);
-  const result = fit(model, optimizer, initial, {
-    train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
-    trainEvalLimit: config.trainEvalLimit, augment, onStep: hooks.onStep,
-    onEpoch: (s, h) => {
-      if (dir !== undefined) saveCheckpoint(dir, checkpointOf(s, h, metadataOf(config)));
-      hooks.onEpoch?.(s, h);
-    },
-  }, history);
-  return { model, data, state: result.state, history: result.history, resumed };
+  let result;
+  try {
+    result = await fitAsync(model, optimizer, start.state, {
+      train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
+      trainEvalLimit: config.trainEvalLimit, augment, maxLoss: config.maxLoss, signal: storage.signal, onStep: hooks.onStep,
+      onEpoch: (s, h) => { save(s, h); hooks.onEpoch?.(s, h); },
+    }, start.history);
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    const where = saved !== undefined ? `the last good state is in ${saved}`
+      : dir !== undefined ? `no checkpoint holds a good state (it diverged before the first save to ${dir})` : 'nothing was saved (no --out)';
+    throw new DivergenceError(err.step, err.epoch, err.reason, where);
+  }
+  if (result.stopped) save(result.state, result.history);
+  return {
+    model, data, state: result.state, history: result.history, resumed: start.checkpoint !== undefined,
+    interrupted: result.stopped, checkpoint: saved,
+  };
 };

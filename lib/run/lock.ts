@@ -1,14 +1,40 @@
 /**
  * An exclusive claim on a run directory, so that two processes never train into the same
- * checkpoints (each would overwrite the other's "latest" and waste its work). The claim is a file
- * holding the owner's pid, created with O_EXCL; a claim whose process has gone (killed, crashed)
- * is stale and taken over.
+ * checkpoints (each would overwrite the other's "latest" and waste its work).
+ *
+ * The claim file `run.lock` holds JSON `{ pid, host, token, startedAt }`. It is written in full to
+ * a temporary file first and then hard-linked into place: link fails if the name exists, and a
+ * reader never sees a half-written claim. A claim is stale when its pid (on this host) has gone,
+ * or when the file is not a claim at all; only the holder of the short-lived `run.lock.takeover`
+ * may remove a stale claim, and only after re-checking (same inode, same content) that it is still
+ * the one it judged stale, so two takers can never remove each other's fresh claim.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** Name of the claim file inside a run directory. */
 export const LOCK_FILE = 'run.lock';
+/** Name of the secondary lock that serializes removing a stale claim. */
+export const TAKEOVER_FILE = `${LOCK_FILE}.takeover`;
+
+/** What a claim file says. `token` is absent in an old plain-pid file. */
+export interface Claim { readonly pid: number; readonly host: string; readonly token?: string; readonly startedAt?: string }
+
+/** A takeover lock of a dead process is removed only when older than this: it is held for microseconds. */
+const DEAD_TAKEOVER_MS = 2_000;
+/** How long a claim waits for other takers before giving up. */
+const GIVE_UP_MS = 5_000;
+const POLL_MS = 2;
+
+const code = (e: unknown): string | undefined => (e as NodeJS.ErrnoException).code;
+const fsError = (what: string, path: string, e: unknown): Error =>
+  new Error(`could not ${what} ${path}: ${(e as Error).message}`, { cause: e });
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms: number): void => { Atomics.wait(sleeper, 0, 0, ms); };
 
 /** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
 const isAlive = (pid: number): boolean => {
@@ -16,44 +42,150 @@ const isAlive = (pid: number): boolean => {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return code(e) === 'EPERM';
   }
 };
 
-/** The pid a claim file names, or undefined when it names none (a stray or truncated file). */
-const holderOf = (path: string): number | undefined => {
+/** The claim in a file's text; an old file's bare pid counts as a claim from this host. */
+const parseClaim = (text: string): Claim | undefined => {
+  if (/^\s*[1-9]\d{0,9}\s*$/.test(text)) return { pid: Number(text), host: hostname() };
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
+    const c = JSON.parse(text) as Partial<Record<keyof Claim, unknown>> | null;
+    if (c !== null && typeof c === 'object' && Number.isSafeInteger(c.pid) && (c.pid as number) > 0
+      && typeof c.host === 'string' && (c.token === undefined || typeof c.token === 'string')) {
+      return { pid: c.pid as number, host: c.host, token: c.token, startedAt: typeof c.startedAt === 'string' ? c.startedAt : undefined };
+    }
+  } catch { /* not JSON: not a claim */ }
+  return undefined;
+};
+
+/** Garbage, or a dead pid of this host; another host's pid cannot be checked from here, so it is live. */
+const isStale = (c: Claim | undefined): boolean => c === undefined || (c.host === hostname() && !isAlive(c.pid));
+
+/** One look at a file: inode and content read through the same descriptor; undefined if it is gone. */
+interface Seen { readonly ino: bigint; readonly mtimeMs: number; readonly text: string }
+const look = (path: string): Seen | undefined => {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined; // released or removed meanwhile
+    throw fsError('open', path, e);
+  }
+  try {
+    const s = fstatSync(fd, { bigint: true });
+    return { ino: s.ino, mtimeMs: Number(s.mtimeMs), text: readFileSync(fd, 'utf8') };
+  } catch (e) {
+    throw fsError('read', path, e);
+  } finally {
+    closeSync(fd);
+  }
+};
+const same = (a: Seen | undefined, b: Seen): boolean => a !== undefined && a.ino === b.ino && a.text === b.text;
+
+const removeIfThere = (path: string): void => {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if (code(e) !== 'ENOENT') throw fsError('remove', path, e);
+  }
+};
+
+/** Puts `text` at `path` unless something is there already; the content is durable before the name appears. */
+const createExclusive = (path: string, text: string): boolean => {
+  const temp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temp, 'wx');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    removeIfThere(temp);
+    throw fsError('write', temp, e);
+  }
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (e) {
+    if (code(e) === 'EEXIST') return false;
+    throw fsError('create', path, e);
+  } finally {
+    removeIfThere(temp);
+  }
+};
+
+type OwnClaim = Claim & { readonly token: string };
+const newClaim = (): OwnClaim => ({ pid: process.pid, host: hostname(), token: randomBytes(16).toString('hex'), startedAt: new Date().toISOString() });
+const serialize = (c: Claim): string => `${JSON.stringify(c)}\n`;
+const whose = (c: Claim | undefined): string => (c === undefined ? 'no claim' : `process ${c.pid} on ${c.host}`);
+
+/** Removes `path` if it still holds the claim with `token` (nobody else may remove a live claim). */
+const releaseOwn = (path: string, token: string): void => {
+  const seen = look(path);
+  if (seen !== undefined && parseClaim(seen.text)?.token === token) removeIfThere(path);
+};
+
+/** Runs `f` holding the takeover lock of `dir`, waiting (bounded) for another taker to finish. */
+const withTakeover = (dir: string, deadline: number, f: () => void): void => {
+  const path = join(dir, TAKEOVER_FILE);
+  const mine = newClaim();
+  while (!createExclusive(path, serialize(mine))) {
+    const seen = look(path);
+    if (seen === undefined) continue;
+    const holder = parseClaim(seen.text);
+    // A dead taker's lock: old enough that it cannot be a fresh one, and re-checked just before removal.
+    if (isStale(holder) && Date.now() - seen.mtimeMs > DEAD_TAKEOVER_MS) {
+      if (same(look(path), seen)) removeIfThere(path);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${dir}: gave up waiting for ${path} (held by ${whose(holder)}) to take over a stale claim; ` +
+        'if no such process is running, delete the file');
+    }
+    sleep(POLL_MS);
+  }
+  try {
+    f();
+  } finally {
+    releaseOwn(path, mine.token);
   }
 };
 
 /**
- * Claims `dir` (created if missing) for this process until it exits or the returned release is
- * called. Throws, naming the directory and the holder's pid, while another live process holds it.
+ * Claims `dir` (which must exist) for this process until it exits or the returned release is
+ * called. Throws, naming the directory and the holder, while another live process holds it.
  */
 export const claimDirectory = (dir: string): (() => void) => {
-  mkdirSync(dir, { recursive: true });
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (e) {
+    if (code(e) === 'ENOENT') throw new Error(`cannot claim ${dir}: it does not exist (create the run directory first)`, { cause: e });
+    throw fsError('examine', dir, e);
+  }
+  if (!isDirectory) throw new Error(`cannot claim ${dir}: it is not a directory`);
   const path = join(dir, LOCK_FILE);
-  for (;;) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = holderOf(path);
-      if (holder !== undefined && isAlive(holder)) {
-        throw new Error(`${dir} is in use by process ${holder} (${path}): wait for it, stop it, or use another --out; ` +
-          'if no such run is going, delete the file');
-      }
-      unlinkSync(path); // stale: its process has gone
+  const mine = newClaim();
+  const deadline = Date.now() + GIVE_UP_MS;
+  while (!createExclusive(path, serialize(mine))) {
+    const seen = look(path);
+    if (seen === undefined) continue; // released meanwhile: try again
+    const holder = parseClaim(seen.text);
+    if (!isStale(holder)) {
+      throw new Error(`${dir} is in use by ${whose(holder)} (${path}): wait for it, stop it, or use another --out; ` +
+        'if no such run is going, delete the file');
     }
+    if (Date.now() > deadline) throw new Error(`${dir}: gave up taking over the stale claim ${path} after ${GIVE_UP_MS / 1000} s`);
+    withTakeover(dir, deadline, () => {
+      if (same(look(path), seen)) removeIfThere(path); // still the stale claim judged above
+    });
   }
   const release = (): void => {
     process.off('exit', release);
-    if (holderOf(path) === process.pid) unlinkSync(path);
+    releaseOwn(path, mine.token);
   };
   process.on('exit', release);
   return release;

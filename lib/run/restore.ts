@@ -23,7 +23,7 @@ export const JobConfigC = t.intersection([
     schedule: keysOf(scheduleNames), batchSize: t.number, epochs: t.number, weightDecay: t.number,
     dataset: keysOf(datasetNames), augment: t.array(keysOf(augmentNames)),
   }),
-  t.partial({ init: keysOf(initNames), trainEvalLimit: t.number }),
+  t.partial({ init: keysOf(initNames), trainEvalLimit: t.number, maxLoss: t.number }),
 ]);
 
 /** Loads a checkpoint written by `train --out` or an ensemble member and rebuilds its network. */

@@ -17,16 +17,32 @@ export interface Staged {
 /** Temporary names carry this marker so a later save can sweep the leftovers of a crash. */
 export const TEMP_MARKER = '.tmp-';
 
-/** Writes bytes to a fresh temporary file next to `target` and fsyncs it; `target` is untouched. */
+/** A write that failed, naming the file it was for (ENOSPC and the like say nothing of it). */
+export class WriteError extends Error {
+  constructor(readonly file: string, readonly code: string | undefined, cause: Error) {
+    super(`cannot write ${file}: ${cause.message}`);
+    this.name = 'WriteError';
+  }
+}
+
+/**
+ * Writes bytes to a fresh temporary file next to `target` and fsyncs it; `target` is untouched.
+ * On failure (a full disk) the temporary file is removed and the error names `target`.
+ */
 export const stage = (target: string, bytes: Uint8Array): Staged => {
   const temp = `${target}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx');
   try {
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'wx');
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new WriteError(target, (err as NodeJS.ErrnoException).code, err as Error);
   }
   return { temp, target };
 };

@@ -64,7 +64,7 @@ export const HistoryC = t.type({
 });
 
 /** The JSON manifest next to each binary file. */
-export const ManifestC = t.type({
+export const ManifestC = t.intersection([t.type({
   format: t.literal(FORMAT),
   version: t.literal(VERSION),
   byteOrder: t.literal('little'),
@@ -78,7 +78,10 @@ export const ManifestC = t.type({
   epoch: Count,
   history: HistoryC,
   metadata: t.record(t.string, JsonC),
-});
+}), t.partial({
+  /** Steps taken in the unfinished epoch (a save between epochs, after a signal); absent: 0. */
+  epochStep: Count,
+})]);
 /** A decoded manifest. */
 export type Manifest = t.TypeOf<typeof ManifestC>;
 
@@ -102,10 +105,10 @@ const show = (u: unknown): string => {
 };
 
 type Tagged = { readonly _tag?: string; readonly type?: unknown };
-// a union (possibly behind t.recursion) adds its branch numbers to the path: they are not fields
+// a union or intersection (possibly behind t.recursion) adds its branch numbers to the path: they are not fields
 const isUnion = (type: unknown): boolean => {
   const tt = type as Tagged;
-  return tt._tag === 'UnionType' || (tt._tag === 'RecursiveType' && isUnion(tt.type));
+  return tt._tag === 'UnionType' || tt._tag === 'IntersectionType' || (tt._tag === 'RecursiveType' && isUnion(tt.type));
 };
 
 /** Every decode error as `field "a.b": expected X or Y, got V` (union branches merged, deepest failures only). */

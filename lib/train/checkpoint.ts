@@ -13,12 +13,13 @@
  * are removed only once the new pointer is in place.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type * as t from 'io-ts';
 import type { Key } from '../random.ts';
-import { allocate, buffer, sameShape, showShape, sizeOf, wrap, type Tensor } from '../tensor.ts';
+import { allocate, sameShape, showShape, sizeOf, wrap, type Tensor } from '../tensor.ts';
+import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { isTensor, leaves, type Tree, type TreeRecord } from '../tree.ts';
 import { commit, discard, stage, sweep, TEMP_MARKER, type Staged } from './checkpoint-files.ts';
 import {
@@ -39,6 +40,8 @@ export interface Checkpoint {
   readonly key: Key;
   readonly step: number;
   readonly epoch: number;
+  /** Steps taken in the unfinished epoch (absent or 0 for a save at an epoch's end). */
+  readonly epochStep?: number;
   readonly history: History;
   /** Free JSON metadata: model name, flags, dataset, ... */
   readonly metadata: Readonly<Record<string, Json>>;
@@ -57,11 +60,11 @@ export const LATEST = 'latest.json';
 
 /** A checkpoint of a training state and its history. */
 export const checkpointOf = (ts: TrainState, history: History, metadata: Readonly<Record<string, Json>> = {}): Checkpoint =>
-  ({ params: ts.params, state: ts.state, optState: ts.optState, key: ts.key, step: ts.step, epoch: ts.epoch, history, metadata });
+  ({ params: ts.params, state: ts.state, optState: ts.optState, key: ts.key, step: ts.step, epoch: ts.epoch, epochStep: ts.epochStep ?? 0, history, metadata });
 
 /** The training state stored in a checkpoint, ready to pass to `fit`. */
 export const trainStateOf = (c: Checkpoint): TrainState =>
-  ({ params: c.params, state: c.state, optState: c.optState, key: c.key, step: c.step, epoch: c.epoch });
+  ({ params: c.params, state: c.state, optState: c.optState, key: c.key, step: c.step, epoch: c.epoch, epochStep: c.epochStep });
 
 const TREES = ['params', 'state', 'optState'] as const;
 type TreeName = (typeof TREES)[number];
@@ -95,12 +98,14 @@ const pack = (c: Checkpoint, binaryName: string): Packed => {
   });
   const binary = new Uint8Array(offset);
   table.forEach(({ t }, i) => {
-    const b = buffer(t);
+    const b = unsafeMutableData(t);
     binary.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), tensors[i].offset);
   });
   const manifest = {
     format: FORMAT, version: VERSION, byteOrder: 'little', binary: binaryName, binaryBytes: binary.length, sha256: sha256(binary),
     tensors, trees, key: [c.key[0], c.key[1]], step: c.step, epoch: c.epoch,
+    // written only mid-epoch, so a save at an epoch's end has the same bytes as before
+    ...((c.epochStep ?? 0) > 0 ? { epochStep: c.epochStep } : {}),
     history: { loss: c.history.loss, epochs: c.history.epochs }, metadata: c.metadata,
   };
   // refuse now what loading would refuse later (NaN in the history, a bad key, ...)
@@ -122,8 +127,11 @@ export interface PendingSave {
   readonly files: readonly [Staged, Staged, Staged];
   /** Manifest names the new pointer keeps, newest first. */
   readonly kept: readonly string[];
-  /** False when the old pointer was unreadable: then no old pair is removed (one may be the only good copy). */
-  readonly sweepOld: boolean;
+  /**
+   * Manifests the old pointer named that the new one drops: the only pairs the commit removes.
+   * Files no pointer named (a run whose latest.json was lost, strays) are never removed.
+   */
+  readonly dropped: readonly string[];
 }
 
 const readPointerIfAny = (dir: string): Pointer | undefined => {
@@ -133,15 +141,30 @@ const readPointerIfAny = (dir: string): Pointer | undefined => {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
+/** The six points of a save, in order: each file staged (written, fsynced), then each renamed into place. */
+export const SAVE_POINTS = ['binary staged', 'manifest staged', 'pointer staged', 'binary renamed', 'manifest renamed', 'pointer renamed'] as const;
+/** One of `SAVE_POINTS`. */
+export type SavePoint = (typeof SAVE_POINTS)[number];
+
+let savePointHook: ((point: SavePoint) => void) | undefined;
+
+/**
+ * Test-only: calls `hook` as each save passes each point (the fault suite kills the process there
+ * to show that a crash at any point leaves the last checkpoint whole). undefined removes it.
+ */
+export const setSavePointHookForTests = (hook: ((point: SavePoint) => void) | undefined): void => { savePointHook = hook; };
+
 /** Writes and fsyncs a checkpoint's three files under temporary names (step one of a save). */
 export const stageCheckpoint = (dir: string, c: Checkpoint, options: SaveOptions = {}): PendingSave => {
   checkLittleEndian();
   const keep = options.keep ?? 2;
   if (!Number.isInteger(keep) || keep < 1) throw new Error(`saveCheckpoint: keep must be a whole number ≥ 1, got ${keep}`);
-  mkdirSync(dir, { recursive: true });
+  if (!existsSync(dir)) {
+    // one level only: a recursive mkdir spins forever on procfs in Node 20
+    try { mkdirSync(dir); } catch (err) { throw new Error(`saveCheckpoint: cannot create ${dir}: ${(err as Error).message}`); }
+  }
   let old: Pointer | undefined;
-  let sweepOld = true;
-  try { old = readPointerIfAny(dir); } catch { sweepOld = false; } // a broken pointer is replaced, its pairs kept
+  try { old = readPointerIfAny(dir); } catch { old = undefined; } // a broken pointer is replaced, its pairs kept
   const referenced = new Set(old ? [old.manifest, ...old.previous] : []);
   // never reuse a name the current pointer refers to: that pair must stay whole until the commit
   const base = `ckpt-e${pad(c.epoch, 4)}-s${pad(c.step, 8)}`;
@@ -149,20 +172,24 @@ export const stageCheckpoint = (dir: string, c: Checkpoint, options: SaveOptions
   for (let n = 2; referenced.has(`${stem}.json`); n++) stem = `${base}-${n}`;
   const { manifest, binary } = pack(c, `${stem}.bin`);
   const manifestBytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 1)}\n`);
-  const kept = [`${stem}.json`, ...(old ? [old.manifest, ...old.previous] : [])].slice(0, keep);
+  const chain = [`${stem}.json`, ...(old ? [old.manifest, ...old.previous] : [])];
+  const kept = chain.slice(0, keep);
   const pointer: Pointer = {
     format: POINTER_FORMAT, version: VERSION, manifest: kept[0], manifestSha256: sha256(manifestBytes), previous: kept.slice(1),
   };
   const done: Staged[] = [];
   try {
     done.push(stage(join(dir, `${stem}.bin`), binary));
+    savePointHook?.('binary staged');
     done.push(stage(join(dir, `${stem}.json`), manifestBytes));
+    savePointHook?.('manifest staged');
     done.push(stage(join(dir, LATEST), new TextEncoder().encode(`${JSON.stringify(pointer, null, 2)}\n`)));
+    savePointHook?.('pointer staged');
   } catch (err) {
     done.forEach(discard);
     throw err;
   }
-  return { dir, files: [done[0], done[1], done[2]], kept, sweepOld };
+  return { dir, files: [done[0], done[1], done[2]], kept, dropped: chain.slice(keep) };
 };
 
 const isCheckpointFile = (name: string): boolean => /^ckpt-.+\.(bin|json)$/.test(name);
@@ -170,11 +197,15 @@ const isCheckpointFile = (name: string): boolean => /^ckpt-.+\.(bin|json)$/.test
 /** Puts a staged save in place: the pair first (made durable), then the pointer; then sweeps old pairs. */
 export const commitCheckpoint = (p: PendingSave): void => {
   const [bin, manifest, pointer] = p.files;
-  commit(p.dir, [bin, manifest]);
+  commit(p.dir, [bin]);
+  savePointHook?.('binary renamed');
+  commit(p.dir, [manifest]);
+  savePointHook?.('manifest renamed');
   commit(p.dir, [pointer]);
-  const keep = new Set(p.kept.flatMap((m) => [m, m.replace(/\.json$/, '.bin')]));
-  sweep(p.dir, (name) => (p.sweepOld && isCheckpointFile(name) && !keep.has(name))
-    || ((name.startsWith('ckpt-') || name.startsWith(LATEST)) && name.includes(TEMP_MARKER)));
+  savePointHook?.('pointer renamed');
+  const gone = new Set(p.dropped.filter((m) => !p.kept.includes(m)).flatMap((m) => [m, m.replace(/\.json$/, '.bin')]));
+  // also the temporary files of a save that crashed before its commit (the run lock rules out a live one)
+  sweep(p.dir, (name) => gone.has(name) || ((name.startsWith('ckpt-') || name.startsWith(LATEST)) && name.includes(TEMP_MARKER)));
 };
 
 /**
@@ -283,7 +314,7 @@ const loadManifest = (file: string, expectedSha?: string): Checkpoint => {
   const tree = (name: TreeName): TreeRecord => build(m.trees[name], name) as TreeRecord;
   return {
     params: tree('params'), state: tree('state'), optState: tree('optState'),
-    key: [m.key[0], m.key[1]] as Key, step: m.step, epoch: m.epoch,
+    key: [m.key[0], m.key[1]] as Key, step: m.step, epoch: m.epoch, epochStep: m.epochStep ?? 0,
     history: { loss: [...m.history.loss], epochs: m.history.epochs.map((e) => ({ ...e })) },
     metadata: m.metadata,
   };
@@ -308,8 +339,73 @@ export const treeMismatches = (c: Checkpoint, expect: Expected): readonly string
   return problems;
 };
 
-/** Whether `dir` holds a committed checkpoint (a `latest.json`). */
-export const hasCheckpoint = (dir: string): boolean => existsSync(join(dir, LATEST));
+/** The checkpoint files in `dir` (pairs, pointer; not temporaries), none if it does not exist. */
+export const checkpointFiles = (dir: string): readonly string[] => {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir).filter((n) => !n.includes(TEMP_MARKER) && (isCheckpointFile(n) || n === LATEST)).sort();
+};
+
+/** Whether `dir` holds any checkpoint file (a pointer or a pair, whole or damaged). */
+export const hasCheckpoint = (dir: string): boolean => checkpointFiles(dir).length > 0;
+
+/** A checkpoint found for resuming, and whether it had to be found without a good pointer. */
+export interface Resumable {
+  readonly checkpoint: Checkpoint;
+  /** The manifest it was loaded from. */
+  readonly manifest: string;
+  /** Why the pointer was not followed (missing, damaged, its pair damaged); undefined when it was. */
+  readonly recoveredBecause?: string;
+}
+
+/** Epoch, step and repeat number of a manifest name, for ordering newest first. */
+const orderOf = (name: string): readonly number[] => {
+  const m = /^ckpt-e(\d+)-s(\d+)(?:-(\d+))?\.json$/.exec(name);
+  return m === null ? [-1, -1, -1] : [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
+};
+const newestFirst = (a: string, b: string): number => {
+  const [x, y] = [orderOf(a), orderOf(b)];
+  return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
+};
+
+/**
+ * The checkpoint to resume in `dir`: the one latest.json names, or, when the pointer is missing
+ * or damaged or its pair does not verify, the newest pair whose checksums verify. Undefined when
+ * `dir` holds no checkpoint file at all; a CheckpointError naming every file when none verifies.
+ * Never writes.
+ */
+export const findResumable = (dir: string, options: LoadOptions = {}): Resumable | undefined => {
+  const files = checkpointFiles(dir);
+  if (files.length === 0) return undefined;
+  let because = `${LATEST} is missing`;
+  if (files.includes(LATEST)) {
+    let current: ReturnType<typeof loadCurrent> | undefined;
+    try {
+      current = loadCurrent(dir);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      because = err.message;
+    }
+    if (current !== undefined) {
+      checkFits(current.checkpoint, current.manifest, options);
+      return current;
+    }
+  }
+  const problems: string[] = [];
+  for (const name of files.filter((n) => n.endsWith('.json') && n !== LATEST).sort(newestFirst)) {
+    const file = join(dir, name);
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = loadManifest(file);
+    } catch (err) {
+      if (!(err instanceof CheckpointError)) throw err;
+      problems.push(err.message);
+      continue;
+    }
+    checkFits(checkpoint, file, options);
+    return { checkpoint, manifest: file, recoveredBecause: because };
+  }
+  throw new CheckpointError(dir, `no checkpoint here verifies (${because}${problems.length > 0 ? `; ${problems.join('; ')}` : '; no ckpt-*.json manifest'})`);
+};
 
 /**
  * Loads the current checkpoint of `dir` (via latest.json), or the manifest at `path` when it
@@ -317,32 +413,36 @@ export const hasCheckpoint = (dir: string): boolean => existsSync(join(dir, LATE
  * anything damaged, inconsistent or (with `expect`) not fitting the model. Never writes.
  */
 export const loadCheckpoint = (path: string, options: LoadOptions = {}): Checkpoint => {
-  let c: Checkpoint;
-  let manifestFile = path;
-  if (path.endsWith('.json') && existsSync(path) && statSync(path).isFile()) {
-    c = loadManifest(path);
-  } else {
-    const pointerFile = join(path, LATEST);
-    if (!existsSync(pointerFile)) {
-      throw new CheckpointError(path, existsSync(path) ? `no checkpoint here (no ${LATEST})` : 'no such directory');
-    }
-    const json = parseJson(readFile(pointerFile, 'pointer'), pointerFile);
-    checkFormat(json, POINTER_FORMAT, pointerFile);
-    const pointer = decodeIn(PointerC, json, pointerFile);
-    manifestFile = join(path, pointer.manifest);
-    try {
-      c = loadManifest(manifestFile, pointer.manifestSha256);
-    } catch (err) {
-      if (!(err instanceof CheckpointError) || pointer.previous.length === 0) throw err;
-      const earlier = pointer.previous.map((p) => join(path, p)).join(', ');
-      throw new CheckpointError(err.file, `${err.message.slice(err.file.length + 2)} (earlier checkpoints, loadable by path: ${earlier})`);
-    }
-  }
-  if (options.expect) {
-    const problems = treeMismatches(c, options.expect);
-    if (problems.length > 0) {
-      throw new CheckpointError(manifestFile, `does not fit the model being resumed: ${problems.join('; ')}`);
-    }
-  }
-  return c;
+  const { checkpoint, manifest } = path.endsWith('.json') && existsSync(path) && statSync(path).isFile()
+    ? { checkpoint: loadManifest(path), manifest: path }
+    : loadCurrent(path);
+  checkFits(checkpoint, manifest, options);
+  return checkpoint;
 };
+
+/** The checkpoint latest.json names in `dir`, and its manifest's path. */
+const loadCurrent = (dir: string): { readonly checkpoint: Checkpoint; readonly manifest: string } => {
+  const pointerFile = join(dir, LATEST);
+  if (!existsSync(pointerFile)) {
+    throw new CheckpointError(dir, existsSync(dir) ? `no checkpoint here (no ${LATEST})` : 'no such directory');
+  }
+  const json = parseJson(readFile(pointerFile, 'pointer'), pointerFile);
+  checkFormat(json, POINTER_FORMAT, pointerFile);
+  const pointer = decodeIn(PointerC, json, pointerFile);
+  const manifest = join(dir, pointer.manifest);
+  try {
+    return { checkpoint: loadManifest(manifest, pointer.manifestSha256), manifest };
+  } catch (err) {
+    if (!(err instanceof CheckpointError) || pointer.previous.length === 0) throw err;
+    const earlier = pointer.previous.map((p) => join(dir, p)).join(', ');
+    throw new CheckpointError(err.file, `${err.message.slice(err.file.length + 2)} (earlier checkpoints, loadable by path: ${earlier})`);
+  }
+};
+
+/** A checkpoint that cannot belong to the model that `options.expect` describes is refused. */
+const checkFits = (c: Checkpoint, manifest: string, options: LoadOptions): void => {
+  if (!options.expect) return;
+  const problems = treeMismatches(c, options.expect);
+  if (problems.length > 0) throw new CheckpointError(manifest, `does not fit the model being resumed: ${problems.join('; ')}`);
+};
+

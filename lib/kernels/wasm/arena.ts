@@ -9,8 +9,12 @@
  * - scratch above it: a bump allocator reset at the start of every call, for inputs copied in and
  *   work space. It grows to the largest single call and is then reused.
  *
- * Keeping is sound because a kernel's output becomes a readonly tensor and is never written again
- * (see Kernels), and no kernel writes its inputs; a few sampled elements are compared as a guard.
+ * A kept copy is found by the identity of the array it was copied out to (a WeakMap keyed by that
+ * Float32Array/Int32Array object), never by comparing elements: an equal-looking array, or another
+ * view of the same bytes, is copied in. Identity is sound because that array becomes a readonly
+ * tensor (see Kernels): ReadonlyFloatArray has no writable view (no subarray, no buffer), and no
+ * kernel writes its inputs. Writing through a cast (unsafeMutableData) is the writer's own unsafe
+ * act and goes unseen here: later calls read the kept copy.
  */
 import type { WasmMemory } from './api.ts';
 
@@ -38,11 +42,8 @@ interface Span {
   readonly end: number;
 }
 
-/** A kept output: its copy's place in the ring and which view of its buffer it was copied to. */
+/** A kept output: its copy's place in the ring, until the ring is written over it. */
 interface Resident extends Span {
-  readonly byteOffset: number;
-  readonly length: number;
-  readonly float: boolean;
   evicted: boolean;
 }
 
@@ -57,9 +58,9 @@ export class Arena {
   private ringWanted: number;
   /** Where the next kept output goes (it wraps to ringStart). */
   private ringNext: number;
-  /** Kept outputs not yet overwritten, and the same by buffer for lookups. */
+  /** Kept outputs not yet overwritten, and by the very array each was copied out to, for lookups. */
   private residents: Resident[] = [];
-  private readonly byBuffer = new WeakMap<ArrayBufferLike, Resident[]>();
+  private readonly byArray = new WeakMap<Copyable, Resident>();
   /** Ring ranges this call reads or writes (inputs found resident, outputs): never reused within the call. */
   private readonly pinned: Span[] = [];
   private top: number;
@@ -131,7 +132,7 @@ export class Arena {
     return at;
   }
 
-  /** Copies an array in and returns its byte offset: no copy when it is a kept output. */
+  /** Copies an array in and returns its byte offset: no copy when it is an array a kept output was copied out to. */
   put(src: Copyable): number {
     const kept = this.lookup(src);
     if (kept !== undefined) {
@@ -155,12 +156,9 @@ export class Arena {
   getAndKeep(at: number, dst: Copyable): void {
     this.get(at, dst);
     if (at < this.ringStart || at >= this.ringEnd) return;
-    const float = dst instanceof Float32Array;
-    const resident: Resident = { at, end: alignUp(at + dst.length * 4), byteOffset: dst.byteOffset, length: dst.length, float, evicted: false };
+    const resident: Resident = { at, end: alignUp(at + dst.length * 4), evicted: false };
     this.residents.push(resident);
-    const same = (this.byBuffer.get(dst.buffer) ?? []).filter((r) => !r.evicted);
-    same.push(resident);
-    this.byBuffer.set(dst.buffer, same);
+    this.byArray.set(dst, resident);
   }
 
   /** Copies dst.length elements at byte offset `at` out into dst. */
@@ -170,19 +168,10 @@ export class Arena {
     else dst.set(this.i32View.subarray(i, i + dst.length));
   }
 
-  /** The resident copy of src, if it is a kept output whose sampled elements still agree. */
+  /** The resident copy of src: only when src is the very array a kept, not yet overwritten output was copied to. */
   private lookup(src: Copyable): Resident | undefined {
-    const float = src instanceof Float32Array;
-    const found = this.byBuffer.get(src.buffer)?.find((r) =>
-      !r.evicted && r.byteOffset === src.byteOffset && r.length === src.length && r.float === float);
-    if (found === undefined) return undefined;
-    const view = float ? this.f32View : this.i32View;
-    const i = found.at >> 2;
-    const n = src.length;
-    const agrees = (j: number): boolean => Object.is(src[j], view[i + j]);
-    if (agrees(0) && agrees(n >> 1) && agrees(n - 1)) return found;
-    found.evicted = true; // written after it was kept (against the contract): copy it in again
-    return undefined;
+    const found = this.byArray.get(src);
+    return found === undefined || found.evicted ? undefined : found;
   }
 
   /** Drops the kept outputs that overlap [at, end). */
