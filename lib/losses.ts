@@ -1,6 +1,63 @@
-/** Losses that also give their gradient with respect to the network output (book ch. 5). */
-import { labelsOf, softmax, sumSquaredError, type Targets } from './functions.ts';
+/** Losses (book ch. 4) and the losses that also give their gradient with respect to the network output (ch. 5). */
+import { softmax } from './ops/activations.ts';
 import { allocate, showShape, wrap, type Tensor } from './tensor.ts';
+
+/** Class targets: integer labels per example, or a one-hot tensor shaped like the predictions. */
+export type Targets = ArrayLike<number> | Tensor;
+
+const isTensor = (t: Targets): t is Tensor => typeof t === 'object' && t !== null && 'shape' in t && 'dtype' in t;
+
+/** Integer labels from targets, checked against predictions of shape [batch, classes]. */
+export const labelsOf = (op: string, y: Tensor, t: Targets): Int32Array => {
+  if (y.shape.length !== 2) throw new Error(`${op}: predictions must be [batch, classes], got ${showShape(y.shape)}`);
+  const [batch, classes] = y.shape;
+  if (isTensor(t)) {
+    if (t.shape.length !== 2 || t.shape[0] !== batch || t.shape[1] !== classes) {
+      throw new Error(`${op}: one-hot targets ${showShape(t.shape)} do not match predictions ${showShape(y.shape)}`);
+    }
+    const labels = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      let best = 0;
+      for (let j = 1; j < classes; j++) if (t.data[i * classes + j] > t.data[i * classes + best]) best = j;
+      labels[i] = best;
+    }
+    return labels;
+  }
+  if (t.length !== batch) throw new Error(`${op}: ${t.length} labels for a batch of ${batch}`);
+  const labels = Int32Array.from(t);
+  for (const l of labels) {
+    if (!(l >= 0 && l < classes)) throw new Error(`${op}: label ${l} is outside 0..${classes - 1}`);
+  }
+  return labels;
+};
+
+/** Cross-entropy of probabilities y against targets, mean over the batch (the book's, with 1e-7 inside the log). */
+export const crossEntropy = (y: Tensor, t: Targets): number => {
+  const labels = labelsOf('crossEntropy', y, t);
+  const classes = y.shape[1];
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) s -= Math.log(y.data[i * classes + labels[i]] + 1e-7);
+  return s / Math.max(1, labels.length);
+};
+
+/** Sum of squared errors ½Σ(y−t)², summed over all elements. */
+export const sumSquaredError = (y: Tensor, t: Tensor): number => {
+  if (y.size !== t.size) throw new Error(`sumSquaredError: shapes ${showShape(y.shape)} and ${showShape(t.shape)} differ`);
+  let s = 0;
+  for (let i = 0; i < y.size; i++) { const d = y.data[i] - t.data[i]; s += d * d; }
+  return 0.5 * s;
+};
+
+/** One-hot encoding of integer labels as a [count, classes] tensor. */
+export const oneHot = (labels: ArrayLike<number>, classes: number, dtype: 'float32' | 'float64' = 'float32'): Tensor => {
+  const out = allocate(dtype, labels.length * classes);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new Error(`oneHot: label ${l} is outside 0..${classes - 1}`);
+    out[i * classes + l] = 1;
+  }
+  return wrap(out, [labels.length, classes]);
+};
 
 /** A loss: its mean value over the batch and the gradient of that mean with respect to y. */
 export interface Loss {

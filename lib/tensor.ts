@@ -3,7 +3,9 @@
  * A tensor never changes after it is made; every op returns a new one.
  */
 import { constants } from 'node:buffer';
-import type { FloatArray } from './kernels/kernels.ts';
+
+/** A dense float buffer, the storage of a tensor. */
+export type FloatArray = Float32Array | Float64Array;
 
 /** Element type of a tensor: float32 for work, float64 for gradient checks. */
 export type DType = 'float32' | 'float64';

@@ -7,12 +7,12 @@ import { prepareOutputDir, prepareOutputFile } from '../lib/cli/output-paths.ts'
 import { stopOnSignals } from '../lib/cli/signals.ts';
 import { activeKernels } from '../lib/kernels/backend.ts';
 import { key } from '../lib/random.ts';
-import { writeJobReport } from '../lib/run/job-report.ts';
-import { runJob, storageProblem } from '../lib/run/job.ts';
-import { claimDirectory } from '../lib/run/lock.ts';
+import { writeJobReport } from '../lib/jobs/job-report.ts';
+import { runJob, storageProblem } from '../lib/jobs/job.ts';
+import { claimDirectory } from '../lib/jobs/lock.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
-import { readMemory } from '../lib/train/memory.ts';
-import { progress } from '../lib/train/progress.ts';
+import { readMemory } from '../lib/report/memory.ts';
+import { progress } from '../lib/report/progress.ts';
 
 const specs = {
   model: modelFlag('mlp'),

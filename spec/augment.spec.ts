@@ -5,7 +5,7 @@ import {
 import { key, uniform } from '../lib/random.ts';
 import { fromArray, type Tensor } from '../lib/tensor.ts';
 import { unsafeMutableData } from '../lib/tensor-unsafe.ts';
-import { dataset, type Dataset } from '../lib/train/dataset.ts';
+import { dataset, type Dataset } from '../lib/data/dataset.ts';
 
 const batch = (n = 6, c = 2, h = 7, w = 5): Dataset =>
   dataset(uniform(key(11), [n, c, h, w], 0.1, 1), Int32Array.from({ length: n }, (_, i) => i % 3));

@@ -14,7 +14,7 @@ import {
   checkpointOf, CheckpointError, commitCheckpoint, hasCheckpoint, LATEST, loadCheckpoint, saveCheckpoint,
   stageCheckpoint, trainStateOf, type Checkpoint,
 } from '../lib/train/checkpoint.ts';
-import { dataset } from '../lib/train/dataset.ts';
+import { dataset } from '../lib/data/dataset.ts';
 import { fit, initTrainState, type History } from '../lib/train/fit.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
 

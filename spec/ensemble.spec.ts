@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { claimDirectory } from '../lib/run/lock.ts';
+import { claimDirectory } from '../lib/jobs/lock.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) => {

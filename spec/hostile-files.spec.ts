@@ -13,7 +13,7 @@ import { readIdxFile, parseIdx } from '../lib/data/idx.ts';
 import { MAX_ARRAY_BYTES, MAX_TOTAL_BYTES } from '../lib/data/limits.ts';
 import { encodeNpy, parseNpy, type NpyArray } from '../lib/data/npy.ts';
 import { encodeNpz, readNpz } from '../lib/data/npz.ts';
-import { loadBookNetwork } from '../lib/models/book-weights.ts';
+import { loadBookNetwork } from '../lib/data/book-weights.ts';
 
 const BOOK = fileURLToPath(new URL('../../shared/fixtures/dlfs/simple_convnet_2016.npz', import.meta.url));
 const MiB = 2 ** 20;

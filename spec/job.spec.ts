@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { key } from '../lib/random.ts';
-import { runJob, type JobConfig } from '../lib/run/job.ts';
-import { loadCheckpointedModel } from '../lib/run/restore.ts';
+import { runJob, type JobConfig } from '../lib/jobs/job.ts';
+import { loadCheckpointedModel } from '../lib/jobs/restore.ts';
 import { paramsSha256 } from '../lib/train/hash.ts';
 
 describe('training jobs: checkpoints and resume on MNIST (tiny MLP)', function () {

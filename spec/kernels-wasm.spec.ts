@@ -11,7 +11,7 @@ import { referenceKernels as ref } from '../lib/kernels/reference.ts';
 import { loadKernels, wasmPath, type Variant } from '../lib/kernels/wasm/load.ts';
 import { createWasmKernels, type WasmKernels } from '../lib/kernels/wasm/kernels.ts';
 import { hasRelaxedSimd } from '../lib/kernels/wasm/detect.ts';
-import { loadFastKernels } from '../lib/kernels/fast.ts';
+import { loadWasmKernels } from '../lib/kernels/wasm/index.ts';
 import { setKernels } from '../lib/kernels/backend.ts';
 import { softmaxCrossEntropy } from '../lib/losses.ts';
 import { deepConvNetBn, simpleConvNet } from '../lib/models/convnets.ts';
@@ -582,7 +582,7 @@ describe('wasm kernels: memory and threads', () => {
     }
   });
 
-  it('is what loadFastKernels returns', () => {
-    expect(loadFastKernels()?.name).to.match(/^wasm-/);
+  it('is what loadWasmKernels returns', () => {
+    expect(loadWasmKernels()?.name).to.match(/^wasm-/);
   });
 });

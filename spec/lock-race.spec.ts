@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCK_FILE } from '../lib/run/lock.ts';
+import { LOCK_FILE } from '../lib/jobs/lock.ts';
 import type { FromClaimer, ToClaimer } from './helpers/lock-claimer.ts';
 
 const CLAIMER = fileURLToPath(new URL('./helpers/lock-claimer.ts', import.meta.url));

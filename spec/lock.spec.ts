@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimDirectory, LOCK_FILE, TAKEOVER_FILE } from '../lib/run/lock.ts';
+import { claimDirectory, LOCK_FILE, TAKEOVER_FILE } from '../lib/jobs/lock.ts';
 
 /** The pid of a process of this host that has exited. */
 const deadPid = (): number =>

@@ -8,7 +8,7 @@ import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../lib/da
 import { encodeNpz, readNpz, writeNpz } from '../lib/data/npz.ts';
 import { MAX_ARRAY_BYTES, resolveLimits } from '../lib/data/limits.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/dlfs/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/dlfs', import.meta.url));
 
 // Hand-build .npy bytes with an arbitrary header, version and payload.
 function npy(header: string, payload: Uint8Array = new Uint8Array(0), major = 1): Uint8Array {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { formatDuration, progress } from '../lib/train/progress.ts';
+import { formatDuration, progress } from '../lib/report/progress.ts';
 import type { History, TrainState } from '../lib/train/fit.ts';
 
 const collector = (isTTY = false) => {
@@ -26,7 +26,7 @@ const run = (p: ReturnType<typeof progress>, clock: { t: number }, epochs: numbe
   }
 };
 
-describe('train/progress', () => {
+describe('report/progress', () => {
   it('writes plain lines every tenth of an epoch and a summary per epoch when not a terminal', () => {
     const { chunks, stream } = collector();
     const clock = { t: 0 };

@@ -1,7 +1,7 @@
 /** Data augmentation as pure functions of a key and a batch, and their composition. */
 import { split, type Key } from '../random.ts';
 import { allocate, showShape, type Tensor } from '../tensor.ts';
-import type { Dataset } from '../train/dataset.ts';
+import type { Dataset } from '../data/dataset.ts';
 import type { FloatArray } from '../kernels/kernels.ts';
 
 /** A random, label-preserving transform of a batch: same key, same result. Matches fit's `augment`. */

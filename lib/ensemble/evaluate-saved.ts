@@ -4,7 +4,7 @@ import { loadDataset } from '../data/datasets.ts';
 import { models } from '../models/registry.ts';
 import { argmax } from '../ops/reduce.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
-import { modelOf } from '../run/job.ts';
+import { modelOf } from '../jobs/job.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import { initTrainState } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';

@@ -4,8 +4,8 @@ import { writeAtomic } from '../train/checkpoint-files.ts';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { JobConfigC } from '../run/restore.ts';
-import type { JobConfig } from '../run/job.ts';
+import { JobConfigC } from '../jobs/restore.ts';
+import type { JobConfig } from '../jobs/job.ts';
 
 const EnsembleManifestC = t.type({
   format: t.literal('tenfold-ensemble'),

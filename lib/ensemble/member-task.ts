@@ -3,14 +3,14 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { augmentationFor } from '../augment/presets.ts';
 import { ttaPredict } from '../augment/tta.ts';
 import { foldIn, key } from '../random.ts';
-import { runJob, type JobConfig } from '../run/job.ts';
+import { runJob, type JobConfig } from '../jobs/job.ts';
 import type { History } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';
-import { progress } from '../train/progress.ts';
+import { progress } from '../report/progress.ts';
 import { argmax } from '../ops/reduce.ts';
 import { type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
-import { toFloatDataset } from '../train/dataset.ts';
+import { toFloatDataset } from '../data/dataset.ts';
 
 /** What the pool sends a worker. */
 export interface MemberTask {

@@ -1,7 +1,7 @@
 /** The ensemble's HTML report: member curves, the ensemble's accuracy, filters and test errors. */
 import { join } from 'node:path';
 import type { TrainTest } from '../data/datasets.ts';
-import { toFloatDataset } from '../train/dataset.ts';
+import { toFloatDataset } from '../data/dataset.ts';
 import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { writeReport } from '../report/report.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';

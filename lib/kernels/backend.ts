@@ -6,7 +6,7 @@
 import { allocate, type DType } from '../tensor.ts';
 import type { FloatArray, Kernels } from './kernels.ts';
 import { referenceKernels } from './reference.ts';
-import { loadFastKernels } from './fast.ts';
+import { loadWasmKernels } from './wasm/index.ts';
 
 let active: Kernels | undefined;
 
@@ -17,7 +17,7 @@ export const activeKernels = (): Kernels => {
     if (wanted !== 'auto' && wanted !== 'reference' && wanted !== 'wasm') {
       throw new Error(`TENFOLD_BACKEND must be auto, reference or wasm, got "${wanted}"`);
     }
-    const fast = wanted === 'reference' ? undefined : loadFastKernels();
+    const fast = wanted === 'reference' ? undefined : loadWasmKernels();
     if (wanted === 'wasm' && fast === undefined) {
       throw new Error('TENFOLD_BACKEND=wasm but the WebAssembly kernels are not built or not supported here (run `npm run build`)');
     }

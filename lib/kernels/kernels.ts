@@ -11,8 +11,8 @@
  *   Nothing checks this: writing to an output afterwards (through a cast) is undefined behaviour.
  */
 
-/** A dense float buffer, the storage of a tensor. */
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from '../tensor.ts';
+export type { FloatArray } from '../tensor.ts';
 
 /** Elementwise functions of one argument. */
 export type UnaryOp =

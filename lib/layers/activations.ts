@@ -32,11 +32,18 @@ export const reluGradient = (x: Tensor, dy: Tensor): Tensor => {
   return wrap(out, dy.shape);
 };
 
+// ReLU layers, so that the layer before one can fuse it (batch norm's fuseNext asks here).
+const reluLayers = new WeakSet<object>();
+
+/** Whether a layer is a ReLU made by `reluLayer`. */
+export const isReluLayer = (layer: Layer): boolean => reluLayers.has(layer);
+
 /** ReLU: max(0, x); gradient passes where x > 0. */
-export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => ({
-  ...shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => reluGradient(x, dy)),
-  activation: 'relu',
-});
+export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => {
+  const layer = shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => reluGradient(x, dy));
+  reluLayers.add(layer);
+  return layer;
+};
 
 /** Sigmoid; gradient dy·y·(1−y). */
 export const sigmoidLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>

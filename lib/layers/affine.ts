@@ -1,6 +1,6 @@
 /** Affine (fully connected) layer: y = x·W + b, flattening N-D input per example (book ch. 5). */
 import { kernelsFor } from '../kernels/backend.ts';
-import { he, type Initializer } from '../init.ts';
+import { he, type Initializer } from './init.ts';
 import { matmul } from '../ops/linalg.ts';
 import { reshape } from '../ops/shape.ts';
 import { add } from '../ops/elementwise.ts';

@@ -8,6 +8,7 @@ import type { FloatArray } from '../kernels/kernels.ts';
 import { allocate, cast, ones, showShape, wrap, zeros, type DType, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache, requireParams } from './errors.ts';
+import { isReluLayer } from './activations.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -82,7 +83,7 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
   return {
     name: 'batchnorm',
     ...(relu ? {} : {
-      fuseNext: (next: Layer) => (next.activation === 'relu' ? batchNorm({ ...options, activation: 'relu' }) : undefined),
+      fuseNext: (next: Layer) => (isReluLayer(next) ? batchNorm({ ...options, activation: 'relu' }) : undefined),
     }),
     init: (_key, inputShape) => {
       if (inputShape.length !== 1 && inputShape.length !== 3) {

@@ -2,55 +2,17 @@
  * 2-D convolution over NCHW input (book ch. 7): im2col → GEMM → bias, and back via col2im, fused in
  * the kernels (conv2dForward/conv2dBackward) so the column matrix never leaves them; optionally
  * with a ReLU and max pooling fused on (conv2dPoolForward/conv2dPoolBackward).
- * Also the sliding-window geometry shared with pooling.
  */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { NO_ARGMAX, windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
-import { he, type Initializer } from '../init.ts';
+import { he, type Initializer } from './init.ts';
 import { split } from '../random.ts';
 import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache, requireParams } from './errors.ts';
 import type { Layer } from './layer.ts';
-
-/** A size given once for both axes, or as [height, width]. */
-export type Pair = number | readonly [number, number];
-
-/** [h, w] from a number or a pair, checked to be integers ≥ `min`. */
-export const pairOf = (where: string, what: string, v: Pair, min: number): readonly [number, number] => {
-  const p: readonly [number, number] = typeof v === 'number' ? [v, v] : v;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= min)) {
-    throw new Error(`${where}: ${what} must be a whole number ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return p;
-};
-
-/** A window's size, stride and padding, without the input it slides over. */
-export interface WindowSpec {
-  readonly kernel: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly pad: readonly [number, number];
-}
-
-/** The geometry of a window over an NCHW input shape, or an error naming both when it does not fit. */
-export const windowOver = (where: string, spec: WindowSpec, n: number, chw: Shape): Window2D => {
-  if (chw.length !== 3) throw new Error(`${where}: needs per-example input [C,H,W], got ${showShape(chw)}`);
-  const [c, h, w] = chw;
-  const g: Window2D = {
-    n, c, h, w, kh: spec.kernel[0], kw: spec.kernel[1],
-    strideH: spec.stride[0], strideW: spec.stride[1], padH: spec.pad[0], padW: spec.pad[1],
-  };
-  if (h + 2 * g.padH < g.kh || w + 2 * g.padW < g.kw) {
-    throw new Error(`${where}: a ${g.kh}×${g.kw} window does not fit input ${showShape(chw)} with padding [${g.padH},${g.padW}]`);
-  }
-  return g;
-};
-
-/** Per-example output shape [C', OH, OW] of a window with `channels` outputs. */
-export const windowOutputShape = (g: Window2D, channels: number): Shape => {
-  const { oh, ow } = windowOutput(g);
-  return [channels, oh, ow];
-};
+import { tilingPoolWindow } from './pooling.ts';
+import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './window.ts';
 
 /** Parameters of a convolution: W is (out, in, kh, kw), b is (out) — the book's layout. */
 export type Conv2dParams = { readonly W: Tensor; readonly b: Tensor };
@@ -118,7 +80,10 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
   return {
     name: 'conv',
     ...(pool === undefined ? {
-      fuseNext: (next: Layer) => (next.poolWindow === undefined ? undefined : conv2d(filters, kh, kw, { ...options, pool: next.poolWindow })),
+      fuseNext: (next: Layer) => {
+        const window = tilingPoolWindow(next);
+        return window === undefined ? undefined : conv2d(filters, kh, kw, { ...options, pool: window });
+      },
     } : {}),
     init: (key, inputShape) => {
       const g = windowOver('conv2d', spec, 1, inputShape);

@@ -56,10 +56,6 @@ export interface Layer<P extends TreeRecord = TreeRecord, C = unknown> {
   init(key: Key, inputShape: Shape): Init<P>;
   forward(params: P, x: Tensor, ctx: Ctx): Forward<C>;
   backward(params: P, cache: C, dy: Tensor): Backward<P>;
-  /** Set by max pooling whose window is square, with stride = window and no padding: its size. */
-  readonly poolWindow?: number;
-  /** Set by reluLayer, so that the layer before it can fuse it (batch norm does). */
-  readonly activation?: 'relu';
   /**
    * The same function as this layer followed by `next` (a layer without params or state), computed
    * in one go with this layer's params, or undefined when there is no such fusion. `sequential`
@@ -67,6 +63,12 @@ export interface Layer<P extends TreeRecord = TreeRecord, C = unknown> {
    * ReLU as one pass forward.
    */
   readonly fuseNext?: (next: Layer) => Layer<P> | undefined;
+}
+
+/** Trained values of a network: parameters and layer state (batch-norm statistics). */
+export interface Variables {
+  readonly params: TreeRecord;
+  readonly state: TreeRecord;
 }
 
 /** A context for inference (no randomness used). */

@@ -5,7 +5,7 @@ import { showShape, wrap, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache } from './errors.ts';
 import type { Layer } from './layer.ts';
-import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './conv.ts';
+import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './window.ts';
 
 type NoParams = Record<string, never>;
 
@@ -34,14 +34,20 @@ const argmaxOf = (x: Tensor, g: Window2D): Int32Array => {
 
 const shapeOf = (g: Window2D): readonly number[] => [g.n, g.c, g.h, g.w];
 
+// Max pools whose square window tiles its input (stride = window, no padding), by window size:
+// a convolution before one can take it on (conv2d's fuseNext asks here).
+const tilingPools = new WeakMap<object, number>();
+
+/** The window of a max pool that tiles its input (square, stride = window, no padding), else undefined. */
+export const tilingPoolWindow = (layer: Layer): number | undefined => tilingPools.get(layer);
+
 /** Max pooling with a k×k window (or [kh, kw]); stride defaults to the window, padding to 0. */
 export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, MaxPoolCache> => {
   const spec = specOf('maxPool2d', k, stride, pad);
   const [wh, ww] = spec.kernel;
   const tiles = wh === ww && spec.stride[0] === wh && spec.stride[1] === ww && spec.pad[0] === 0 && spec.pad[1] === 0;
-  return {
+  const layer: Layer<NoParams, MaxPoolCache> = {
     name: 'maxpool',
-    ...(tiles ? { poolWindow: wh } : {}),
     init: (_key, inputShape) => {
       const g = windowOver('maxPool2d', spec, 1, inputShape);
       return { params: {}, state: {}, outputShape: windowOutputShape(g, g.c) };
@@ -63,6 +69,8 @@ export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams
       return { dx: wrap(dx, shapeOf(cache.g)), grads: {} };
     },
   };
+  if (tiles) tilingPools.set(layer, wh);
+  return layer;
 };
 
 const avgPoolOver = (name: string, where: string, specFor: (chw: readonly number[]) => WindowSpec, flat: boolean): Layer<NoParams, Window2D> => ({

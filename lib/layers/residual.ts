@@ -35,11 +35,11 @@ const strideFor = (n: number, m: number): number | undefined => {
 
 /** The shortcut layer from per-example inputShape to outputShape (a pure function of the shapes). */
 const projectionFor = (inputShape: Shape, outputShape: Shape): Layer => {
-  if (inputShape.length === 1 && outputShape.length === 1) return affine(outputShape[0]) as unknown as Layer;
+  if (inputShape.length === 1 && outputShape.length === 1) return affine(outputShape[0]);
   if (inputShape.length === 3 && outputShape.length === 3) {
     const sh = strideFor(inputShape[1], outputShape[1]);
     const sw = strideFor(inputShape[2], outputShape[2]);
-    if (sh !== undefined && sw !== undefined) return conv2d(outputShape[0], 1, 1, { stride: [sh, sw] }) as unknown as Layer;
+    if (sh !== undefined && sw !== undefined) return conv2d(outputShape[0], 1, 1, { stride: [sh, sw] });
   }
   throw new Error(`residual: no 1×1 projection maps input ${showShape(inputShape)} to f's output ${showShape(outputShape)}`);
 };

@@ -3,7 +3,7 @@
  * logits for [1, 28, 28] input. Layers are named explicitly so parameter paths read conv1/W, affine2/b.
  * Each conv → ReLU pair of the book is one conv2d with the ReLU fused on (the same function, faster).
  */
-import { he, type Initializer } from '../init.ts';
+import { he, type Initializer } from '../layers/init.ts';
 import { reluLayer } from '../layers/activations.ts';
 import { affine } from '../layers/affine.ts';
 import { batchNorm } from '../layers/batchnorm.ts';
@@ -21,11 +21,11 @@ export interface ConvNetOptions {
   readonly init?: Initializer;
 }
 
-const named = (name: string, layer: unknown): LayerEntry => [name, layer as Layer];
+const named = (name: string, layer: Layer): LayerEntry => [name, layer];
 
 /** A 3×3 convolution with the given padding and a fused ReLU, as in DeepConvNet. */
 const conv3 = (filters: number, pad: number, init: Initializer): Layer =>
-  conv2d(filters, 3, 3, { pad, init, activation: 'relu' }) as unknown as Layer;
+  conv2d(filters, 3, 3, { pad, init, activation: 'relu' });
 
 /**
  * SimpleConvNet (book ch. 7): conv 30@5×5 → ReLU → maxpool 2×2/2 → affine 100 → ReLU → affine.

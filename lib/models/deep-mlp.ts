@@ -1,5 +1,5 @@
 /** The book's deeper MLPs of ch. 6: affine → [batch norm] → ReLU → [dropout], repeated, then affine. */
-import type { Initializer } from '../init.ts';
+import type { Initializer } from '../layers/init.ts';
 import { batchNorm } from '../layers/batchnorm.ts';
 import { dropout } from '../layers/dropout.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -26,7 +26,7 @@ export const deepMlp = (options: DeepMlpOptions): Layer => {
     hidden: options.hidden,
     classes: options.classes,
     init: options.init,
-    afterAffine: options.batchNorm ? () => [batchNorm() as unknown as Layer] : undefined,
-    afterActivation: rate > 0 ? () => [dropout(rate) as unknown as Layer] : undefined,
+    afterAffine: options.batchNorm ? () => [batchNorm()] : undefined,
+    afterActivation: rate > 0 ? () => [dropout(rate)] : undefined,
   });
 };

@@ -1,5 +1,5 @@
 /** Multi-layer perceptrons of the book (ch. 5–6): affine → activation, repeated, then an affine output. */
-import { he, type Initializer } from '../init.ts';
+import { he, type Initializer } from '../layers/init.ts';
 import { affine } from '../layers/affine.ts';
 import { reluLayer, sigmoidLayer } from '../layers/activations.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -26,11 +26,11 @@ export const mlp = (options: MlpOptions): Layer => {
   const init = options.init ?? he();
   const act = options.activation === 'sigmoid' ? sigmoidLayer : reluLayer;
   const layers: LayerEntry[] = options.hidden.flatMap((units) => [
-    affine(units, { init }) as unknown as Layer,
+    affine(units, { init }),
     ...(options.afterAffine?.() ?? []),
-    act() as unknown as Layer,
+    act(),
     ...(options.afterActivation?.() ?? []),
   ]);
-  layers.push(affine(options.classes ?? 10, { init }) as unknown as Layer);
+  layers.push(affine(options.classes ?? 10, { init }));
   return sequential(...layers);
 };

@@ -1,5 +1,5 @@
 /** Models by the names the command line uses. */
-import { fixedStd, initializers, type Initializer } from '../init.ts';
+import { fixedStd, initializers, type Initializer } from '../layers/init.ts';
 import type { Layer } from '../layers/layer.ts';
 import { deepConvNet, deepConvNetBn, lenet5, simpleConvNet } from './convnets.ts';
 import { deepMlp } from './deep-mlp.ts';

@@ -4,7 +4,7 @@ import type { Optimizer, OptState } from '../optim/transform.ts';
 import { foldIn, split, type Key } from '../random.ts';
 import type { Shape } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
-import { batchesPerEpoch, epochBatches, headOfDataset, sizeOfDataset, sliceDataset, type Dataset, type Examples } from './dataset.ts';
+import { batchesPerEpoch, epochBatches, headOfDataset, sizeOfDataset, sliceDataset, type Dataset, type Examples } from '../data/dataset.ts';
 import { BOUND_STEPS, divergenceBound, DivergenceError, firstNonFinite, formatLoss } from './divergence.ts';
 import { evaluateAccuracy, type Model } from './model.ts';
 

@@ -1,13 +1,14 @@
 /** A model: a network layer, its loss and its trained values; prediction and evaluation in batches. */
-import { softmax } from '../functions.ts';
-import { inferenceCtx, type Layer } from '../layers/layer.ts';
+import { softmax } from '../ops/activations.ts';
+import { inferenceCtx, type Layer, type Variables } from '../layers/layer.ts';
+
+export type { Variables } from '../layers/layer.ts';
 import type { Loss } from '../losses.ts';
 import { argmax } from '../ops/reduce.ts';
 import { concat } from '../ops/shape.ts';
 import { key } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
-import type { TreeRecord } from '../tree.ts';
-import { orderedBatches, type Examples } from './dataset.ts';
+import { orderedBatches, type Examples } from '../data/dataset.ts';
 
 /** A network and the loss it is trained with. */
 export interface Model {
@@ -15,11 +16,6 @@ export interface Model {
   readonly loss: Loss;
 }
 
-/** Trained values of a network: parameters and layer state (batch-norm statistics). */
-export interface Variables {
-  readonly params: TreeRecord;
-  readonly state: TreeRecord;
-}
 
 /** Network outputs (logits) for all inputs (a tensor or a dataset's), in inference mode, in batches. */
 export const predictLogits = (net: Layer, v: Variables, inputs: Tensor | Examples, batchSize = 100): Tensor => {

@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { key } from '../../lib/random.ts';
-import { runJob, type JobStorage } from '../../lib/run/job.ts';
+import { runJob, type JobStorage } from '../../lib/jobs/job.ts';
 import { CheckpointError, LATEST } from '../../lib/train/checkpoint.ts';
 import { paramsSha256 } from '../../lib/train/hash.ts';
 import { FAULT_JOB, FAULT_SEED } from '../helpers/fault-job.ts';

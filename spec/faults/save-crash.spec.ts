@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { key } from '../../lib/random.ts';
-import { runJob } from '../../lib/run/job.ts';
+import { runJob } from '../../lib/jobs/job.ts';
 import { loadCheckpoint, SAVE_POINTS } from '../../lib/train/checkpoint.ts';
 import { paramsSha256 } from '../../lib/train/hash.ts';
 import { runChild } from '../helpers/child.ts';

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE } from '../../lib/run/lock.ts';
+import { LOCK_FILE } from '../../lib/jobs/lock.ts';
 import { loadCheckpoint } from '../../lib/train/checkpoint.ts';
 import { runChild } from '../helpers/child.ts';
 import { FAULT_JOB_FLAGS } from '../helpers/fault-job.ts';

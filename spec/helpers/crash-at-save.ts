@@ -3,7 +3,7 @@
  * number N reaches POINT (one of SAVE_POINTS). Usage: crash-at-save.ts DIR POINT N
  */
 import { key } from '../../lib/random.ts';
-import { runJob } from '../../lib/run/job.ts';
+import { runJob } from '../../lib/jobs/job.ts';
 import { setSavePointHookForTests, type SavePoint } from '../../lib/train/checkpoint.ts';
 import { FAULT_JOB, FAULT_SEED } from './fault-job.ts';
 

@@ -1,5 +1,5 @@
 /** The small job the fault specs train: a tiny MLP on MNIST, two quick epochs. */
-import type { JobConfig } from '../../lib/run/job.ts';
+import type { JobConfig } from '../../lib/jobs/job.ts';
 
 /** Two epochs of a 16-unit MLP (300 steps each), train accuracy on 1000 examples. */
 export const FAULT_JOB: JobConfig = {

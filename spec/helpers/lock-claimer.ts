@@ -13,8 +13,8 @@ export type FromClaimer =
   | { readonly type: 'threw'; readonly message: string; readonly stack: string }
   | { readonly type: 'released' };
 
-type LockModule = typeof import('../../lib/run/lock.ts');
-const target = process.argv[2] === undefined ? new URL('../../lib/run/lock.ts', import.meta.url).href : pathToFileURL(process.argv[2]).href;
+type LockModule = typeof import('../../lib/jobs/lock.ts');
+const target = process.argv[2] === undefined ? new URL('../../lib/jobs/lock.ts', import.meta.url).href : pathToFileURL(process.argv[2]).href;
 const { claimDirectory } = (await import(target)) as LockModule;
 
 const send = (m: FromClaimer): void => { process.send?.(m); };

@@ -2,15 +2,15 @@
  * Loading trained parameters from NumPy `.npz` archives, such as the book's own trained networks
  * (ch. 7 SimpleConvNet, ch. 8 DeepConvNet): which array fills which parameter path, checked.
  */
-import type { ReadLimits } from '../data/limits.ts';
-import { readNpz } from '../data/npz.ts';
-import type { NpyArray } from '../data/npy.ts';
+import type { ReadLimits } from './limits.ts';
+import { readNpz } from './npz.ts';
+import type { NpyArray } from './npy.ts';
 import type { Layer } from '../layers/layer.ts';
 import { key } from '../random.ts';
 import { fromArray, sameShape, showShape, type Tensor } from '../tensor.ts';
 import { isTensor, leaves, type Tree, type TreeRecord } from '../tree.ts';
-import type { Variables } from '../train/model.ts';
-import { deepConvNet, simpleConvNet } from './convnets.ts';
+import type { Variables } from '../layers/layer.ts';
+import { deepConvNet, simpleConvNet } from '../models/convnets.ts';
 
 /** Which parameter path (e.g. "conv1/W") each array of an archive (e.g. "W1") fills. */
 export type NpzMapping = Readonly<Record<string, string>>;

@@ -5,14 +5,14 @@
  */
 import { augmentationFor, type AugmentName } from '../augment/presets.ts';
 import { loadDataset, type DatasetName, type TrainTest } from '../data/datasets.ts';
-import { initializers } from '../init.ts';
+import { initializers } from '../layers/init.ts';
 import { softmaxCrossEntropy } from '../losses.ts';
 import { models, type InitName, type ModelName } from '../models/registry.ts';
 import { optimizerByName, type OptimizerName } from '../optim/optimizers.ts';
 import { scheduleByName, type ScheduleName } from '../optim/schedule-names.ts';
 import type { Key } from '../random.ts';
 import { checkpointFiles, checkpointOf, findResumable, saveCheckpoint, trainStateOf, type Json } from '../train/checkpoint.ts';
-import { batchesPerEpoch } from '../train/dataset.ts';
+import { batchesPerEpoch } from '../data/dataset.ts';
 import { DivergenceError, emptyHistory, fitAsync, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
 import type { Model } from '../train/model.ts';
 

@@ -1,6 +1,6 @@
 /** Weight initialisers (book ch. 6): fixed std, Xavier/Glorot and He. */
-import { normal, uniform, type Key } from './random.ts';
-import type { Shape, Tensor } from './tensor.ts';
+import { normal, uniform, type Key } from '../random.ts';
+import type { Shape, Tensor } from '../tensor.ts';
 
 /** Draws a weight tensor given its fan-in and fan-out. */
 export type Initializer = (key: Key, shape: Shape, fanIn: number, fanOut: number) => Tensor;

@@ -3,7 +3,7 @@ import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { argmax } from '../ops/reduce.ts';
 import { isTensor, leaves, type TreeRecord } from '../tree.ts';
 import type { Tensor } from '../tensor.ts';
-import { toFloatDataset } from '../train/dataset.ts';
+import { toFloatDataset } from '../data/dataset.ts';
 import { writeReport, type NamedHistory } from '../report/report.ts';
 import type { History } from '../train/fit.ts';
 import { predictProbabilities } from '../train/model.ts';

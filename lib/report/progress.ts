@@ -4,7 +4,7 @@
  * cli-progress: widely used, no native parts, writes to any stream, and can be left out.
  */
 import cliProgress from 'cli-progress';
-import type { FitOptions, History, TrainState } from './fit.ts';
+import type { FitOptions, History, TrainState } from '../train/fit.ts';
 import { formatMB, readMemory } from './memory.ts';
 
 /** A stream progress can write to (process.stdout, or a collector in tests). */
