@@ -6,7 +6,7 @@ import type { Shape } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
 import { batchesPerEpoch, epochBatches, headOfDataset, sizeOfDataset, sliceDataset, type Dataset, type Examples } from '../data/dataset.ts';
 import { BOUND_STEPS, divergenceBound, DivergenceError, firstNonFinite, formatLoss } from './divergence.ts';
-import { evaluateAccuracy, type Model } from './model.ts';
+import { evaluateAccuracy, evaluateModel, type Model } from './model.ts';
 
 export { DivergenceError } from './divergence.ts';
 
@@ -33,6 +33,9 @@ export interface EpochRecord {
   readonly trainAccuracy: number;
   readonly testAccuracy: number | null;
   readonly seconds: number;
+  /** On the validation set, when fit was given one. */
+  readonly validationAccuracy?: number;
+  readonly validationLoss?: number;
 }
 
 /** Loss per step and accuracies per epoch. */
@@ -93,11 +96,47 @@ export interface FitOptions {
    * (a loss or parameter that is not finite always stops training).
    */
   readonly maxLoss?: number;
+  /** Held-out examples measured after every epoch (validationAccuracy, validationLoss in the history). */
+  readonly validation?: Examples;
+  /** Stop once the validation metric has not improved for `patience` epochs (needs `validation`). */
+  readonly earlyStopping?: EarlyStopping;
   /** Called after every step. */
   readonly onStep?: (info: StepInfo) => void;
   /** Called after every epoch with the state and history so far (a place to checkpoint). */
   readonly onEpoch?: (state: TrainState, history: History) => void;
 }
+
+/** When to stop before the last epoch: the monitored validation metric stopped improving. */
+export interface EarlyStopping {
+  readonly monitor: 'validationLoss' | 'validationAccuracy';
+  /** Epochs without an improvement before stopping. */
+  readonly patience: number;
+  /** The least change that counts as an improvement (default 0). */
+  readonly minDelta?: number;
+}
+
+/**
+ * The epoch (1-based) whose record is best by `monitor` (lower loss, higher accuracy; the first of
+ * equals), or undefined when no epoch has it. An improvement must beat the best by more than minDelta.
+ */
+export const bestEpoch = (history: History, monitor: EarlyStopping['monitor'], minDelta = 0): number | undefined => {
+  let best: EpochRecord | undefined;
+  for (const e of history.epochs) {
+    const v = e[monitor];
+    if (v === undefined) continue;
+    const b = best?.[monitor];
+    if (b === undefined || (monitor === 'validationLoss' ? v < b - minDelta : v > b + minDelta)) best = e;
+  }
+  return best?.epoch;
+};
+
+/** Whether early stopping ends the run after this history (pure: a resumed run decides the same). */
+export const stopsEarly = (history: History, rule: EarlyStopping | undefined): boolean => {
+  if (rule === undefined) return false;
+  const best = bestEpoch(history, rule.monitor, rule.minDelta);
+  const last = history.epochs.at(-1)?.epoch;
+  return best !== undefined && last !== undefined && last - best >= rule.patience;
+};
 
 /** The end of `fit`: the final state and history. */
 export interface FitResult {
@@ -119,6 +158,11 @@ interface Run {
 }
 
 const startRun = (model: Model, optimizer: Optimizer, initial: TrainState, options: FitOptions, history: History): Run => {
+  const rule = options.earlyStopping;
+  if (rule !== undefined && options.validation === undefined) throw new Error('fit: earlyStopping needs a validation set (options.validation)');
+  if (rule !== undefined && !(Number.isInteger(rule.patience) && rule.patience >= 1)) {
+    throw new Error(`fit: earlyStopping.patience must be a whole number ≥ 1, got ${rule.patience}`);
+  }
   const step = trainStep(model, optimizer);
   const stepsPerEpoch = batchesPerEpoch(options.train, options.batchSize);
   const evalTrain = headOfDataset(options.train, options.trainEvalLimit ?? sizeOfDataset(options.train));
@@ -161,12 +205,14 @@ const startRun = (model: Model, optimizer: Optimizer, initial: TrainState, optio
     ts = { ...ts, epoch: ts.epoch + 1, epochStep: 0 };
     checkSavable();
     const v = { params: ts.params, state: ts.state };
+    const validation = options.validation === undefined ? undefined : evaluateModel(model, v, options.validation);
     const record: EpochRecord = {
       epoch: ts.epoch,
       meanLoss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
       trainAccuracy: evaluateAccuracy(model.net, v, evalTrain),
       testAccuracy: options.test ? evaluateAccuracy(model.net, v, options.test) : null,
       seconds: trainSeconds,
+      ...(validation === undefined ? {} : { validationAccuracy: validation.accuracy, validationLoss: validation.meanLoss }),
     };
     hist = { loss: [...hist.loss, ...losses], epochs: [...hist.epochs, record] };
     losses = [];
@@ -175,10 +221,10 @@ const startRun = (model: Model, optimizer: Optimizer, initial: TrainState, optio
   };
 
   const advance = (): boolean => {
-    if (ts.epoch >= options.epochs) return false;
+    if (ts.epoch >= options.epochs || (batches === undefined && stopsEarly(hist, options.earlyStopping))) return false;
     if (batches === undefined) startEpoch();
     const next = (batches as Iterator<Dataset>).next();
-    if (next.done === true) { closeEpoch(); return ts.epoch < options.epochs; }
+    if (next.done === true) { closeEpoch(); return ts.epoch < options.epochs && !stopsEarly(hist, options.earlyStopping); }
     const raw = next.value;
     const batch = options.augment ? options.augment(foldIn(foldIn(ts.key, 2), ts.step), raw) : raw;
     const r = step(ts, batch);

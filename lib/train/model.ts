@@ -45,3 +45,17 @@ export const evaluateAccuracy = (net: Layer, v: Variables, d: Examples, batchSiz
   }
   return d.labels.length === 0 ? 0 : hits / d.labels.length;
 };
+
+/** Accuracy and mean loss of a model on a dataset, in inference mode (the mean is over examples). */
+export const evaluateModel = (model: Model, v: Variables, d: Examples, batchSize = 100): { readonly accuracy: number; readonly meanLoss: number } => {
+  let hits = 0;
+  let lossSum = 0;
+  for (const b of orderedBatches(d, batchSize)) {
+    const y = model.net.forward(v.params, b.x, inferenceCtx(key(0), v.state)).y;
+    lossSum += model.loss(y, b.labels).value * b.labels.length;
+    const predicted = argmax(y, -1);
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === b.labels[i]) hits++;
+  }
+  const n = d.labels.length;
+  return { accuracy: n === 0 ? 0 : hits / n, meanLoss: n === 0 ? 0 : lossSum / n };
+};
