@@ -1,9 +1,13 @@
 /** The book's optimizers (ch. 6) and AdamW, each a chain of small transformations. */
 import { mapTree } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
-import { chain, counter, countOf, fromTransform, type GradientTransformation, type OptState, type Optimizer } from './transform.ts';
 import {
-  adamStep, addDecayedWeights, addL1, scaleByAdagrad, scaleByAdam, scaleByLearningRate, scaleByRms, trace,
+  chain, counter, countOf, fromTransform, type ChainState, type GradientTransformation, type NoState, type Optimizer,
+  type OptState, type Transforms,
+} from './transform.ts';
+import {
+  adamInit, adamStep, addDecayedWeights, addL1, scaleByAdagrad, scaleByAdam, scaleByLearningRate, scaleByRms, trace,
+  type ScaleByAdagradState, type ScaleByLearningRateState, type ScaleByRmsState, type ScaleByAdamState, type TraceState,
 } from './transforms.ts';
 
 /** Regularisation added to the gradient before the optimizer's own scaling. */
@@ -16,31 +20,55 @@ export interface Regularization {
   readonly mask?: (path: string) => boolean;
 }
 
-const regularized = (r: Regularization, ...rest: readonly GradientTransformation[]): Optimizer =>
-  fromTransform(chain(
+/**
+ * The state of an optimizer chained from transformations with states Ss after the penalties
+ * `Regularization` asks for: each penalty keeps an empty state at its position, first L2, then L1.
+ */
+export type RegularizedState<Ss extends readonly OptState[]> =
+  ChainState<Ss> | ChainState<[NoState, ...Ss]> | ChainState<[NoState, NoState, ...Ss]>;
+
+// which penalties come first depends on r at run time, so the chain is built untyped and the
+// signature says which layouts it can have
+function regularized<Ss extends readonly OptState[]>(r: Regularization, ...rest: Transforms<Ss>): Optimizer<RegularizedState<Ss>>;
+function regularized(r: Regularization, ...rest: readonly GradientTransformation[]): Optimizer {
+  return fromTransform(chain(
     ...(r.weightDecay ? [addDecayedWeights(r.weightDecay, r.mask)] : []),
     ...(r.l1 ? [addL1(r.l1, r.mask)] : []),
     ...rest,
   ));
+}
+
+/** State of `sgd`. */
+export type SgdState = RegularizedState<[ScaleByLearningRateState]>;
+/** State of `momentum` and `nesterov`. */
+export type MomentumState = RegularizedState<[TraceState, ScaleByLearningRateState]>;
+/** State of `adagrad`. */
+export type AdagradState = RegularizedState<[ScaleByAdagradState, ScaleByLearningRateState]>;
+/** State of `rmsprop`. */
+export type RmspropState = RegularizedState<[ScaleByRmsState, ScaleByLearningRateState]>;
+/** State of `adam`, fused or not: without penalties that of chain(scaleByAdam, scaleByLearningRate). */
+export type AdamState = RegularizedState<[ScaleByAdamState, ScaleByLearningRateState]>;
+/** State of `adamw`. */
+export type AdamwState = ChainState<[ScaleByAdamState, NoState, ScaleByLearningRateState]>;
 
 /** Stochastic gradient descent: w ← w − lr·g. */
-export const sgd = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer =>
+export const sgd = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer<SgdState> =>
   regularized(r, scaleByLearningRate(lr));
 
 /** Momentum: v ← αv − lr·g; w ← w + v. */
-export const momentum = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer =>
+export const momentum = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer<MomentumState> =>
   regularized(r, trace(alpha), scaleByLearningRate(lr));
 
 /** Nesterov momentum (Sutskever's form, as optax and Lasagne): w ← w − lr·(g + α·t), t ← g + α·t. */
-export const nesterov = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer =>
+export const nesterov = (lr: number | Schedule = 0.01, alpha = 0.9, r: Regularization = {}): Optimizer<MomentumState> =>
   regularized(r, trace(alpha, true), scaleByLearningRate(lr));
 
 /** AdaGrad: h ← h + g²; w ← w − lr·g/(√h + 1e-7). */
-export const adagrad = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer =>
+export const adagrad = (lr: number | Schedule = 0.01, r: Regularization = {}): Optimizer<AdagradState> =>
   regularized(r, scaleByAdagrad(), scaleByLearningRate(lr));
 
 /** RMSprop: h ← ρh + (1−ρ)g²; w ← w − lr·g/(√h + 1e-7). */
-export const rmsprop = (lr: number | Schedule = 0.01, decay = 0.99, r: Regularization = {}): Optimizer =>
+export const rmsprop = (lr: number | Schedule = 0.01, decay = 0.99, r: Regularization = {}): Optimizer<RmspropState> =>
   regularized(r, scaleByRms(decay), scaleByLearningRate(lr));
 
 /**
@@ -48,14 +76,15 @@ export const rmsprop = (lr: number | Schedule = 0.01, decay = 0.99, r: Regulariz
  * state (so checkpoints are interchangeable) with the learning rate and the update folded into
  * the Adam kernel, which reads and writes each tensor once instead of three times.
  */
-const fusedAdam = (lr: number | Schedule, beta1: number, beta2: number, eps: number): Optimizer => {
+const fusedAdam = (
+  lr: number | Schedule, beta1: number, beta2: number, eps: number,
+): Optimizer<ChainState<[ScaleByAdamState, ScaleByLearningRateState]>> => {
   const schedule = asSchedule(lr);
-  const plain = regularized({}, scaleByAdam(beta1, beta2, eps), scaleByLearningRate(lr));
   return {
-    init: plain.init,
+    init: (params) => ({ 0: adamInit(params), 1: { count: counter(0) } }),
     update: (grads, state, params) => {
-      const step = countOf(state['1'] as OptState);
-      const r = adamStep(grads, state['0'] as OptState, beta1, beta2, eps, -schedule(step), params);
+      const step = countOf(state[1]);
+      const r = adamStep(grads, state[0], beta1, beta2, eps, -schedule(step), params);
       // the new parameters in the parameters' own key order (the gradients come in backward order)
       return { params: mapTree(params, (_old, updated) => updated, r.updates), state: { 0: r.state, 1: { count: counter(step + 1) } } };
     },
@@ -65,7 +94,7 @@ const fusedAdam = (lr: number | Schedule, beta1: number, beta2: number, eps: num
 /** Adam with bias correction (Kingma & Ba): w ← w − lr·m̂/(√v̂ + ε). */
 export const adam = (
   lr: number | Schedule = 0.001, beta1 = 0.9, beta2 = 0.999, r: Regularization = {}, eps = 1e-8,
-): Optimizer => (r.weightDecay || r.l1
+): Optimizer<AdamState> => (r.weightDecay || r.l1
   ? regularized(r, scaleByAdam(beta1, beta2, eps), scaleByLearningRate(lr))
   : fusedAdam(lr, beta1, beta2, eps));
 
@@ -73,7 +102,7 @@ export const adam = (
 export const adamw = (
   lr: number | Schedule = 0.001, weightDecay = 0.01, beta1 = 0.9, beta2 = 0.999,
   mask?: (path: string) => boolean, eps = 1e-8,
-): Optimizer => fromTransform(chain(scaleByAdam(beta1, beta2, eps), addDecayedWeights(weightDecay, mask), scaleByLearningRate(lr)));
+): Optimizer<AdamwState> => fromTransform(chain(scaleByAdam(beta1, beta2, eps), addDecayedWeights(weightDecay, mask), scaleByLearningRate(lr)));
 
 /** Optimizer names the command line accepts. */
 export const optimizerNames = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
