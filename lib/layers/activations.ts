@@ -4,6 +4,7 @@ import { mul, scaleShift, square, unary } from '../ops/elementwise.ts';
 import { wrap, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -38,17 +39,23 @@ const reluLayers = new WeakSet<object>();
 /** Whether a layer is a ReLU made by `reluLayer`. */
 export const isReluLayer = (layer: Layer): boolean => reluLayers.has(layer);
 
-/** ReLU: max(0, x); gradient passes where x > 0. */
-export const reluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => {
+const makeReluLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> => {
   const layer = shapeKeeping('relu', (x) => unary('relu', x), (x, _y, dy) => reluGradient(x, dy));
   reluLayers.add(layer);
   return layer;
 };
 
-/** Sigmoid; gradient dy·y·(1−y). */
-export const sigmoidLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
+const makeSigmoidLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
   shapeKeeping('sigmoid', (x) => unary('sigmoid', x), (_x, y, dy) => mul(dy, mul(y, scaleShift(y, -1, 1))));
 
-/** Tanh; gradient dy·(1−y²). */
-export const tanhLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
+const makeTanhLayer = (): Layer<NoParams, { readonly x: Tensor; readonly y: Tensor }> =>
   shapeKeeping('tanh', (x) => unary('tanh', x), (_x, y, dy) => mul(dy, scaleShift(square(y), -1, 1)));
+
+/** ReLU: max(0, x); gradient passes where x > 0. */
+export const reluLayer = describable('reluLayer', makeReluLayer);
+
+/** Sigmoid; gradient dy·y·(1−y). */
+export const sigmoidLayer = describable('sigmoidLayer', makeSigmoidLayer);
+
+/** Tanh; gradient dy·(1−y²). */
+export const tanhLayer = describable('tanhLayer', makeTanhLayer);

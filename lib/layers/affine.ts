@@ -8,6 +8,7 @@ import { split } from '../random.ts';
 import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache, requireParams, requireRank } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of an affine layer: W is (in, out), b is (out). */
@@ -23,8 +24,7 @@ interface AffineCache { readonly x2: Tensor; readonly inputShape: Shape }
 
 const PARAMS = ['W', 'b'] as const;
 
-/** A fully connected layer with `units` outputs. */
-export const affine = (units: number, options: AffineOptions = {}): Layer<AffineParams, AffineCache> => {
+const makeAffine = (units: number, options: AffineOptions = {}): Layer<AffineParams, AffineCache> => {
   if (!(Number.isInteger(units) && units > 0)) throw new Error(`affine: units must be a positive integer, got ${units}`);
   const initW = options.init ?? he();
   return {
@@ -59,3 +59,6 @@ export const affine = (units: number, options: AffineOptions = {}): Layer<Affine
     },
   };
 };
+
+/** A fully connected layer with `units` outputs. */
+export const affine = describable('affine', makeAffine);

@@ -9,6 +9,7 @@ import { allocate, cast, ones, showShape, wrap, zeros, type DType, type Tensor }
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache, requireParams } from './errors.ts';
 import { isReluLayer } from './activations.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 
 /** Parameters of batch norm: scale gamma and shift beta, one per feature or channel. */
@@ -71,8 +72,7 @@ const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatAr
   return wrap(out, x.shape);
 };
 
-/** Batch normalisation; the input rank at init (1 for [D], 3 for [C, H, W]) decides per feature or per channel. */
-export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams, BatchNormCache> => {
+const makeBatchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams, BatchNormCache> => {
   const momentum = options.momentum ?? 0.9;
   const eps = options.eps ?? 1e-5;
   if (!(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm: momentum must be in [0, 1], got ${momentum}`);
@@ -146,3 +146,6 @@ export const batchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams
     },
   };
 };
+
+/** Batch normalisation; the input rank at init (1 for [D], 3 for [C, H, W]) decides per feature or per channel. */
+export const batchNorm = describable('batchNorm', makeBatchNorm);

@@ -10,6 +10,7 @@ import { split } from '../random.ts';
 import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache, requireParams } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 import { tilingPoolWindow } from './pooling.ts';
 import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './window.ts';
@@ -53,8 +54,7 @@ interface Conv2dCache {
   readonly argmax?: Int32Array;
 }
 
-/** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
-export const conv2d = (filters: number, kh: number, kw: number = kh, options: Conv2dOptions = {}): Layer<Conv2dParams, Conv2dCache> => {
+const makeConv2d = (filters: number, kh: number, kw: number = kh, options: Conv2dOptions = {}): Layer<Conv2dParams, Conv2dCache> => {
   if (!(Number.isInteger(filters) && filters > 0)) throw new Error(`conv2d: filters must be a positive integer, got ${filters}`);
   const kernel = pairOf('conv2d', 'kernel size', [kh, kw], 1);
   const spec: WindowSpec = {
@@ -144,3 +144,6 @@ export const conv2d = (filters: number, kh: number, kw: number = kh, options: Co
     },
   };
 };
+
+/** A convolution with `filters` output channels and a kh×kw kernel (kw defaults to kh). */
+export const conv2d = describable('conv2d', makeConv2d);

@@ -3,6 +3,7 @@ import { mul, scaleShift } from '../ops/elementwise.ts';
 import { bernoulli } from '../random.ts';
 import type { Tensor } from '../tensor.ts';
 import { requireCache } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
@@ -10,11 +11,7 @@ type NoParams = Record<string, never>;
 /** The kept-and-scaled mask of a training pass, or null for the identity. */
 type DropoutCache = Tensor | null;
 
-/**
- * Drops each input with probability `rate` at training and scales survivors by 1/(1−rate),
- * so the expectation is unchanged and inference is the identity. The mask comes from ctx.key.
- */
-export const dropout = (rate: number): Layer<NoParams, DropoutCache> => {
+const makeDropout = (rate: number): Layer<NoParams, DropoutCache> => {
   if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
   return {
     name: 'dropout',
@@ -30,3 +27,9 @@ export const dropout = (rate: number): Layer<NoParams, DropoutCache> => {
     },
   };
 };
+
+/**
+ * Drops each input with probability `rate` at training and scales survivors by 1/(1−rate),
+ * so the expectation is unchanged and inference is the identity. The mask comes from ctx.key.
+ */
+export const dropout = describable('dropout', makeDropout);

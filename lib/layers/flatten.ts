@@ -2,12 +2,12 @@
 import { reshape } from '../ops/shape.ts';
 import { sizeOf, type Shape } from '../tensor.ts';
 import { requireCache, requireRank } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 
 type NoParams = Record<string, never>;
 
-/** A layer that flattens all axes after the batch axis (no copy). */
-export const flatten = (): Layer<NoParams, Shape> => ({
+const makeFlatten = (): Layer<NoParams, Shape> => ({
   name: 'flatten',
   init: (_key, inputShape) => ({ params: {}, state: {}, outputShape: [sizeOf(inputShape)] }),
   forward: (_params, x) => {
@@ -19,3 +19,6 @@ export const flatten = (): Layer<NoParams, Shape> => ({
     return { dx: reshape(dy, inputShape), grads: {} };
   },
 });
+
+/** A layer that flattens all axes after the batch axis (no copy). */
+export const flatten = describable('flatten', makeFlatten);

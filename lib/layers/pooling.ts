@@ -4,6 +4,7 @@ import { NO_ARGMAX, windowOutput, type Window2D } from '../kernels/kernels.ts';
 import { showShape, wrap, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache } from './errors.ts';
+import { describable } from './describe.ts';
 import type { Layer } from './layer.ts';
 import { pairOf, windowOutputShape, windowOver, type Pair, type WindowSpec } from './window.ts';
 
@@ -41,8 +42,7 @@ const tilingPools = new WeakMap<object, number>();
 /** The window of a max pool that tiles its input (square, stride = window, no padding), else undefined. */
 export const tilingPoolWindow = (layer: Layer): number | undefined => tilingPools.get(layer);
 
-/** Max pooling with a k×k window (or [kh, kw]); stride defaults to the window, padding to 0. */
-export const maxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, MaxPoolCache> => {
+const makeMaxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, MaxPoolCache> => {
   const spec = specOf('maxPool2d', k, stride, pad);
   const [wh, ww] = spec.kernel;
   const tiles = wh === ww && spec.stride[0] === wh && spec.stride[1] === ww && spec.pad[0] === 0 && spec.pad[1] === 0;
@@ -95,16 +95,23 @@ const avgPoolOver = (name: string, where: string, specFor: (chw: readonly number
   },
 });
 
-/** Average pooling with a k×k window (or [kh, kw]); padding counts as zeros (divisor kh·kw). */
-export const avgPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, Window2D> => {
+const makeAvgPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, Window2D> => {
   const spec = specOf('avgPool2d', k, stride, pad);
   return avgPoolOver('avgpool', 'avgPool2d', () => spec, false);
 };
 
-/** Mean of each channel over its whole H×W plane: [N, C, H, W] → [N, C]. */
-export const globalAvgPool = (): Layer<NoParams, Window2D> =>
+const makeGlobalAvgPool = (): Layer<NoParams, Window2D> =>
   avgPoolOver('globalavgpool', 'globalAvgPool', (chw) => {
     // the window is the whole plane, so it is only known once the input shape is
     const [, h, w] = chw.length === 3 ? chw : [0, 1, 1];
     return { kernel: [h, w], stride: [1, 1], pad: [0, 0] };
   }, true);
+
+/** Max pooling with a k×k window (or [kh, kw]); stride defaults to the window, padding to 0. */
+export const maxPool2d = describable('maxPool2d', makeMaxPool2d);
+
+/** Average pooling with a k×k window (or [kh, kw]); padding counts as zeros (divisor kh·kw). */
+export const avgPool2d = describable('avgPool2d', makeAvgPool2d);
+
+/** Mean of each channel over its whole H×W plane: [N, C, H, W] → [N, C]. */
+export const globalAvgPool = describable('globalAvgPool', makeGlobalAvgPool);

@@ -10,6 +10,7 @@ import type { TreeRecord } from '../tree.ts';
 import { affine } from './affine.ts';
 import { conv2d } from './conv.ts';
 import { inChild, requireCache, type Phase } from './errors.ts';
+import { describable } from './describe.ts';
 import { EMPTY, type Layer } from './layer.ts';
 
 /** Options of `residual`. */
@@ -58,8 +59,7 @@ const child = <T>(phase: Phase, name: string, call: () => T): T => {
 /** The block's state: f's state under "f", or nothing when f has none. */
 const wrapState = (s: TreeRecord): TreeRecord => (isEmpty(s) ? {} : { f: s });
 
-/** y = x + f(x), with a projected shortcut when f changes the shape. Params: { f, proj? }; state: { f? }. */
-export const residual = (f: Layer, options: ResidualOptions = {}): Layer<TreeRecord, ResidualCache> => ({
+const makeResidual = (f: Layer, options: ResidualOptions = {}): Layer<TreeRecord, ResidualCache> => ({
   name: 'residual',
   init: (key, inputShape) => {
     const [kf, kp] = split(key, 2);
@@ -102,3 +102,6 @@ export const residual = (f: Layer, options: ResidualOptions = {}): Layer<TreeRec
     return { dx: add(inner.dx, p.dx), grads: { f: inner.grads, proj: p.grads } };
   },
 });
+
+/** y = x + f(x), with a projected shortcut when f changes the shape. Params: { f, proj? }; state: { f? }. */
+export const residual = describable('residual', makeResidual);

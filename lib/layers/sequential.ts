@@ -9,6 +9,7 @@ import { foldIn, split } from '../random.ts';
 import { showShape, type Shape, type Tensor } from '../tensor.ts';
 import type { TreeRecord } from '../tree.ts';
 import { describeRecord, inChild, LayerError } from './errors.ts';
+import { describable } from './describe.ts';
 import { EMPTY, type Layer } from './layer.ts';
 
 /** A layer, or a layer with a chosen name (its key in the parameter tree). */
@@ -47,8 +48,7 @@ const fusionsOf = (children: readonly Child[]): readonly (Layer | undefined)[] =
   return fused;
 };
 
-/** Composes layers left to right into one layer. */
-export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord, readonly unknown[]> => {
+const makeSequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord, readonly unknown[]> => {
   const children = nameChildren(entries);
   const fused = fusionsOf(children);
   /** True for a child that runs inside the fused layer of the one before it. */
@@ -127,3 +127,6 @@ export const sequential = (...entries: readonly LayerEntry[]): Layer<TreeRecord,
     },
   };
 };
+
+/** Composes layers left to right into one layer. */
+export const sequential = describable('sequential', makeSequential);
