@@ -13,7 +13,8 @@ import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, Positiv
 import { prepareOutputDir, prepareOutputFile } from '../lib/cli/output-paths.ts';
 import { stopOnSignals } from '../lib/cli/signals.ts';
 import { checkpointFiles } from '../lib/train/checkpoint.ts';
-import { datasetNames, loadDataset } from '../lib/data/datasets.ts';
+import { loadDataset } from '../lib/data/datasets.ts';
+import { registeredDatasetNames } from '../lib/data/registry.ts';
 import { summariseEnsemble } from '../lib/ensemble/summary.ts';
 import { claimDirectory } from '../lib/jobs/lock.ts';
 import { firstDifference, readEnsembleManifest, writeEnsembleManifest, ENSEMBLE_FILE, type EnsembleManifest } from '../lib/ensemble/manifest.ts';
@@ -33,7 +34,7 @@ const specs = {
   model: { codec: listOf(modelNames), help: `architecture(s), comma-separated, used in turn: ${modelNames.join('|')}` },
   epochs: { codec: PositiveInt, help: 'epochs per member' },
   seed: { codec: Seed, default: '1', help: 'run seed; member i trains from the seed with i folded in' },
-  dataset: { codec: oneOf(datasetNames), help: `dataset: ${datasetNames.join('|')} (default: the preset's, mnist but for --preset fashion)` },
+  dataset: { codec: oneOf(registeredDatasetNames()), help: `dataset: ${registeredDatasetNames().join('|')} (default: the preset's, mnist but for --preset fashion)` },
   augment: { codec: listOf(augmentNames), help: 'augmentations: crop|flip|affine|none, or default (the dataset\'s preset)' },
   schedule: { codec: oneOf(scheduleNames), help: `learning-rate schedule: ${scheduleNames.join('|')}` },
   optimizer: { codec: oneOf(optimizerNames), help: `optimizer: ${optimizerNames.join('|')}` },

@@ -1,4 +1,4 @@
-/** Trains one model on MNIST or Fashion-MNIST and reports accuracy: `npm run train -- --help`. */
+/** Trains one model on a registered dataset (MNIST, Fashion-MNIST) and reports accuracy: `npm run train -- --help`. */
 import { existsSync } from 'node:fs';
 import * as t from 'io-ts';
 import { parseFlags, runMain, usage, UsageError } from '../lib/cli/args.ts';

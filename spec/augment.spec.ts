@@ -4,6 +4,7 @@ import {
 } from '../lib/augment/index.ts';
 import { key, uniform } from '../lib/random.ts';
 import { fromArray, type Tensor } from '../lib/tensor.ts';
+import { reshape } from '../lib/ops/shape.ts';
 import { unsafeMutableData } from '../lib/tensor-unsafe.ts';
 import { dataset, type Dataset } from '../lib/data/dataset.ts';
 
@@ -120,11 +121,21 @@ describe('augment', () => {
       expect(keys.some((k) => !leftHeavy(fa(k, d).x))).to.equal(true);
     });
 
-    it('works on flattened batches given the image shape', () => {
-      const d = dataset(uniform(key(1), [3, 784]), [0, 1, 2]);
-      const aug = augmentationFor('mnist', ['crop', 'affine'], [1, 28, 28]);
-      const out = aug?.(key(2), d);
-      expect(out?.x.shape).to.deep.equal([3, 784]);
+    it('works on flattened batches, viewed as the dataset\'s images, with the bits of NCHW ones', () => {
+      const images = uniform(key(1), [3, 1, 28, 28]);
+      const aug = augmentationFor('mnist', ['crop', 'affine']);
+      const flat = aug?.(key(2), dataset(reshape(images, [3, 784]), [0, 1, 2]));
+      const nchw = aug?.(key(2), dataset(images, [0, 1, 2]));
+      expect(flat?.x.shape).to.deep.equal([3, 784]);
+      expect(nchw?.x.shape).to.deep.equal([3, 1, 28, 28]);
+      expect([...(flat?.x.data ?? [])]).to.deep.equal([...(nchw?.x.data ?? [])]);
+    });
+
+    it('expands default to the preset, running a transform named twice once', () => {
+      const d = dataset(uniform(key(1), [2, 1, 28, 28]), [0, 1]);
+      const twice = augmentationFor('mnist', ['crop', 'default', 'crop']);
+      const preset = augmentationFor('mnist', ['default']);
+      expect([...(twice?.(key(3), d).x.data ?? [])]).to.deep.equal([...(preset?.(key(3), d).x.data ?? [])]);
     });
   });
 

@@ -10,6 +10,8 @@ import {
   FASHION_MNIST_INSTALL_HINT,
   loadFashionMnist,
 } from '../lib/data/fashion-mnist.ts';
+import { loadDataset } from '../lib/data/datasets.ts';
+import { datasetDefinition } from '../lib/data/registry.ts';
 
 function range(a: ArrayLike<number>): [number, number] {
   let lo = Infinity;
@@ -160,5 +162,25 @@ describe('data/fashion-mnist', () => {
     checkHalf(fashion.train, 60000);
     checkHalf(fashion.test, 10000);
     expect(fashion.train.labels[0]).to.equal(9); // the first training image is an ankle boot
+  });
+});
+
+describe('MNIST and Fashion-MNIST as registry entries', () => {
+  it('say their shape, class names, mirror safety and preset', () => {
+    const m = datasetDefinition('mnist');
+    const f = datasetDefinition('fashion-mnist');
+    expect([m.imageShape, f.imageShape]).to.deep.equal([[1, 28, 28], [1, 28, 28]]);
+    expect(m.classNames).to.deep.equal(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(f.classNames).to.equal(FASHION_MNIST_CLASSES);
+    expect([m.mirrorSafe, f.mirrorSafe]).to.deep.equal([false, true]);
+    expect(m.augmentPreset.map((s) => s.name)).to.deep.equal(['crop', 'affine']);
+    expect(f.augmentPreset.map((s) => s.name)).to.deep.equal(['crop', 'flip']);
+  });
+
+  it('load through the registry as byte datasets, the split\'s arrays shared', () => {
+    const d = loadDataset('mnist', true);
+    expect(d.train.shape).to.deep.equal([60000, 784]);
+    expect(d.imageShape).to.deep.equal([1, 28, 28]);
+    expect(d.train.bytes).to.equal(loadMnist().train.pixels);
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { confusionMatrix } from '../lib/report/confusion.ts';
 import { downsample } from '../lib/report/charts.ts';
 import { escapeHtml } from '../lib/report/html.ts';
-import { filterTiles, pngDataUri } from '../lib/report/images.ts';
+import { decode } from 'fast-png';
+import { exampleTile, filterTiles, pngDataUri } from '../lib/report/images.ts';
 import { renderReport, writeReport, type ReportData } from '../lib/report/report.ts';
 import { key, normal, uniform } from '../lib/random.ts';
 import type { History } from '../lib/train/fit.ts';
@@ -91,6 +92,17 @@ describe('report', function () {
     expect(tiles).to.have.length(4);
     expect(tiles[0].pixels).to.have.length(25);
     expect(() => filterTiles(normal(key(3), [4, 25]))).to.throw(/expects conv weights \(out, in, kh, kw\), got shape \[4,25\]/);
+  });
+
+  it('shows 3-channel images in colour and others by their first channel, at their own size', () => {
+    const png = (uri: string) => decode(Buffer.from(uri.replace('data:image/png;base64,', ''), 'base64'));
+    const rgb = png(pngDataUri(exampleTile(uniform(key(4), [2, 3 * 12 * 10]), 1, [3, 12, 10], 'x')));
+    expect([rgb.width, rgb.height, rgb.channels]).to.deep.equal([10, 12, 3]);
+    const red = png(pngDataUri({ pixels: [1, 0, 0, 0, 0, 1], height: 1, width: 2, channels: 3, range: [0, 1] }));
+    expect([...red.data]).to.deep.equal([255, 0, 0, 0, 0, 255]); // planes interleaved per pixel
+    const two = png(pngDataUri(exampleTile(uniform(key(4), [1, 2, 5, 5]), 0, [2, 5, 5], 'y')));
+    expect([two.width, two.height, two.channels]).to.deep.equal([5, 5, 1]);
+    expect(() => exampleTile(uniform(key(4), [1, 784]), 0, [3, 12, 12], 'z')).to.throw(/image shape \[3,12,12\] does not fit inputs of shape \[1,784\]/);
   });
 
   it('downsamples long loss curves to window means', () => {

@@ -3,5 +3,5 @@ export { compose, identityAugment, type Augment } from './augment.ts';
 export { randomCrop } from './crop.ts';
 export { horizontalFlip } from './flip.ts';
 export { randomAffine, type AffineOptions } from './affine.ts';
-export { augmentationFor, augmentNames, onImages, type AugmentName } from './presets.ts';
+export { augmentationFor, augmentNames, augmentOfStep, onImages, type AugmentName } from './presets.ts';
 export { meanOf, ttaPredict, ttaViews } from './tta.ts';

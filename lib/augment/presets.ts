@@ -1,7 +1,8 @@
 /**
- * Named augmentations per dataset. Digits are not mirror-symmetric (a flipped 2 is no 2),
- * so MNIST never gets flips; Fashion-MNIST clothes are, so it does.
+ * Named augmentations per dataset: the registry entry says what `default` means and whether
+ * flips keep labels (a flipped 2 is no 2); this file turns those names into functions.
  */
+import { augmentStepNames, datasetDefinition, isRegistered, unknownDatasetMessage, type AugmentStep } from '../data/registry.ts';
 import { reshape } from '../ops/shape.ts';
 import { showShape } from '../tensor.ts';
 import { compose, type Augment } from './augment.ts';
@@ -10,17 +11,17 @@ import { randomCrop } from './crop.ts';
 import { horizontalFlip } from './flip.ts';
 
 /** Augmentation names the command line accepts: single transforms, the dataset's preset, or none. */
-export const augmentNames = ['crop', 'flip', 'affine', 'default', 'none'] as const;
+export const augmentNames = [...augmentStepNames, 'default', 'none'] as const;
 /** One of `augmentNames`. */
 export type AugmentName = (typeof augmentNames)[number];
 
-const mirrorSafe: Readonly<Record<string, boolean>> = { mnist: false, 'fashion-mnist': true };
-const presets: Readonly<Record<string, readonly AugmentName[]>> = { mnist: ['crop', 'affine'], 'fashion-mnist': ['crop', 'flip'] };
-
-const single: Readonly<Record<'crop' | 'flip' | 'affine', () => Augment>> = {
-  crop: () => randomCrop(2),
-  flip: () => horizontalFlip(0.5),
-  affine: () => randomAffine({ maxDegrees: 10, scale: [0.9, 1.1] }),
+/** The function of one preset step; omitted parameters are the command line's (crop 2, flip ½, affine ±10° × 0.9–1.1). */
+export const augmentOfStep = (s: AugmentStep): Augment => {
+  switch (s.name) {
+    case 'crop': return randomCrop(s.pad ?? 2);
+    case 'flip': return horizontalFlip(s.p ?? 0.5);
+    case 'affine': return randomAffine({ maxDegrees: s.maxDegrees ?? 10, scale: s.scale ?? [0.9, 1.1] });
+  }
 };
 
 /** Runs an NCHW augmentation on flat batches (N, C·H·W) by viewing them as images of `image` (C, H, W). */
@@ -34,20 +35,23 @@ export const onImages = (image: readonly number[], aug: Augment): Augment => {
 };
 
 /**
- * The augmentation for a dataset from a list of names ('default' is the dataset's preset);
- * undefined when nothing is asked for. `image` (C, H, W) lets it work on flattened inputs.
+ * The augmentation for a registered dataset from a list of names ('default' is its preset; a
+ * transform named twice runs once, where first named); undefined when nothing is asked for.
+ * Works on NCHW and on flattened batches (viewed as the dataset's images).
  */
-export const augmentationFor = (dataset: string, names: readonly AugmentName[], image?: readonly number[]): Augment | undefined => {
-  if (!(dataset in mirrorSafe)) throw new Error(`augmentationFor: unknown dataset "${dataset}" (known: ${Object.keys(mirrorSafe).join(', ')})`);
-  const expanded = [...new Set(names.flatMap((n) => (n === 'default' ? presets[dataset] : n === 'none' ? [] : [n])))];
-  if (expanded.includes('flip') && !mirrorSafe[dataset]) {
-    throw new Error(`augmentationFor: "flip" does not preserve ${dataset} labels (mirrored digits are not digits)`);
-  }
-  const augs = expanded.map((n) => {
-    if (n !== 'crop' && n !== 'flip' && n !== 'affine') throw new Error(`augmentationFor: unknown augmentation "${n}" (known: ${augmentNames.join(', ')})`);
-    return single[n]();
+export const augmentationFor = (dataset: string, names: readonly AugmentName[]): Augment | undefined => {
+  if (!isRegistered(dataset)) throw new Error(`augmentationFor: ${unknownDatasetMessage(dataset)}`);
+  const d = datasetDefinition(dataset);
+  const steps = names.flatMap((n): readonly AugmentStep[] => {
+    if (n === 'default') return d.augmentPreset;
+    if (n === 'none') return [];
+    if (!(augmentStepNames as readonly string[]).includes(n)) throw new Error(`augmentationFor: unknown augmentation "${n}" (known: ${augmentNames.join(', ')})`);
+    return [{ name: n }];
   });
-  if (augs.length === 0) return undefined;
-  const aug = compose(...augs);
-  return image === undefined ? aug : onImages(image, aug);
+  const unique = steps.filter((s, i) => steps.findIndex((t) => t.name === s.name) === i);
+  if (unique.some((s) => s.name === 'flip') && !d.mirrorSafe) {
+    throw new Error(`augmentationFor: "flip" does not preserve ${dataset} labels (its images are not mirror-symmetric)`);
+  }
+  if (unique.length === 0) return undefined;
+  return onImages(d.imageShape, compose(...unique.map(augmentOfStep)));
 };

@@ -1,12 +1,12 @@
 /** The flags that describe a training job, shared by `train` and `ensemble`. */
 import { augmentNames } from '../augment/presets.ts';
-import { datasetNames } from '../data/datasets.ts';
+import { registeredDatasetNames } from '../data/registry.ts';
 import { initNames, modelNames } from '../models/registry.ts';
 import { optimizerNames } from '../optim/optimizers.ts';
 import { scheduleNames } from '../optim/schedule-names.ts';
 import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Seed } from './codecs.ts';
 
-/** Flags of one training job; defaults are the book's TwoLayerNet run. */
+/** Flags of one training job; defaults are the book's TwoLayerNet run. `--dataset` takes the datasets registered when this module loads. */
 export const jobFlagSpecs = {
   hidden: { codec: PositiveIntList, default: '50', help: 'hidden layer sizes of an MLP, e.g. 100,50' },
   optimizer: { codec: oneOf(optimizerNames), default: 'sgd', help: `optimizer: ${optimizerNames.join('|')}` },
@@ -17,7 +17,7 @@ export const jobFlagSpecs = {
   seed: { codec: Seed, default: '1', help: 'random seed (same seed, same result)' },
   init: { codec: oneOf(initNames), help: `weight init: ${initNames.join('|')} (default: the model's own: std for mlp as the book's TwoLayerNet, He for the others)` },
   'weight-decay': { codec: NonNegativeNumber, default: '0', help: 'L2 weight decay λ (AdamW: decoupled decay, default 0.01)' },
-  dataset: { codec: oneOf(datasetNames), default: 'mnist', help: `dataset: ${datasetNames.join('|')}` },
+  dataset: { codec: oneOf(registeredDatasetNames()), default: 'mnist', help: `dataset: ${registeredDatasetNames().join('|')}` },
   augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },
   'max-loss': { codec: NonNegativeNumber, help: 'stop when a step\'s loss exceeds this (default: 100 × the largest of the first 20 steps; 0: no bound)' },
   'train-eval-limit': { codec: PositiveInt, help: 'measure train accuracy on at most this many examples (default: all)' },

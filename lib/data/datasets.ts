@@ -1,12 +1,9 @@
-/** Turns loaded image splits into datasets, by name. */
+/** Turns a registered dataset's loaded split into byte datasets, by name. */
 import { byteDataset, type ByteDataset } from './dataset.ts';
-import { loadFashionMnist } from './fashion-mnist.ts';
-import { loadMnist, type LabeledImages, type Split } from './mnist.ts';
+import { datasetDefinition, type DatasetDefinition, type DatasetName, type LabeledImages, type Split } from './registry.ts';
 
-/** Dataset names the command line accepts. */
-export const datasetNames = ['mnist', 'fashion-mnist'] as const;
-/** One of `datasetNames`. */
-export type DatasetName = (typeof datasetNames)[number];
+/** A registered dataset's name (re-exported for existing imports). */
+export type { DatasetName } from './registry.ts';
 
 /**
  * Train and test sets, images NCHW or flattened, kept as bytes and read a batch at a time as
@@ -19,6 +16,10 @@ export interface TrainTest {
   readonly classes: number;
   /** Per-example input shape, e.g. [1, 28, 28] or [784]. */
   readonly inputShape: readonly number[];
+  /** One image as [C, H, W], flattened or not (to un-flatten it for augmentation and reports). */
+  readonly imageShape: readonly [number, number, number];
+  /** Display names by label. */
+  readonly classNames: readonly string[];
 }
 
 const shapeOf = (half: LabeledImages, flatten: boolean): number[] => {
@@ -26,17 +27,38 @@ const shapeOf = (half: LabeledImages, flatten: boolean): number[] => {
   return flatten ? [half.count, perImage] : [half.count, half.channels, half.height, half.width];
 };
 
-/** Datasets from a loaded split (training bytes shared, not copied: they are never written). */
-export const fromSplit = (split: Split, flatten = false): TrainTest => ({
-  name: split.name,
-  train: byteDataset(split.train.pixels, shapeOf(split.train, flatten), split.train.table, split.train.labels),
-  test: byteDataset(split.test.pixels, shapeOf(split.test, flatten), split.test.table, split.test.labels),
-  classes: split.classes,
-  inputShape: flatten
-    ? [split.train.channels * split.train.height * split.train.width]
-    : [split.train.channels, split.train.height, split.train.width],
-});
+/** Datasets from a loaded split (training bytes shared, not copied: they are never written); classes named "0", "1", … unless given. */
+export const fromSplit = (split: Split, flatten = false, classNames?: readonly string[]): TrainTest => {
+  const { channels, height, width } = split.train;
+  return {
+    name: split.name,
+    train: byteDataset(split.train.pixels, shapeOf(split.train, flatten), split.train.table, split.train.labels),
+    test: byteDataset(split.test.pixels, shapeOf(split.test, flatten), split.test.table, split.test.labels),
+    classes: split.classes,
+    inputShape: flatten ? [channels * height * width] : [channels, height, width],
+    imageShape: [channels, height, width],
+    classNames: classNames ?? Array.from({ length: split.classes }, (_, i) => String(i)),
+  };
+};
 
-/** Loads a dataset by name, pixels in [0, 1]. */
-export const loadDataset = (name: DatasetName, flatten = false): TrainTest =>
-  fromSplit(name === 'mnist' ? loadMnist() : loadFashionMnist(), flatten);
+/** Why a loaded split does not match its definition (a loader's bug would otherwise surface as a shape error deep in training). */
+const splitProblem = (d: DatasetDefinition, split: Split): string | undefined => {
+  if (split.classes !== d.classNames.length) return `${split.classes} classes but ${d.classNames.length} class names`;
+  for (const [which, half] of [['train', split.train], ['test', split.test]] as const) {
+    const shape = [half.channels, half.height, half.width];
+    if (shape.some((n, i) => n !== d.imageShape[i])) return `${which} images are [${shape.join(', ')}], defined as [${d.imageShape.join(', ')}]`;
+    if (half.labels.length !== half.count) return `${which} has ${half.labels.length} labels for ${half.count} images`;
+    const bad = half.labels.findIndex((l) => l >= split.classes);
+    if (bad >= 0) return `${which} label ${half.labels[bad]} at index ${bad} is outside 0..${split.classes - 1}`;
+  }
+  return undefined;
+};
+
+/** Loads a registered dataset by name, pixels as its loader scales them (built-ins: [0, 1]). */
+export const loadDataset = (name: DatasetName, flatten = false): TrainTest => {
+  const d = datasetDefinition(name);
+  const split = d.load();
+  const problem = splitProblem(d, split);
+  if (problem !== undefined) throw new Error(`loadDataset: "${name}": ${problem}`);
+  return fromSplit({ ...split, name: d.name }, flatten, d.classNames);
+};

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadIdxSplit, type IdxSplitFiles, type LoadOptions, type Split } from './mnist.ts';
+import { IDX_IMAGE_SIDE, loadIdxSplit, type IdxSplitFiles, type LoadOptions } from './mnist.ts';
+import type { DatasetDefinition, Split } from './registry.ts';
 
 /** Where Debian's `dataset-fashion-mnist` installs the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -45,3 +46,13 @@ export function loadFashionMnist(options: LoadOptions = {}): Split {
   }
   return loadIdxSplit('fashion-mnist', dir, FASHION_MNIST_FILES, FASHION_MNIST_CLASSES.length, options.normalize ?? true, options.limits);
 }
+
+/** Fashion-MNIST's registry entry: clothes look alike mirrored, so its preset flips. */
+export const fashionMnistDataset: DatasetDefinition = {
+  name: 'fashion-mnist',
+  load: () => loadFashionMnist(),
+  imageShape: [1, IDX_IMAGE_SIDE, IDX_IMAGE_SIDE],
+  classNames: FASHION_MNIST_CLASSES,
+  mirrorSafe: true,
+  augmentPreset: [{ name: 'crop' }, { name: 'flip' }],
+};

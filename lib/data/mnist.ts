@@ -8,28 +8,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readIdxFile } from './idx.ts';
 import type { ReadLimits } from './limits.ts';
+import type { DatasetDefinition, LabeledImages, Split } from './registry.ts';
 
-/** A set of images with one class label each; all arrays are shared and must not be mutated. */
-export interface LabeledImages {
-  /** count×channels×height×width bytes, row-major. */
-  readonly pixels: Uint8Array;
-  /** Float value of each byte value: i/255 when normalized, else i. */
-  readonly table: Float32Array;
-  /** One class index per image. */
-  readonly labels: Uint8Array;
-  readonly count: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
-
-/** A dataset's training and test halves. */
-export interface Split {
-  readonly train: LabeledImages;
-  readonly test: LabeledImages;
-  readonly classes: number;
-  readonly name: string;
-}
+/** The split types, first declared here (now in registry.ts with the rest of what a dataset is). */
+export type { LabeledImages, Split } from './registry.ts';
 
 /** Options for the MNIST-family loaders. */
 export interface LoadOptions {
@@ -49,7 +31,8 @@ export interface IdxSplitFiles {
   readonly testLabels: string;
 }
 
-const SIDE = 28;
+/** Side of the images the MNIST-family IDX loader reads (it refuses any other). */
+export const IDX_IMAGE_SIDE = 28;
 
 // Byte → float lookup: one table per mode, so conversion is a single pass.
 const table = (normalize: boolean): Float32Array =>
@@ -59,8 +42,8 @@ function loadHalf(imagesPath: string, labelsPath: string, classes: number, norma
   const img = readIdxFile(imagesPath, 3, limits);
   const lab = readIdxFile(labelsPath, 1, limits);
   const [count, height, width] = img.dims;
-  if (height !== SIDE || width !== SIDE) {
-    throw new Error(`${imagesPath}: images are ${height}×${width}, expected ${SIDE}×${SIDE}`);
+  if (height !== IDX_IMAGE_SIDE || width !== IDX_IMAGE_SIDE) {
+    throw new Error(`${imagesPath}: images are ${height}×${width}, expected ${IDX_IMAGE_SIDE}×${IDX_IMAGE_SIDE}`);
   }
   if (lab.dims[0] !== count) {
     throw new Error(`${labelsPath}: ${lab.dims[0]} labels for ${count} images in ${imagesPath}`);
@@ -116,3 +99,13 @@ export const MNIST_FILES: IdxSplitFiles = {
 export function loadMnist(options: LoadOptions = {}): Split {
   return loadIdxSplit('mnist', options.dir ?? mnistDir(), MNIST_FILES, 10, options.normalize ?? true, options.limits);
 }
+
+/** MNIST's registry entry: digits are not mirror-symmetric (a flipped 2 is no 2), so no flips. */
+export const mnistDataset: DatasetDefinition = {
+  name: 'mnist',
+  load: () => loadMnist(),
+  imageShape: [1, IDX_IMAGE_SIDE, IDX_IMAGE_SIDE],
+  classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+  mirrorSafe: false,
+  augmentPreset: [{ name: 'crop' }, { name: 'affine' }],
+};

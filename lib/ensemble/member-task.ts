@@ -3,7 +3,8 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { augmentationFor } from '../augment/presets.ts';
 import { ttaPredict } from '../augment/tta.ts';
 import { foldIn, key } from '../random.ts';
-import { runJob, type JobConfig } from '../jobs/job.ts';
+import type { JobConfig } from '../jobs/config.ts';
+import { runJob } from '../jobs/job.ts';
 import type { History } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';
 import { progress } from '../report/progress.ts';
@@ -74,7 +75,7 @@ export const runMember = async (task: MemberTask): Promise<MemberOutcome | Membe
   const vars = { params: job.state.params, state: job.state.state };
   const test = job.data.test;
   const predict = (x: Tensor) => predictProbabilities(net, vars, x);
-  const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default'], test.shape.length === 2 ? [1, 28, 28] : undefined) : undefined;
+  const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default']) : undefined;
   const probs = augment === undefined
     ? predictProbabilities(net, vars, test)
     : ttaPredict(foldIn(key(task.seed), 1_000_000 + task.index), toFloatDataset(test).x, augment, task.tta, predict);

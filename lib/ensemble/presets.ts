@@ -1,6 +1,6 @@
 /** Ensemble presets: every job flag's value, chosen per purpose; explicit flags override them. */
 import type { AugmentName } from '../augment/presets.ts';
-import type { DatasetName } from '../data/datasets.ts';
+import type { DatasetName } from '../data/registry.ts';
 import type { ModelName } from '../models/registry.ts';
 import type { OptimizerName } from '../optim/optimizers.ts';
 import type { ScheduleName } from '../optim/schedule-names.ts';

@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import type { TrainTest } from '../data/datasets.ts';
 import { toFloatDataset } from '../data/dataset.ts';
-import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { writeReport } from '../report/report.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import { leaves } from '../tree.ts';
@@ -39,8 +38,8 @@ export const writeEnsembleReport = async (file: string, r: EnsembleReportInput):
     filters,
     evaluation: {
       images: toFloatDataset(r.data.test).x, labels: r.data.test.labels, predicted: r.summary.predicted, classes: r.data.classes,
-      source: `ensemble of ${r.manifest.members.length}`,
+      imageShape: r.data.imageShape, source: `ensemble of ${r.manifest.members.length}`,
     },
-    classNames: r.data.name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined,
+    classNames: r.data.classNames,
   });
 };

@@ -1,5 +1,4 @@
 /** An HTML report of finished jobs (and optionally their ensemble) with test-set predictions. */
-import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import { argmax } from '../ops/reduce.ts';
 import { isTensor, leaves, type TreeRecord } from '../tree.ts';
 import type { Tensor } from '../tensor.ts';
@@ -38,9 +37,9 @@ export const writeJobReport = async (
     filters: firstFilters(first.state.params),
     evaluation: {
       images: toFloatDataset(data.test).x, labels: data.test.labels, predicted, classes: data.classes,
-      imageShape: data.test.shape.length === 2 ? [1, 28, 28] : undefined,
+      imageShape: data.imageShape,
       source: ensemble ? ensemble.name : jobs[0].name,
     },
-    classNames: data.name === 'fashion-mnist' ? FASHION_MNIST_CLASSES : undefined,
+    classNames: data.classNames,
   });
 };

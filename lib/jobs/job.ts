@@ -3,37 +3,22 @@
  * augmentation by name, with checkpoints after every epoch and resume. Both `train` and each
  * ensemble member run through here.
  */
-import { augmentationFor, type AugmentName } from '../augment/presets.ts';
-import { loadDataset, type DatasetName, type TrainTest } from '../data/datasets.ts';
+import { augmentationFor } from '../augment/presets.ts';
+import { loadDataset, type TrainTest } from '../data/datasets.ts';
 import { initializers } from '../layers/init.ts';
 import { softmaxCrossEntropy } from '../losses.ts';
-import { models, type InitName, type ModelName } from '../models/registry.ts';
-import { optimizerByName, type OptimizerName } from '../optim/optimizers.ts';
-import { scheduleByName, type ScheduleName } from '../optim/schedule-names.ts';
+import { models } from '../models/registry.ts';
+import { optimizerByName } from '../optim/optimizers.ts';
+import { scheduleByName } from '../optim/schedule-names.ts';
 import type { Key } from '../random.ts';
 import { checkpointFiles, checkpointOf, findResumable, saveCheckpoint, trainStateOf, type Json } from '../train/checkpoint.ts';
 import { batchesPerEpoch } from '../data/dataset.ts';
 import { DivergenceError, emptyHistory, fitAsync, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
 import type { Model } from '../train/model.ts';
+import type { JobConfig } from './config.ts';
 
-/** Everything that defines a training run. */
-export interface JobConfig {
-  readonly model: ModelName;
-  readonly hidden: readonly number[];
-  readonly init?: InitName;
-  readonly optimizer: OptimizerName;
-  readonly lr: number;
-  readonly schedule: ScheduleName;
-  readonly batchSize: number;
-  readonly epochs: number;
-  readonly weightDecay: number;
-  readonly dataset: DatasetName;
-  readonly augment: readonly AugmentName[];
-  /** Train accuracy per epoch on at most this many examples (default: all). */
-  readonly trainEvalLimit?: number;
-  /** The divergence guard's loss bound (see FitOptions.maxLoss; 0: off). A guard, not part of the run's identity. */
-  readonly maxLoss?: number;
-}
+/** Everything that defines a training run (derived from its codec in config.ts). */
+export type { JobConfig } from './config.ts';
 
 /** Where a job keeps its checkpoints, whether it may continue from them, and what stops it. */
 export interface JobStorage {
@@ -154,7 +139,7 @@ export const runJob = async (
   const save = (s: TrainState, h: History): void => {
     if (dir !== undefined) saved = saveCheckpoint(dir, checkpointOf(s, h, metadataOf(config)));
   };
-  const augment = augmentationFor(config.dataset, config.augment, entry.flatInput ? [1, 28, 28] : undefined);
+  const augment = augmentationFor(config.dataset, config.augment);
   let result;
   try {
     result = await fitAsync(model, optimizer, start.state, {

@@ -7,26 +7,33 @@ import { encode } from 'fast-png';
 import { showShape, type Tensor } from '../tensor.ts';
 import { escapeHtml } from './html.ts';
 
-/** One grayscale tile: row-major values, its size and a caption. */
+/** One tile, grayscale or RGB: row-major values (RGB: three planes, as NCHW), its size and a caption. */
 export interface Tile {
   readonly pixels: ArrayLike<number>;
   readonly height: number;
   readonly width: number;
+  /** 1 (default): grayscale; 3: red, green and blue planes. */
+  readonly channels?: 1 | 3;
   /** Pixel values mapping to black and white (default: the tile's min and max). */
   readonly range?: readonly [number, number];
   readonly caption?: string;
 }
 
-/** A base64 PNG data URI of a grayscale tile. */
+/** A base64 PNG data URI of a tile. */
 export const pngDataUri = (tile: Tile): string => {
-  const n = tile.height * tile.width;
+  const plane = tile.height * tile.width;
+  const channels = tile.channels ?? 1;
+  const n = plane * channels;
   let lo = tile.range?.[0] ?? Infinity;
   let hi = tile.range?.[1] ?? -Infinity;
   if (!tile.range) for (let i = 0; i < n; i++) { lo = Math.min(lo, tile.pixels[i]); hi = Math.max(hi, tile.pixels[i]); }
-  const gray = new Uint8Array(n);
+  const data = new Uint8Array(n);
   const span = hi > lo ? hi - lo : 1;
-  for (let i = 0; i < n; i++) gray[i] = Math.round(255 * Math.min(1, Math.max(0, (tile.pixels[i] - lo) / span)));
-  const png = encode({ width: tile.width, height: tile.height, data: gray, channels: 1, depth: 8 });
+  // PNG interleaves channels per pixel; tiles hold planes
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < plane; i++) data[i * channels + c] = Math.round(255 * Math.min(1, Math.max(0, (tile.pixels[c * plane + i] - lo) / span)));
+  }
+  const png = encode({ width: tile.width, height: tile.height, data, channels, depth: 8 });
   return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
 };
 
@@ -70,11 +77,15 @@ export const filterTiles = (w: Tensor): readonly Tile[] => {
   });
 };
 
-/** The image at `index` of a batch (N, C, H, W) or flat (N, D) with `image` = [C, H, W], first channel, pixels in [0, 1]. */
+/**
+ * The image at `index` of a batch (N, C, H, W) or flat (N, D) with `image` = [C, H, W], pixels in
+ * [0, 1]: in colour when it has 3 channels, else its first channel.
+ */
 export const exampleTile = (x: Tensor, index: number, image: readonly number[], caption: string): Tile => {
   const [c, h, w] = image;
   const per = x.size / Math.max(1, x.shape[0]);
-  if (c * h * w !== per) throw new Error(`exampleTile: image shape ${showShape(image)} does not fit inputs of shape ${showShape(x.shape)}`);
+  if (image.length !== 3 || c * h * w !== per) throw new Error(`exampleTile: image shape ${showShape(image)} does not fit inputs of shape ${showShape(x.shape)}`);
+  const channels = c === 3 ? 3 : 1;
   const start = index * per;
-  return { pixels: Array.from({ length: h * w }, (_, i) => x.data[start + i]), height: h, width: w, range: [0, 1], caption };
+  return { pixels: Array.from({ length: channels * h * w }, (_, i) => x.data[start + i]), height: h, width: w, channels, range: [0, 1], caption };
 };

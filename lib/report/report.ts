@@ -19,7 +19,7 @@ export interface Evaluation {
   readonly labels: ArrayLike<number>;
   readonly predicted: ArrayLike<number>;
   readonly classes: number;
-  /** (C, H, W) of one image when `images` is flat. */
+  /** (C, H, W) of one image (needed when `images` is flat): 3 channels show in colour, others by their first. */
   readonly imageShape?: readonly number[];
   /** At most this many misclassified examples are shown (default 40). */
   readonly maxMisclassified?: number;
