@@ -155,7 +155,7 @@ describe('dataset registry: a registered 3×12×12 dataset trains, ensembles and
       const channel = new MessageChannel();
       try {
         const r = await runMember({
-          index: m.index, members: 2, seed: manifest.seed, config: m.config, checkpointDir: join(out, m.dir), tta: 2, quiet: true, port: channel.port1,
+          index: m.index, seed: manifest.seed, config: m.config, checkpointDir: join(out, m.dir), tta: 2, port: channel.port1,
         });
         if ('interrupted' in r) throw new Error(`member ${m.index} was interrupted`);
         outcomes.push(r);

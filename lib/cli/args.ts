@@ -1,7 +1,9 @@
 /** Command-line parsing: node's parseArgs for syntax (unknown flags refused), io-ts for values. */
 import { parseArgs } from 'node:util';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { describeErrors, getOrThrow } from '../decode.ts';
 import { JobSetupError } from '../jobs/job.ts';
 
 /** One flag: its codec (for valued flags) or 'boolean', a default and a line of help. */
@@ -31,30 +33,30 @@ export const usage = (command: string, specs: FlagSpecs): string => [
     `  --${name}${s.codec === 'boolean' ? '' : ' VALUE'}`.padEnd(30) + s.help + (s.default !== undefined ? ` (default ${s.default})` : '')),
 ].join('\n');
 
-/** Parses argv against the specs; throws UsageError on unknown flags or bad values. */
-export const parseFlags = <S extends FlagSpecs>(argv: readonly string[], specs: S): Flags<S> => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.codec === 'boolean' ? 'boolean' : 'string' }])),
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const out: Record<string, unknown> = {};
-  for (const [name, s] of Object.entries(specs)) {
-    const raw = parsed[name] ?? s.default;
-    if (s.codec === 'boolean') { out[name] = raw === true; continue; }
-    if (raw === undefined) { out[name] = undefined; continue; }
-    const r = s.codec.decode(raw);
-    if (isLeft(r)) throw new UsageError(`--${name}: ${r.left[0]?.message ?? 'invalid value'}`);
-    out[name] = r.right;
-  }
-  return out as Flags<S>;
+/** One flag's value: a boolean's presence, nothing, or the decoded string (Left "--name: <why>"). */
+const decodeFlag = (name: string, s: FlagSpec, raw: string | boolean | undefined): E.Either<UsageError, unknown> => {
+  if (s.codec === 'boolean') return E.right(raw === true);
+  if (raw === undefined) return E.right(undefined);
+  return pipe(s.codec.decode(raw), E.mapLeft((errors) => new UsageError(`--${name}: ${describeErrors(errors)}`)));
 };
+
+/** Parses argv against the specs; Left a UsageError for an unknown flag or the first bad value. */
+export const parseFlagsE = <S extends FlagSpecs>(argv: readonly string[], specs: S): E.Either<UsageError, Flags<S>> => pipe(
+  E.tryCatch(() => parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, { type: s.codec === 'boolean' ? 'boolean' : 'string' }])),
+  }).values as Record<string, string | boolean | undefined>, (err) => new UsageError((err as Error).message)),
+  E.flatMap((parsed) => pipe(
+    Object.entries(specs),
+    E.traverseArray(([name, s]) => pipe(decodeFlag(name, s, parsed[name] ?? s.default), E.map((v) => [name, v] as const))),
+  )),
+  E.map((values) => Object.fromEntries(values) as Flags<S>),
+);
+
+/** `parseFlagsE`, throwing the UsageError. */
+export const parseFlags = <S extends FlagSpecs>(argv: readonly string[], specs: S): Flags<S> => getOrThrow(parseFlagsE(argv, specs));
 
 /**
  * Runs a command's main; prints usage errors with the usage text and exits 2, a job that cannot

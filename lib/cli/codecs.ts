@@ -1,43 +1,64 @@
-/** io-ts codecs that decode command-line strings into checked values. */
+/**
+ * io-ts codecs that decode command-line strings into checked values.
+ *
+ * Each codec's `is` is the check itself: `decode` parses the string and succeeds only when `is`
+ * accepts the result, so `is(decode(s).right)` always holds, and `is` answers for values built
+ * in code too (a PositiveInt's `is` accepts 3 and refuses 0, 2.5 and "3").
+ */
 import * as t from 'io-ts';
 
-const fromString = <A>(name: string, parse: (s: string) => A | undefined): t.Type<A, string, unknown> =>
+/** A codec from a string: `parse` proposes a value, `is` decides; failures say `expected <name>, got "<s>"`. */
+const fromString = <A>(name: string, is: (u: unknown) => u is A, parse: (s: string) => unknown): t.Type<A, string, unknown> =>
   new t.Type<A, string, unknown>(
     name,
-    (u): u is A => false,
+    is,
     (u, c) => {
       if (typeof u !== 'string') return t.failure(u, c, `expected ${name}`);
       const v = parse(u.trim());
-      return v === undefined ? t.failure(u, c, `expected ${name}, got "${u}"`) : t.success(v);
+      return is(v) ? t.success(v) : t.failure(u, c, `expected ${name}, got "${u}"`);
     },
     (a) => String(a),
   );
 
+/** A finite number from its decimal (or exponent) form; undefined for '' and anything else. */
 const num = (s: string): number | undefined => (s !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined);
 
+/** A guard of the finite numbers that satisfy `ok`. */
+const numberWhere = (ok: (n: number) => boolean) => (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u) && ok(u);
+
+const isPositiveInt = numberWhere((n) => Number.isInteger(n) && n >= 1);
+
 /** A whole number ≥ 1. */
-export const PositiveInt = fromString('a whole number ≥ 1', (s) => { const n = num(s); return n !== undefined && Number.isInteger(n) && n >= 1 ? n : undefined; });
+export const PositiveInt = fromString('a whole number ≥ 1', isPositiveInt, num);
 /** A whole number ≥ 0. */
-export const NonNegativeInt = fromString('a whole number ≥ 0', (s) => { const n = num(s); return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined; });
+export const NonNegativeInt = fromString('a whole number ≥ 0', numberWhere((n) => Number.isInteger(n) && n >= 0), num);
 /** A random seed: a whole number from 0 to 2^53 − 1 (what a key can be made from exactly). */
-export const Seed = fromString(`a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`, (s) => { const n = num(s); return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined; });
+export const Seed = fromString(`a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`, numberWhere((n) => Number.isSafeInteger(n) && n >= 0), num);
 /** A number > 0. */
-export const PositiveNumber = fromString('a number > 0', (s) => { const n = num(s); return n !== undefined && n > 0 ? n : undefined; });
+export const PositiveNumber = fromString('a number > 0', numberWhere((n) => n > 0), num);
 /** A number ≥ 0. */
-export const NonNegativeNumber = fromString('a number ≥ 0', (s) => { const n = num(s); return n !== undefined && n >= 0 ? n : undefined; });
+export const NonNegativeNumber = fromString('a number ≥ 0', numberWhere((n) => n >= 0), num);
 /** A number in [0, 1). */
-export const Probability = fromString('a number in [0, 1)', (s) => { const n = num(s); return n !== undefined && n >= 0 && n < 1 ? n : undefined; });
-/** Comma-separated whole numbers ≥ 1, e.g. "100,50". */
-export const PositiveIntList = fromString('comma-separated whole numbers ≥ 1', (s) => {
-  const parts = s.split(',').map((p) => num(p.trim()));
-  return parts.length > 0 && parts.every((n) => n !== undefined && Number.isInteger(n) && n >= 1) ? parts as number[] : undefined;
-});
+export const Probability = fromString('a number in [0, 1)', numberWhere((n) => n >= 0 && n < 1), num);
+/** Comma-separated whole numbers ≥ 1, e.g. "100,50" (at least one). */
+export const PositiveIntList = fromString<readonly number[]>(
+  'comma-separated whole numbers ≥ 1',
+  (u): u is readonly number[] => Array.isArray(u) && u.length > 0 && u.every(isPositiveInt),
+  (s) => s.split(',').map((p) => num(p.trim())),
+);
+
+/** A guard of membership in `names`. */
+const memberOf = <N extends string>(names: readonly N[]) => (u: unknown): u is N => typeof u === 'string' && (names as readonly string[]).includes(u);
+
 /** One of the given names. */
 export const oneOf = <N extends string>(names: readonly N[]): t.Type<N, string, unknown> =>
-  fromString(`one of ${names.join('|')}`, (s) => (names as readonly string[]).includes(s) ? s as N : undefined);
-/** Comma-separated names, each one of the given ones. */
-export const listOf = <N extends string>(names: readonly N[]): t.Type<readonly N[], string, unknown> =>
-  fromString<readonly N[]>(`comma-separated names from ${names.join('|')}`, (s) => {
-    const parts = s === '' ? [] : s.split(',').map((p) => p.trim());
-    return parts.every((p) => (names as readonly string[]).includes(p)) ? parts as N[] : undefined;
-  });
+  fromString(`one of ${names.join('|')}`, memberOf(names), (s) => s);
+/** Comma-separated names, each one of the given ones ("" is the empty list). */
+export const listOf = <N extends string>(names: readonly N[]): t.Type<readonly N[], string, unknown> => {
+  const member = memberOf(names);
+  return fromString<readonly N[]>(
+    `comma-separated names from ${names.join('|')}`,
+    (u): u is readonly N[] => Array.isArray(u) && u.every(member),
+    (s) => (s === '' ? [] : s.split(',').map((p) => p.trim())),
+  );
+};

@@ -20,6 +20,8 @@ export const jobFlagSpecs = {
   dataset: { codec: oneOf(registeredDatasetNames()), default: 'mnist', help: `dataset: ${registeredDatasetNames().join('|')}` },
   augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },
   'max-loss': { codec: NonNegativeNumber, help: 'stop when a step\'s loss exceeds this (default: 100 × the largest of the first 20 steps; 0: no bound)' },
+  validation: { codec: PositiveInt, help: 'hold out this many training examples (stratified, seeded) and measure them every epoch' },
+  'early-stopping': { codec: PositiveInt, help: 'stop when the validation loss has not improved for this many epochs (needs --validation)' },
   'train-eval-limit': { codec: PositiveInt, help: 'measure train accuracy on at most this many examples (default: all)' },
   quiet: { codec: 'boolean', help: 'no progress output' },
   json: { codec: 'boolean', help: 'print one JSON object as the last line' },

@@ -4,6 +4,9 @@
  * inflated, so a hostile or damaged file is refused instead of exhausting memory.
  */
 import { readFileSync, statSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { getOrThrow } from '../decode.ts';
 
 /** Default cap on one array: a `.npy` payload, a zip member's uncompressed size, a (decompressed) IDX file. 1 GiB. */
 export const MAX_ARRAY_BYTES = 2 ** 30;
@@ -32,14 +35,20 @@ export interface ReadLimits {
 export type Limits = Required<ReadLimits>;
 
 /** The caps to use: defaults filled in, each checked to be a non-negative safe integer. */
-export function resolveLimits(limits: ReadLimits = {}): Limits {
-  const pick = (key: keyof ReadLimits, dflt: number): number => {
-    const v = limits[key] ?? dflt;
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`read limits: ${key} must be a non-negative integer, got ${v}`);
-    return v;
-  };
-  return { maxArrayBytes: pick('maxArrayBytes', MAX_ARRAY_BYTES), maxTotalBytes: pick('maxTotalBytes', MAX_TOTAL_BYTES) };
-}
+export const resolveLimitsE = (limits: ReadLimits = {}): E.Either<Error, Limits> => {
+  const pick = (key: keyof ReadLimits, dflt: number): E.Either<Error, number> => pipe(
+    E.right(limits[key] ?? dflt),
+    E.filterOrElse((v) => Number.isSafeInteger(v) && v >= 0, (v) => new Error(`read limits: ${key} must be a non-negative integer, got ${v}`)),
+  );
+  return pipe(
+    E.Do,
+    E.bind('maxArrayBytes', () => pick('maxArrayBytes', MAX_ARRAY_BYTES)),
+    E.bind('maxTotalBytes', () => pick('maxTotalBytes', MAX_TOTAL_BYTES)),
+  );
+};
+
+/** `resolveLimitsE`, throwing. */
+export const resolveLimits = (limits: ReadLimits = {}): Limits => getOrThrow(resolveLimitsE(limits));
 
 /** Number of elements of a shape, exact even when it exceeds 2^53 (so a hostile shape cannot overflow). */
 export const exactSize = (shape: readonly number[]): bigint => shape.reduce((a, d) => a * BigInt(d), 1n);
@@ -48,20 +57,15 @@ export const exactSize = (shape: readonly number[]): bigint => shape.reduce((a, 
  * Reads a whole file, refusing one larger than `cap` before reading it (the size named in the
  * error is the file's own). Errors start with the path; `option` names the cap to raise.
  */
-export function readFileCapped(path: string, cap: number, option: keyof ReadLimits): Uint8Array {
-  const cannot = (e: unknown): never => {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
-  };
-  let size = 0;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    cannot(e);
-  }
-  if (size > cap) throw new Error(`${path}: the file is ${size} bytes, over the cap of ${cap} bytes (raise it with the ${option} option)`);
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    return cannot(e);
-  }
-}
+export const readFileCappedE = (path: string, cap: number, option: keyof ReadLimits): E.Either<Error, Uint8Array> => {
+  const cannot = (e: unknown): Error => new Error(`${path}: cannot read: ${(e as Error).message}`);
+  return pipe(
+    E.tryCatch(() => statSync(path).size, cannot),
+    E.filterOrElse((size) => size <= cap, (size) => new Error(`${path}: the file is ${size} bytes, over the cap of ${cap} bytes (raise it with the ${option} option)`)),
+    E.flatMap(() => E.tryCatch((): Uint8Array => readFileSync(path), cannot)),
+  );
+};
+
+/** `readFileCappedE`, throwing. */
+export const readFileCapped = (path: string, cap: number, option: keyof ReadLimits): Uint8Array =>
+  getOrThrow(readFileCappedE(path, cap, option));

@@ -15,11 +15,16 @@
  * (MAX_NPY_HEADER_BYTES), dims must be non-negative safe integers (at most MAX_NPY_DIMS of
  * them), the declared byte size (computed exactly, as a bigint) must equal the bytes present,
  * and it must be within the maxArrayBytes cap.
+ *
+ * `parseNpyE` and `readNpyE` return an Either (Left: an Error whose message starts with the
+ * name); `parseNpy` and `readNpy` throw that error.
  */
 import { writeFileSync } from 'node:fs';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { MAX_NPY_DIMS, MAX_NPY_HEADER_BYTES, exactSize, readFileCapped, resolveLimits, type ReadLimits } from './limits.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { describeErrors, getOrThrow, showValue, type DecodeFailure } from '../decode.ts';
+import { MAX_NPY_DIMS, MAX_NPY_HEADER_BYTES, exactSize, readFileCappedE, resolveLimitsE, type ReadLimits } from './limits.ts';
 
 /**
  * An array read from or written to a `.npy` file; `data` is row-major (C order).
@@ -123,25 +128,29 @@ const NonNegInt = t.brand(
 const Header = t.type({ descr: t.string, fortran_order: t.boolean, shape: t.array(NonNegInt) });
 const KEYS = new Set(['descr', 'fortran_order', 'shape']);
 
-function decodeHeader(raw: PyValue, name: string): t.TypeOf<typeof Header> {
-  const bad = (what: string): never => {
-    throw new Error(`${name}: invalid .npy header: ${what}`);
-  };
+// The wording .npy header errors have always had: field 'shape.1' must be NonNegInt, got -1.
+const headerPhrase = (f: DecodeFailure): string =>
+  `field '${f.field}' must be ${f.expected.join(' or ')}, got ${f.value === undefined ? 'missing' : showValue(f.value)}`;
+
+/** The header dict, checked: exactly numpy's three keys, each of the right type. */
+const decodeHeader = (raw: PyValue): E.Either<string, t.TypeOf<typeof Header>> => {
+  const bad = (what: string): E.Either<string, never> => E.left(`invalid .npy header: ${what}`);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('not a dict');
-  for (const k of Object.keys(raw)) if (!KEYS.has(k)) bad(`unexpected key '${k}'`);
-  if (Array.isArray(raw.descr)) bad(`structured dtype ${JSON.stringify(raw.descr)} is not supported`);
-  const r = Header.decode(raw);
-  if (isLeft(r)) {
-    const msgs = r.left.map((e) => {
-      const field = e.context.slice(1).map((c) => c.key).join('.');
-      const want = e.context[e.context.length - 1].type.name;
-      const got = e.value === undefined ? 'missing' : JSON.stringify(e.value);
-      return `field '${field}' must be ${want}, got ${got}`;
-    });
-    return bad(msgs.join('; '));
+  const extra = Object.keys(raw).find((k) => !KEYS.has(k));
+  if (extra !== undefined) return bad(`unexpected key '${extra}'`);
+  if (Array.isArray(raw.descr)) return bad(`structured dtype ${JSON.stringify(raw.descr)} is not supported`);
+  // before decoding, so a hostile header of a million dims costs no million decode errors
+  if (Array.isArray(raw.shape) && raw.shape.length > MAX_NPY_DIMS) {
+    return E.left(`shape has ${raw.shape.length} dimensions, more than the ${MAX_NPY_DIMS} supported`);
   }
-  return r.right;
-}
+  return pipe(Header.decode(raw), E.mapLeft((errors) => `invalid .npy header: ${describeErrors(errors, headerPhrase)}`));
+};
+
+/** Parses and checks the header text. */
+const parseHeader = (text: string): E.Either<string, t.TypeOf<typeof Header>> => pipe(
+  E.tryCatch(() => parsePyLiteral(text.trim()), (e) => `invalid .npy header: ${(e as Error).message}`),
+  E.flatMap(decodeHeader),
+);
 
 // --- dtypes ---
 
@@ -175,74 +184,98 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Number of elements of a shape (1 for the scalar shape `[]`). */
 export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/**
- * Parse `.npy` bytes into a fresh, aligned typed array. `name` prefixes every error.
- * `limits.maxArrayBytes` (default MAX_ARRAY_BYTES, 1 GiB) caps the data region.
- */
-export function parseNpy(bytes: Uint8Array, name: string, limits: ReadLimits = {}): NpyArray {
-  const { maxArrayBytes } = resolveLimits(limits);
-  const fail = (what: string): never => {
-    throw new Error(`${name}: ${what}`);
-  };
-  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) fail('bad magic: not a .npy file');
+/** The header text of a `.npy` file and the data region after it. */
+interface Framing {
+  readonly text: string;
+  readonly data: Uint8Array;
+}
+
+/** Magic, version and header length, checked; the header text decoded as its version says. */
+const frame = (bytes: Uint8Array): E.Either<string, Framing> => {
+  if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) return E.left('bad magic: not a .npy file');
   const major = bytes[6];
   const minor = bytes[7];
-  if (major < 1 || major > 3) fail(`unsupported .npy format version ${major}.${minor}`);
+  if (major < 1 || major > 3) return E.left(`unsupported .npy format version ${major}.${minor}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lenBytes) fail('truncated header');
+  if (bytes.length < 8 + lenBytes) return E.left('truncated header');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerLen > MAX_NPY_HEADER_BYTES) fail(`header of ${headerLen} bytes is over the limit of ${MAX_NPY_HEADER_BYTES} bytes`);
+  if (headerLen > MAX_NPY_HEADER_BYTES) return E.left(`header of ${headerLen} bytes is over the limit of ${MAX_NPY_HEADER_BYTES} bytes`);
   const start = 8 + lenBytes + headerLen;
-  if (bytes.length < start) fail(`truncated header: needs ${start} bytes, found ${bytes.length}`);
+  if (bytes.length < start) return E.left(`truncated header: needs ${start} bytes, found ${bytes.length}`);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, start));
-  let raw: PyValue;
-  try {
-    raw = parsePyLiteral(text.trim());
-  } catch (e) {
-    return fail(`invalid .npy header: ${(e as Error).message}`);
-  }
-  const header = decodeHeader(raw, name);
-  if (header.fortran_order) fail('fortran_order=True (column-major) arrays are not supported; save with C order');
-  const dt = DTYPES[header.descr];
-  if (!dt) {
-    fail(`unsupported dtype '${header.descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
-  }
-  const shape: number[] = [...header.shape];
-  if (shape.length > MAX_NPY_DIMS) fail(`shape has ${shape.length} dimensions, more than the ${MAX_NPY_DIMS} supported`);
+  return E.right({ text, data: bytes.subarray(start) });
+};
+
+/** What a checked header says the data region holds. */
+interface Layout {
+  readonly descr: string;
+  readonly dt: DtypeInfo;
+  readonly shape: number[];
+  readonly count: number;
+}
+
+/** The header against the data present: C order, a known dtype, a shape whose exact size is the bytes found, within the cap. */
+const layoutOf = (header: t.TypeOf<typeof Header>, found: number, maxArrayBytes: number): E.Either<string, Layout> => {
+  if (header.fortran_order) return E.left('fortran_order=True (column-major) arrays are not supported; save with C order');
+  const descr = header.descr;
+  // own keys only: a descr like 'constructor' must not find Object.prototype's
+  if (!Object.hasOwn(DTYPES, descr)) return E.left(`unsupported dtype '${descr}' (supported: ${Object.keys(DTYPES).join(', ')})`);
+  const dt = DTYPES[descr];
+  const shape: number[] = [...header.shape]; // at most MAX_NPY_DIMS, checked by decodeHeader
   // Exact (bigint) sizes: a shape like (1e12, 1e12) must not overflow into a plausible number.
   const count = exactSize(shape);
   const nbytes = count * BigInt(dt.size);
-  const found = BigInt(bytes.length - start);
-  const what = `shape (${shape.join(', ')}) ${header.descr} needs ${nbytes} bytes, found ${found}`;
-  if (found < nbytes) fail(`truncated data: ${what}`);
-  if (found > nbytes) fail(`too long: ${what}`);
+  const what = `shape (${shape.join(', ')}) ${descr} needs ${nbytes} bytes, found ${found}`;
+  if (BigInt(found) < nbytes) return E.left(`truncated data: ${what}`);
+  if (BigInt(found) > nbytes) return E.left(`too long: ${what}`);
   if (nbytes > BigInt(maxArrayBytes)) {
-    fail(`shape (${shape.join(', ')}) ${header.descr} is ${nbytes} bytes, over the cap of ${maxArrayBytes} bytes (raise it with the maxArrayBytes option)`);
+    return E.left(`shape (${shape.join(', ')}) ${descr} is ${nbytes} bytes, over the cap of ${maxArrayBytes} bytes (raise it with the maxArrayBytes option)`);
   }
-  const descr = header.descr;
-  const n = Number(count);
-  const region = bytes.subarray(start); // exactly nbytes long, checked above
+  return E.right({ descr, dt, shape, count: Number(count) });
+};
+
+/** The elements of a data region exactly as long as its layout needs, copied into a fresh typed array. */
+const readData = (region: Uint8Array, { descr, dt, shape, count: n }: Layout): E.Either<string, NpyArray> => {
   // Fast path: a straight byte copy when the element layout matches the host's.
-  if (LITTLE_ENDIAN_HOST && header.descr === '<f4') {
+  if (LITTLE_ENDIAN_HOST && descr === '<f4') {
     const data = new Float32Array(n);
     new Uint8Array(data.buffer).set(region);
-    return { dtype: 'float32', shape, data, descr };
+    return E.right({ dtype: 'float32', shape, data, descr });
   }
-  if (LITTLE_ENDIAN_HOST && header.descr === '<f8') {
+  if (LITTLE_ENDIAN_HOST && descr === '<f8') {
     const data = new Float64Array(n);
     new Uint8Array(data.buffer).set(region);
-    return { dtype: 'float64', shape, data, descr };
+    return E.right({ dtype: 'float64', shape, data, descr });
   }
   const v = new DataView(region.buffer, region.byteOffset, region.byteLength);
   const data = dt.out === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  try {
+  // an int64 beyond 2^53 throws from inside the loop
+  return E.tryCatch((): NpyArray => {
     for (let i = 0; i < n; i++) data[i] = dt.get(v, i);
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  return data instanceof Float32Array ? { dtype: 'float32', shape, data, descr } : { dtype: 'float64', shape, data, descr };
-}
+    return data instanceof Float32Array ? { dtype: 'float32', shape, data, descr } : { dtype: 'float64', shape, data, descr };
+  }, (e) => (e as Error).message);
+};
+
+/**
+ * Parse `.npy` bytes into a fresh, aligned typed array; Left an Error starting with `name`.
+ * `limits.maxArrayBytes` (default MAX_ARRAY_BYTES, 1 GiB) caps the data region.
+ */
+export const parseNpyE = (bytes: Uint8Array, name: string, limits: ReadLimits = {}): E.Either<Error, NpyArray> => pipe(
+  resolveLimitsE(limits),
+  E.flatMap(({ maxArrayBytes }) => pipe(
+    frame(bytes),
+    E.flatMap(({ text, data }) => pipe(
+      parseHeader(text),
+      E.flatMap((header) => layoutOf(header, data.length, maxArrayBytes)),
+      E.flatMap((layout) => readData(data, layout)),
+    )),
+    E.mapLeft((what) => new Error(`${name}: ${what}`)),
+  )),
+);
+
+/** `parseNpyE`, throwing. */
+export const parseNpy = (bytes: Uint8Array, name: string, limits: ReadLimits = {}): NpyArray => getOrThrow(parseNpyE(bytes, name, limits));
 
 /** Serialize an array as `.npy` (v1.0, or v2.0 if the header needs it), C order, little-endian. */
 export function encodeNpy(arr: NpyArray, name = 'array'): Uint8Array {
@@ -286,14 +319,19 @@ export function encodeNpy(arr: NpyArray, name = 'array'): Uint8Array {
  * Read a `.npy` file (or parse bytes already in memory). A file larger than
  * `limits.maxTotalBytes` (default 2 GiB) is refused before it is read.
  */
-export function readNpy(
+export const readNpyE = (
   source: string | Uint8Array,
   name = typeof source === 'string' ? source : '<bytes>',
   limits: ReadLimits = {},
-): NpyArray {
-  if (typeof source !== 'string') return parseNpy(source, name, limits);
-  return parseNpy(readFileCapped(source, resolveLimits(limits).maxTotalBytes, 'maxTotalBytes'), name, limits);
-}
+): E.Either<Error, NpyArray> => typeof source !== 'string' ? parseNpyE(source, name, limits) : pipe(
+  resolveLimitsE(limits),
+  E.flatMap(({ maxTotalBytes }) => readFileCappedE(source, maxTotalBytes, 'maxTotalBytes')),
+  E.flatMap((bytes) => parseNpyE(bytes, name, limits)),
+);
+
+/** `readNpyE`, throwing. */
+export const readNpy = (source: string | Uint8Array, name = typeof source === 'string' ? source : '<bytes>', limits: ReadLimits = {}): NpyArray =>
+  getOrThrow(readNpyE(source, name, limits));
 
 /** Write one array to a `.npy` file. */
 export function writeNpy(path: string, arr: NpyArray): void {

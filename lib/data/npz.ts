@@ -5,40 +5,64 @@
  */
 import { writeFileSync } from 'node:fs';
 import { zipSync, type Zippable } from 'fflate';
-import { readFileCapped, resolveLimits, type ReadLimits } from './limits.ts';
-import { encodeNpy, parseNpy, type NpyArray } from './npy.ts';
-import { readZip } from './zip.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { getOrThrow } from '../decode.ts';
+import { readFileCappedE, resolveLimitsE, type ReadLimits } from './limits.ts';
+import { encodeNpy, parseNpyE, type NpyArray } from './npy.ts';
+import { readZipE, type ZipMember } from './zip.ts';
 
 /** Arrays to save, by name (the `.npy` suffix is added in the archive). */
 export type NpzEntries = ReadonlyMap<string, NpyArray> | Readonly<Record<string, NpyArray>>;
 
+/** The array a member holds: its name without the `.npy` suffix. */
+const keyOf = (member: string): string => (member.endsWith('.npy') ? member.slice(0, -4) : member);
+
+/** `W1` and `W1.npy` would both be array W1: refused rather than letting one silently win. */
+const oneMemberPerArray = (members: readonly ZipMember[], name: string): E.Either<Error, readonly ZipMember[]> => {
+  const from = new Map<string, string>();
+  for (const { name: member } of members) {
+    const key = keyOf(member);
+    const other = from.get(key);
+    if (other !== undefined) return E.left(new Error(`${name}: members '${other}' and '${member}' are both array '${key}'`));
+    from.set(key, member);
+  }
+  return E.right(members);
+};
+
 /**
  * Read an `.npz` archive from a path or from bytes. Keys are member names
- * without their `.npy` suffix, e.g. `W1`, in archive order.
+ * without their `.npy` suffix, e.g. `W1`, in archive order; Left the first refusal.
  *
  * Refused, with an error starting with `name`: a file over `limits.maxTotalBytes`, a member
  * declaring more than `limits.maxArrayBytes` uncompressed (before inflating it) or members
  * totalling more than `limits.maxTotalBytes`, a member that inflates past its declared size,
- * a CRC-32 mismatch, a truncated archive, and any `.npy` error of `parseNpy`.
+ * a CRC-32 mismatch, a truncated archive, two members for one array, and any `.npy` error of `parseNpyE`.
  */
-export function readNpz(
+export const readNpzE = (
   source: string | Uint8Array,
   name = typeof source === 'string' ? source : '<bytes>',
   limits: ReadLimits = {},
-): ReadonlyMap<string, NpyArray> {
-  const caps = resolveLimits(limits);
-  const bytes = typeof source === 'string' ? readFileCapped(source, caps.maxTotalBytes, 'maxTotalBytes') : source;
-  const out = new Map<string, NpyArray>();
-  const from = new Map<string, string>();
-  for (const { name: member, data } of readZip(bytes, name, caps, '.npz (zip)')) {
-    const key = member.endsWith('.npy') ? member.slice(0, -4) : member;
-    // `W1` and `W1.npy` would both be array W1: refuse rather than let one silently win.
-    if (from.has(key)) throw new Error(`${name}: members '${from.get(key)}' and '${member}' are both array '${key}'`);
-    from.set(key, member);
-    out.set(key, parseNpy(data, `${name}: array '${key}'`, caps));
-  }
-  return out;
-}
+): E.Either<Error, ReadonlyMap<string, NpyArray>> => pipe(
+  resolveLimitsE(limits),
+  E.flatMap((caps) => pipe(
+    typeof source === 'string' ? readFileCappedE(source, caps.maxTotalBytes, 'maxTotalBytes') : E.right(source),
+    E.flatMap((bytes) => readZipE(bytes, name, caps, '.npz (zip)')),
+    E.flatMap((members) => oneMemberPerArray(members, name)),
+    E.flatMap(E.traverseArray(({ name: member, data }) => pipe(
+      parseNpyE(data, `${name}: array '${keyOf(member)}'`, caps),
+      E.map((array) => [keyOf(member), array] as const),
+    ))),
+    E.map((arrays): ReadonlyMap<string, NpyArray> => new Map(arrays)),
+  )),
+);
+
+/** `readNpzE`, throwing. */
+export const readNpz = (
+  source: string | Uint8Array,
+  name = typeof source === 'string' ? source : '<bytes>',
+  limits: ReadLimits = {},
+): ReadonlyMap<string, NpyArray> => getOrThrow(readNpzE(source, name, limits));
 
 // A fixed timestamp makes archives byte-for-byte reproducible (zip dates start in 1980).
 const MTIME = new Date(1980, 0, 1);

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeAtomic } from '../train/checkpoint-files.ts';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { decodeE, getOrThrow } from '../decode.ts';
 import { JobConfigC } from '../jobs/restore.ts';
 import type { JobConfig } from '../jobs/job.ts';
 
@@ -32,20 +34,19 @@ export interface EnsembleManifest {
 /** File name of the manifest inside an ensemble directory. */
 export const ENSEMBLE_FILE = 'ensemble.json';
 
-/** Reads and checks an ensemble directory's manifest; errors name the file and the field. */
-export const readEnsembleManifest = (dir: string): EnsembleManifest => {
+/** Reads and checks an ensemble directory's manifest; Left an Error naming the file and every bad field. */
+export const readEnsembleManifestE = (dir: string): E.Either<Error, EnsembleManifest> => {
   const file = join(dir, ENSEMBLE_FILE);
-  if (!existsSync(file)) throw new Error(`${file}: not found (is ${dir} an ensemble directory written by npm run ensemble?)`);
-  let raw: unknown;
-  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (err) { throw new Error(`${file}: not valid JSON: ${(err as Error).message}`); }
-  const r = EnsembleManifestC.decode(raw);
-  if (isLeft(r)) {
-    const e = r.left[0];
-    const path = e?.context.map((c) => c.key).filter((k) => k !== '').join('.') ?? '';
-    throw new Error(`${file}: field "${path}" has an unexpected value ${JSON.stringify(e?.value)}`);
-  }
-  return r.right;
+  if (!existsSync(file)) return E.left(new Error(`${file}: not found (is ${dir} an ensemble directory written by npm run ensemble?)`));
+  return pipe(
+    E.tryCatch(() => readFileSync(file, 'utf8'), (err) => new Error(`${file}: cannot read: ${(err as Error).message}`)),
+    E.flatMap((text) => E.tryCatch((): unknown => JSON.parse(text), (err) => new Error(`${file}: not valid JSON: ${(err as Error).message}`))),
+    E.flatMap(decodeE(EnsembleManifestC, file)),
+  );
 };
+
+/** `readEnsembleManifestE`, throwing. */
+export const readEnsembleManifest = (dir: string): EnsembleManifest => getOrThrow(readEnsembleManifestE(dir));
 
 /** Writes the manifest atomically (temporary file, then rename) into an existing directory. */
 export const writeEnsembleManifest = (dir: string, m: EnsembleManifest): void =>

@@ -5,9 +5,8 @@ import { ttaPredict } from '../augment/tta.ts';
 import { foldIn, key } from '../random.ts';
 import type { JobConfig } from '../jobs/config.ts';
 import { runJob } from '../jobs/job.ts';
-import type { History } from '../train/fit.ts';
+import type { EpochRecord, History, StepInfo } from '../train/fit.ts';
 import { accuracyOf, predictProbabilities } from '../train/model.ts';
-import { progress } from '../report/progress.ts';
 import { argmax } from '../ops/reduce.ts';
 import { type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
@@ -16,16 +15,20 @@ import { toFloatDataset } from '../data/dataset.ts';
 /** What the pool sends a worker. */
 export interface MemberTask {
   readonly index: number;
-  readonly members: number;
   readonly seed: number;
   readonly config: JobConfig;
   readonly checkpointDir: string;
   /** Test-time augmentation views (1: none). */
   readonly tta: number;
-  readonly quiet: boolean;
-  /** Progress lines go out here; `STOP_MEMBER` comes in when the run is stopped by a signal. */
+  /** MemberEvents go out here; `STOP_MEMBER` comes in when the run is to stop. */
   readonly port: MessagePort;
 }
+
+/** What a member tells while it trains: each step, each epoch, and notes (a resume that recovered). */
+export type MemberEvent =
+  | { readonly kind: 'step'; readonly index: number; readonly info: StepInfo }
+  | { readonly kind: 'epoch'; readonly index: number; readonly record: EpochRecord }
+  | { readonly kind: 'note'; readonly index: number; readonly text: string };
 
 /** The message that stops a member at its next step boundary (it checkpoints there). */
 export const STOP_MEMBER = 'stop';
@@ -57,19 +60,16 @@ export const runMember = async (task: MemberTask): Promise<MemberOutcome | Membe
   const controller = new AbortController();
   const onMessage = (m: unknown): void => { if (m === STOP_MEMBER) controller.abort(); };
   task.port.on('message', onMessage);
-  const label = `member ${task.index + 1}/${task.members}`;
-  const bar = progress({
-    epochs: task.config.epochs, quiet: task.quiet, tty: false, label,
-    stream: { write: (s: string) => { task.port.postMessage(s); return true; } },
-  });
+  const post = (e: MemberEvent): void => task.port.postMessage(e);
+  const hooks = {
+    onStep: (info: StepInfo) => post({ kind: 'step', index: task.index, info }),
+    onEpoch: (_s: unknown, h: History) => post({ kind: 'epoch', index: task.index, record: h.epochs[h.epochs.length - 1] }),
+  };
   const storage = {
     checkpointDir: task.checkpointDir, resume: 'if-present' as const, signal: controller.signal,
-    onNote: (s: string) => task.port.postMessage(`${label}: ${s}`),
+    onNote: (text: string) => post({ kind: 'note', index: task.index, text }),
   };
-  const job = await runJob(task.config, foldIn(key(task.seed), task.index), storage, bar).finally(() => {
-    bar.stop();
-    task.port.off('message', onMessage);
-  });
+  const job = await runJob(task.config, foldIn(key(task.seed), task.index), storage, hooks).finally(() => task.port.off('message', onMessage));
   if (job.interrupted) return { index: task.index, interrupted: true, checkpoint: job.checkpoint };
   const { net } = job.model;
   const vars = { params: job.state.params, state: job.state.state };

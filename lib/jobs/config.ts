@@ -29,6 +29,10 @@ export const JobConfigC = t.readonly(t.intersection([
     trainEvalLimit: t.number,
     /** The divergence guard's loss bound (see FitOptions.maxLoss; 0: off). A guard, not part of the run's identity. */
     maxLoss: t.number,
+    /** Training examples held out (stratified, seeded from the run key) and measured after every epoch. */
+    validation: t.number,
+    /** Stop once the validation metric has not improved for `patience` epochs. */
+    earlyStopping: t.readonly(t.type({ monitor: t.keyof({ validationLoss: null, validationAccuracy: null }), patience: t.number })),
   }),
 ]));
 

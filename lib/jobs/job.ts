@@ -3,6 +3,7 @@
  * augmentation by name, with checkpoints after every epoch and resume. Both `train` and each
  * ensemble member run through here.
  */
+import { join } from 'node:path';
 import { augmentationFor } from '../augment/presets.ts';
 import { loadDataset, type TrainTest } from '../data/datasets.ts';
 import { initializers } from '../layers/init.ts';
@@ -10,10 +11,11 @@ import { softmaxCrossEntropy } from '../losses.ts';
 import { models } from '../models/registry.ts';
 import { optimizerByName } from '../optim/optimizers.ts';
 import { scheduleByName } from '../optim/schedule-names.ts';
-import type { Key } from '../random.ts';
+import { foldIn, type Key } from '../random.ts';
 import { checkpointFiles, checkpointOf, findResumable, saveCheckpoint, trainStateOf, type Json } from '../train/checkpoint.ts';
 import { batchesPerEpoch } from '../data/dataset.ts';
-import { DivergenceError, emptyHistory, fitAsync, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
+import { splitValidation } from '../data/split.ts';
+import { bestEpoch, DivergenceError, emptyHistory, fitAsync, initTrainState, type FitOptions, type History, type TrainState } from '../train/fit.ts';
 import type { Model } from '../train/model.ts';
 import type { JobConfig } from './config.ts';
 
@@ -33,6 +35,8 @@ export interface JobStorage {
   readonly signal?: AbortSignal;
   /** Told what the job found or did that a user should know (a resume recovered without latest.json). */
   readonly onNote?: (message: string) => void;
+  /** Also keep the checkpoint of the best epoch by the validation metric in `checkpointDir/best` (needs validation). */
+  readonly keepBest?: boolean;
 }
 
 /** What a finished (or stopped) job gives. */
@@ -47,7 +51,15 @@ export interface JobResult {
   readonly interrupted: boolean;
   /** The manifest of the newest checkpoint this job saved or resumed from, if any. */
   readonly checkpoint?: string;
+  /** With keepBest: the manifest of the best epoch's checkpoint (in DIR/best) that this run saved. */
+  readonly best?: string;
 }
+
+/** Where keep-best checkpoints go, inside the checkpoint directory. */
+export const BEST_DIR = 'best';
+
+// the validation split's key: the run key with this folded in (another domain than init's split)
+const VALIDATION_FOLD = 0x76616c;
 
 /** A problem with a job's configuration or its checkpoint directory, found before training. */
 export class JobSetupError extends Error {
@@ -66,7 +78,7 @@ const metadataOf = (config: JobConfig): Record<string, Json> => JSON.parse(JSON.
 const sameRun = (saved: Readonly<Record<string, Json>>, config: JobConfig): string | undefined => {
   const want = metadataOf(config);
   // a schedule is sized to the run, so its length matters unless the rate is constant
-  const keys = ['model', 'hidden', 'init', 'optimizer', 'lr', 'schedule', 'batchSize', 'weightDecay', 'dataset', 'augment',
+  const keys = ['model', 'hidden', 'init', 'optimizer', 'lr', 'schedule', 'batchSize', 'weightDecay', 'dataset', 'augment', 'validation', 'earlyStopping',
     ...(config.schedule === 'constant' ? [] : ['epochs'])];
   for (const k of keys) {
     if (JSON.stringify(saved[k]) !== JSON.stringify(want[k])) return `${k} is ${JSON.stringify(saved[k])} in the checkpoint but ${JSON.stringify(want[k])} now`;
@@ -79,6 +91,13 @@ export const configProblem = (config: JobConfig, data: TrainTest): string | unde
   const n = data.train.labels.length;
   if (config.batchSize > n) return `--batch-size ${config.batchSize} is larger than the training set (${n} examples of ${data.name})`;
   if (config.maxLoss !== undefined && !(config.maxLoss >= 0)) return `--max-loss must be a number ≥ 0, got ${config.maxLoss}`;
+  if (config.validation !== undefined && !(Number.isInteger(config.validation) && config.validation >= 1 && config.validation < n)) {
+    return `--validation ${config.validation} must hold out 1 to ${n - 1} of the ${n} training examples of ${data.name}`;
+  }
+  if (config.validation !== undefined && config.batchSize > n - config.validation) {
+    return `--batch-size ${config.batchSize} is larger than the ${n - config.validation} training examples left after --validation ${config.validation}`;
+  }
+  if (config.earlyStopping !== undefined && config.validation === undefined) return '--early-stopping needs --validation N (the examples it watches)';
   return undefined;
 };
 
@@ -129,21 +148,29 @@ export const runJob = async (
   const problem = configProblem(config, data);
   if (problem !== undefined) throw new JobSetupError(problem);
   const model = modelOf(config, data.classes);
-  const stepsPerEpoch = batchesPerEpoch(data.train, config.batchSize);
+  const split = config.validation === undefined ? undefined : splitValidation(data.train, config.validation, foldIn(runKey, VALIDATION_FOLD));
+  const train = split?.train ?? data.train;
+  const stepsPerEpoch = batchesPerEpoch(train, config.batchSize);
   const schedule = scheduleByName(config.schedule, config.lr, stepsPerEpoch * config.epochs, stepsPerEpoch);
   const optimizer = optimizerByName(config.optimizer, schedule, config.weightDecay);
   const fresh = initTrainState(model, optimizer, runKey, data.inputShape);
   const start = startingPoint(config, fresh, storage);
   const dir = storage.checkpointDir;
   let saved = start.checkpoint;
+  let best: string | undefined;
   const save = (s: TrainState, h: History): void => {
-    if (dir !== undefined) saved = saveCheckpoint(dir, checkpointOf(s, h, metadataOf(config)));
+    if (dir === undefined) return;
+    saved = saveCheckpoint(dir, checkpointOf(s, h, metadataOf(config)));
+    // keep-best: the epoch that the validation metric ranks first also goes to DIR/best
+    if (storage.keepBest === true && (s.epochStep ?? 0) === 0 && bestEpoch(h, config.earlyStopping?.monitor ?? 'validationLoss') === s.epoch) {
+      best = saveCheckpoint(join(dir, BEST_DIR), checkpointOf(s, h, metadataOf(config)), { keep: 1 });
+    }
   };
   const augment = augmentationFor(config.dataset, config.augment);
   let result;
   try {
     result = await fitAsync(model, optimizer, start.state, {
-      train: data.train, test: data.test, epochs: config.epochs, batchSize: config.batchSize,
+      train, test: data.test, validation: split?.validation, earlyStopping: config.earlyStopping, epochs: config.epochs, batchSize: config.batchSize,
       trainEvalLimit: config.trainEvalLimit, augment, maxLoss: config.maxLoss, signal: storage.signal, onStep: hooks.onStep,
       onEpoch: (s, h) => { save(s, h); hooks.onEpoch?.(s, h); },
     }, start.history);
@@ -156,6 +183,6 @@ export const runJob = async (
   if (result.stopped) save(result.state, result.history);
   return {
     model, data, state: result.state, history: result.history, resumed: start.checkpoint !== undefined,
-    interrupted: result.stopped, checkpoint: saved,
+    interrupted: result.stopped, checkpoint: saved, best,
   };
 };

@@ -1,5 +1,5 @@
 /** A trained model back from a tenfold checkpoint: the job configuration in its metadata rebuilds the network. */
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeOrThrow } from '../decode.ts';
 import { loadDataset } from '../data/datasets.ts';
 import type { Layer } from '../layers/layer.ts';
 import { models } from '../models/registry.ts';
@@ -17,14 +17,7 @@ export { JobConfigC } from './config.ts';
 /** Loads a checkpoint written by `train --out` or an ensemble member and rebuilds its network. */
 export const loadCheckpointedModel = (path: string): { readonly config: JobConfig; readonly net: Layer; readonly variables: Variables } => {
   const c = loadCheckpoint(path);
-  const decoded = JobConfigC.decode(c.metadata);
-  if (isLeft(decoded)) {
-    const e = decoded.left[0];
-    const field = e?.context.map((x) => x.key).filter((k) => k !== '').join('.') ?? '';
-    const why = e?.message === undefined ? '' : `: ${e.message}`;
-    throw new Error(`${path}: checkpoint metadata does not describe a tenfold job (field "${field}": ${JSON.stringify(e?.value)}${why})`);
-  }
-  const config = decoded.right;
+  const config = decodeOrThrow(JobConfigC, c.metadata, `${path}: checkpoint metadata does not describe a tenfold job`);
   const data = loadDataset(config.dataset, models[config.model].flatInput);
   const model = modelOf(config, data.classes);
   // refuse a checkpoint whose tensors do not fit the network its metadata names

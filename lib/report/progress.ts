@@ -4,7 +4,7 @@
  * cli-progress: widely used, no native parts, writes to any stream, and can be left out.
  */
 import cliProgress from 'cli-progress';
-import type { FitOptions, History, TrainState } from '../train/fit.ts';
+import type { EpochRecord, FitOptions } from '../train/fit.ts';
 import { formatMB, readMemory } from './memory.ts';
 
 /** A stream progress can write to (process.stdout, or a collector in tests). */
@@ -33,10 +33,11 @@ export interface ProgressOptions {
   readonly rssMB?: () => number;
 }
 
-/** Hooks to pass to `fit`, plus `stop` to release the terminal if training is abandoned. */
+/** Hooks to pass to `fit` (or to feed from an ensemble member's events), plus `stop` to release the terminal. */
 export interface Progress {
   readonly onStep: NonNullable<FitOptions['onStep']>;
-  readonly onEpoch: NonNullable<FitOptions['onEpoch']>;
+  /** Reads only the last epoch record, so a member's event can feed it without a training state. */
+  readonly onEpoch: (state: unknown, history: { readonly epochs: readonly EpochRecord[] }) => void;
   stop(): void;
 }
 
@@ -96,7 +97,7 @@ export const progress = (options: ProgressOptions = {}): Progress => {
     }
   };
 
-  const onEpoch: Progress['onEpoch'] = (_state: TrainState, history: History) => {
+  const onEpoch: Progress['onEpoch'] = (_state, history) => {
     stopBar();
     const e = history.epochs[history.epochs.length - 1];
     if (e !== undefined) {

@@ -1,9 +1,10 @@
 /**
  * The on-disk shape of a checkpoint: io-ts codecs for its JSON manifest and `latest.json`
- * pointer, and a reporter that turns decode errors into messages naming the field.
+ * pointer. Their decode errors are worded by lib/decode.ts, naming the field.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 
 /** Manifest format name and the one version this code reads and writes. */
 export const FORMAT = 'tenfold-checkpoint';
@@ -13,10 +14,8 @@ export const VERSION = 1;
 export const POINTER_FORMAT = 'tenfold-checkpoint-pointer';
 
 const refine = <A>(base: t.Type<A>, name: string, ok: (a: A) => boolean): t.Type<A> =>
-  new t.Type<A>(name, (u): u is A => base.is(u) && ok(u), (u, c) => {
-    const r = base.validate(u, c);
-    return isLeft(r) || ok(r.right) ? r : t.failure(u, c);
-  }, base.encode);
+  new t.Type<A>(name, (u): u is A => base.is(u) && ok(u), (u, c) =>
+    pipe(base.validate(u, c), E.flatMap((a) => (ok(a) ? t.success(a) : t.failure(u, c)))), base.encode);
 
 /** A finite number (JSON cannot carry NaN or Infinity; they would come back as null). */
 export const FiniteNumber = refine(t.number, 'a finite number', Number.isFinite);
@@ -97,41 +96,5 @@ export const PointerC = t.type({
 /** A decoded pointer. */
 export type Pointer = t.TypeOf<typeof PointerC>;
 
-const show = (u: unknown): string => {
-  if (u === undefined) return 'nothing (missing)';
-  if (typeof u === 'number' && !Number.isFinite(u)) return String(u);
-  const s = JSON.stringify(u);
-  return s === undefined ? String(u) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-};
-
-type Tagged = { readonly _tag?: string; readonly type?: unknown };
-// a union or intersection (possibly behind t.recursion) adds its branch numbers to the path: they are not fields
-const isUnion = (type: unknown): boolean => {
-  const tt = type as Tagged;
-  return tt._tag === 'UnionType' || tt._tag === 'IntersectionType' || (tt._tag === 'RecursiveType' && isUnion(tt.type));
-};
-
-/** Every decode error as `field "a.b": expected X or Y, got V` (union branches merged, deepest failures only). */
-export const describeErrors = (errors: t.Errors): string => {
-  const byField = new Map<string, { expected: Set<string>; value: unknown }>();
-  for (const e of errors) {
-    const path = e.context
-      .filter((c, i) => c.key !== '' && (i === 0 || !isUnion(e.context[i - 1].type)))
-      .map((c) => c.key).join('.');
-    const field = path === '' ? '(root)' : path;
-    const entry = byField.get(field) ?? { expected: new Set<string>(), value: e.value };
-    entry.expected.add(e.context[e.context.length - 1]?.type.name ?? 'a value');
-    byField.set(field, entry);
-  }
-  // where a union's other branch got further inside, only the deeper failures are news
-  const fields = [...byField.keys()];
-  return [...byField].filter(([field]) => !fields.some((f) => f.startsWith(`${field}.`))).map(([field, { expected, value }]) =>
-    `field "${field}": expected ${[...expected].join(' or ')}, got ${show(value)}`).join('; ');
-};
-
-/** Decodes with a codec or throws an error naming the source and every bad field. */
-export const decodeOrThrow = <A>(codec: t.Decoder<unknown, A>, value: unknown, source: string): A => {
-  const r = codec.decode(value);
-  if (isLeft(r)) throw new Error(`${source}: ${describeErrors(r.left)}`);
-  return r.right;
-};
+// The formatter moved to lib/decode.ts (one for every codec of lib/); re-exported for existing importers.
+export { decodeOrThrow, describeErrors } from '../decode.ts';

@@ -11,19 +11,25 @@
  * latest.json: the rename is the commit. A crash before it leaves the old pointer, whose
  * pair was never touched; a crash after it finds the new pair already durable. Old pairs
  * are removed only once the new pointer is in place.
+ *
+ * Loading has Either forms, `loadCheckpointE` and `findResumableE` (Left: a CheckpointError),
+ * each a chain of checks; `loadCheckpoint` and `findResumable` throw their Left.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { decodeOrThrow, describeErrors, getOrThrow } from '../decode.ts';
 import type { Key } from '../random.ts';
 import { allocate, sameShape, showShape, sizeOf, wrap, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { isTensor, leaves, type Tree, type TreeRecord } from '../tree.ts';
 import { commit, discard, stage, sweep, TEMP_MARKER, type Staged } from './checkpoint-files.ts';
 import {
-  decodeOrThrow, FORMAT, ManifestC, PointerC, POINTER_FORMAT, VERSION,
+  FORMAT, ManifestC, PointerC, POINTER_FORMAT, VERSION,
   type Json, type Manifest, type Pointer, type Skeleton, type TensorEntry,
 } from './checkpoint-format.ts';
 import type { History, TrainState } from './fit.ts';
@@ -134,9 +140,11 @@ export interface PendingSave {
   readonly dropped: readonly string[];
 }
 
+/** The pointer in `dir`; undefined when there is none or it is unreadable (a save replaces it). */
 const readPointerIfAny = (dir: string): Pointer | undefined => {
   const file = join(dir, LATEST);
-  return existsSync(file) ? decodeOrThrow(PointerC, parseJson(readFileSync(file), file), file) : undefined;
+  if (!existsSync(file)) return undefined;
+  return pipe(readFileE(file, 'pointer'), E.flatMap(parseJsonE(file)), E.flatMap(decodeIn(PointerC, file)), E.getOrElseW(() => undefined));
 };
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
@@ -163,8 +171,7 @@ export const stageCheckpoint = (dir: string, c: Checkpoint, options: SaveOptions
     // one level only: a recursive mkdir spins forever on procfs in Node 20
     try { mkdirSync(dir); } catch (err) { throw new Error(`saveCheckpoint: cannot create ${dir}: ${(err as Error).message}`); }
   }
-  let old: Pointer | undefined;
-  try { old = readPointerIfAny(dir); } catch { old = undefined; } // a broken pointer is replaced, its pairs kept
+  const old = readPointerIfAny(dir); // a broken pointer is replaced, its pairs kept
   const referenced = new Set(old ? [old.manifest, ...old.previous] : []);
   // never reuse a name the current pointer refers to: that pair must stay whole until the commit
   const base = `ckpt-e${pad(c.epoch, 4)}-s${pad(c.step, 8)}`;
@@ -233,91 +240,102 @@ export interface LoadOptions {
   readonly expect?: Expected;
 }
 
-function parseJson(bytes: Uint8Array, file: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new CheckpointError(file, `not valid JSON (${(err as Error).message})`);
-  }
-}
+const readFileE = (file: string, what: string): E.Either<CheckpointError, Uint8Array> =>
+  E.tryCatch((): Uint8Array => readFileSync(file), (err) => new CheckpointError(file, `cannot read the ${what}: ${(err as Error).message}`));
 
-const readFile = (file: string, what: string): Uint8Array => {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new CheckpointError(file, `cannot read the ${what}: ${(err as Error).message}`);
-  }
-};
+const parseJsonE = (file: string) => (bytes: Uint8Array): E.Either<CheckpointError, unknown> =>
+  E.tryCatch(
+    (): unknown => JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)),
+    (err) => new CheckpointError(file, `not valid JSON (${(err as Error).message})`),
+  );
 
-const decodeIn = <A>(codec: t.Decoder<unknown, A>, value: unknown, file: string): A => {
-  try {
-    return decodeOrThrow(codec, value, 'invalid');
-  } catch (err) {
-    throw new CheckpointError(file, (err as Error).message);
-  }
-};
+const decodeIn = <A>(codec: t.Decoder<unknown, A>, file: string) => (value: unknown): E.Either<CheckpointError, A> =>
+  pipe(codec.decode(value), E.mapLeft((errors) => new CheckpointError(file, `invalid: ${describeErrors(errors)}`)));
 
-const checkFormat = (json: unknown, format: string, file: string): void => {
+/** A file of another format or version is named as such before its fields are checked. */
+const checkFormat = (format: string, file: string) => (json: unknown): E.Either<CheckpointError, unknown> => {
   const o = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  if (o.format !== format) throw new CheckpointError(file, `not a ${format} file (field "format" is ${JSON.stringify(o.format) ?? 'missing'})`);
+  if (o.format !== format) return E.left(new CheckpointError(file, `not a ${format} file (field "format" is ${JSON.stringify(o.format) ?? 'missing'})`));
   if (o.version !== VERSION) {
-    throw new CheckpointError(file, `field "version" is ${JSON.stringify(o.version) ?? 'missing'}; this tenfold reads version ${VERSION} only`);
+    return E.left(new CheckpointError(file, `field "version" is ${JSON.stringify(o.version) ?? 'missing'}; this tenfold reads version ${VERSION} only`));
   }
+  return E.right(json);
 };
 
-/** Reads and checks a manifest and its binary file; returns the checkpoint it describes. */
-const loadManifest = (file: string, expectedSha?: string): Checkpoint => {
-  const bytes = readFile(file, 'manifest');
-  if (expectedSha !== undefined && sha256(bytes) !== expectedSha) {
-    throw new CheckpointError(file, `SHA-256 ${sha256(bytes)} differs from ${expectedSha} recorded in ${LATEST}: the manifest was changed or damaged`);
-  }
-  const json = parseJson(bytes, file);
-  checkFormat(json, FORMAT, file);
-  const m = decodeIn(ManifestC, json, file);
-  checkLittleEndian();
-
+/** The binary a manifest names, checked against the size and SHA-256 it records. */
+const binaryOf = (m: Manifest, file: string): E.Either<CheckpointError, Uint8Array> => {
   const binFile = join(dirname(file), m.binary);
-  const bin = readFile(binFile, `binary named by ${basename(file)}`);
-  if (bin.length < m.binaryBytes) {
-    throw new CheckpointError(binFile, `truncated: ${bin.length} bytes, but ${basename(file)} says ${m.binaryBytes}`);
-  }
-  if (bin.length > m.binaryBytes) {
-    throw new CheckpointError(binFile, `${bin.length} bytes, but ${basename(file)} says ${m.binaryBytes} (trailing data)`);
-  }
-  const actual = sha256(bin);
-  if (actual !== m.sha256) {
-    throw new CheckpointError(binFile, `checksum mismatch: SHA-256 is ${actual} but ${basename(file)} says ${m.sha256} (corrupt, or not the binary of this manifest)`);
-  }
-
-  const tensors = m.tensors.map((e) => {
-    const n = sizeOf(e.shape);
-    if (e.length !== n * BYTES[e.dtype]) {
-      throw new CheckpointError(file, `tensor "${e.path}": shape ${showShape(e.shape)} ${e.dtype} needs ${n * BYTES[e.dtype]} bytes but the manifest gives ${e.length}`);
+  return pipe(readFileE(binFile, `binary named by ${basename(file)}`), E.flatMap((bin) => {
+    if (bin.length < m.binaryBytes) {
+      return E.left(new CheckpointError(binFile, `truncated: ${bin.length} bytes, but ${basename(file)} says ${m.binaryBytes}`));
     }
-    if (e.offset + e.length > m.binaryBytes) {
-      throw new CheckpointError(file, `tensor "${e.path}": bytes ${e.offset}..${e.offset + e.length} lie beyond the end of ${m.binary} (${m.binaryBytes} bytes)`);
+    if (bin.length > m.binaryBytes) {
+      return E.left(new CheckpointError(binFile, `${bin.length} bytes, but ${basename(file)} says ${m.binaryBytes} (trailing data)`));
     }
-    const data = allocate(e.dtype, n);
-    new Uint8Array(data.buffer).set(bin.subarray(e.offset, e.offset + e.length));
-    return wrap(data, e.shape);
-  });
+    const actual = sha256(bin);
+    if (actual !== m.sha256) {
+      return E.left(new CheckpointError(binFile, `checksum mismatch: SHA-256 is ${actual} but ${basename(file)} says ${m.sha256} (corrupt, or not the binary of this manifest)`));
+    }
+    return E.right(bin);
+  }));
+};
 
-  const build = (s: Skeleton, path: string): Tree => {
+/** One tensor of the table, its byte range checked against its shape and the binary. */
+const tensorOf = (m: Manifest, bin: Uint8Array, file: string) => (e: TensorEntry): E.Either<CheckpointError, Tensor> => {
+  const n = sizeOf(e.shape);
+  if (e.length !== n * BYTES[e.dtype]) {
+    return E.left(new CheckpointError(file, `tensor "${e.path}": shape ${showShape(e.shape)} ${e.dtype} needs ${n * BYTES[e.dtype]} bytes but the manifest gives ${e.length}`));
+  }
+  if (e.offset + e.length > m.binaryBytes) {
+    return E.left(new CheckpointError(file, `tensor "${e.path}": bytes ${e.offset}..${e.offset + e.length} lie beyond the end of ${m.binary} (${m.binaryBytes} bytes)`));
+  }
+  const data = allocate(e.dtype, n);
+  new Uint8Array(data.buffer).set(bin.subarray(e.offset, e.offset + e.length));
+  return E.right(wrap(data, e.shape));
+};
+
+/** A tree from its skeleton, each index checked to name the tensor of that path. */
+const treeOf = (m: Manifest, tensors: readonly Tensor[], file: string) => {
+  const build = (s: Skeleton, path: string): E.Either<CheckpointError, Tree> => {
     if (typeof s === 'number') {
       const e = m.tensors[s];
-      if (e === undefined) throw new CheckpointError(file, `tree "${path}" refers to tensor #${s}, but the table has ${m.tensors.length}`);
-      if (e.path !== path) throw new CheckpointError(file, `tree "${path}" refers to tensor #${s}, whose path is "${e.path}"`);
-      return tensors[s];
+      if (e === undefined) return E.left(new CheckpointError(file, `tree "${path}" refers to tensor #${s}, but the table has ${m.tensors.length}`));
+      if (e.path !== path) return E.left(new CheckpointError(file, `tree "${path}" refers to tensor #${s}, whose path is "${e.path}"`));
+      return E.right(tensors[s]);
     }
-    return Object.fromEntries(Object.keys(s).map((k) => [k, build(s[k], `${path}/${k}`)]));
+    return pipe(
+      Object.keys(s),
+      E.traverseArray((k) => pipe(build(s[k], `${path}/${k}`), E.map((t) => [k, t] as const))),
+      E.map((entries): Tree => Object.fromEntries(entries)),
+    );
   };
-  const tree = (name: TreeName): TreeRecord => build(m.trees[name], name) as TreeRecord;
-  return {
-    params: tree('params'), state: tree('state'), optState: tree('optState'),
-    key: [m.key[0], m.key[1]] as Key, step: m.step, epoch: m.epoch, epochStep: m.epochStep ?? 0,
-    history: { loss: [...m.history.loss], epochs: m.history.epochs.map((e) => ({ ...e })) },
-    metadata: m.metadata,
-  };
+  return (name: TreeName): E.Either<CheckpointError, TreeRecord> => build(m.trees[name], name) as E.Either<CheckpointError, TreeRecord>;
+};
+
+/** Reads and checks a manifest and its binary file; Right the checkpoint it describes. */
+const loadManifestE = (file: string, expectedSha?: string): E.Either<CheckpointError, Checkpoint> => {
+  checkLittleEndian();
+  return pipe(
+    readFileE(file, 'manifest'),
+    E.filterOrElse((bytes) => expectedSha === undefined || sha256(bytes) === expectedSha, (bytes) =>
+      new CheckpointError(file, `SHA-256 ${sha256(bytes)} differs from ${expectedSha} recorded in ${LATEST}: the manifest was changed or damaged`)),
+    E.flatMap(parseJsonE(file)),
+    E.flatMap(checkFormat(FORMAT, file)),
+    E.flatMap(decodeIn(ManifestC, file)),
+    E.bindTo('m'),
+    E.bind('bin', ({ m }) => binaryOf(m, file)),
+    E.bind('tensors', ({ m, bin }) => pipe(m.tensors, E.traverseArray(tensorOf(m, bin, file)))),
+    E.let('tree', ({ m, tensors }) => treeOf(m, tensors, file)),
+    E.bind('params', ({ tree }) => tree('params')),
+    E.bind('state', ({ tree }) => tree('state')),
+    E.bind('optState', ({ tree }) => tree('optState')),
+    E.map(({ m, params, state, optState }): Checkpoint => ({
+      params, state, optState,
+      key: [m.key[0], m.key[1]] as Key, step: m.step, epoch: m.epoch, epochStep: m.epochStep ?? 0,
+      history: { loss: [...m.history.loss], epochs: m.history.epochs.map((e) => ({ ...e })) },
+      metadata: m.metadata,
+    })),
+  );
 };
 
 /** Every difference of paths and shapes between a checkpoint's trees and the expected ones. */
@@ -367,82 +385,89 @@ const newestFirst = (a: string, b: string): number => {
   return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
 };
 
+/** A loaded checkpoint and the manifest it came from. */
+interface Loaded {
+  readonly checkpoint: Checkpoint;
+  readonly manifest: string;
+}
+
 /**
  * The checkpoint to resume in `dir`: the one latest.json names, or, when the pointer is missing
- * or damaged or its pair does not verify, the newest pair whose checksums verify. Undefined when
- * `dir` holds no checkpoint file at all; a CheckpointError naming every file when none verifies.
- * Never writes.
+ * or damaged or its pair does not verify, the newest pair whose checksums verify. Right undefined
+ * when `dir` holds no checkpoint file at all; Left a CheckpointError naming every file when none
+ * verifies, or the current one does not fit (no older one is tried then). Never writes.
  */
-export const findResumable = (dir: string, options: LoadOptions = {}): Resumable | undefined => {
+export const findResumableE = (dir: string, options: LoadOptions = {}): E.Either<CheckpointError, Resumable | undefined> => {
   const files = checkpointFiles(dir);
-  if (files.length === 0) return undefined;
-  let because = `${LATEST} is missing`;
-  if (files.includes(LATEST)) {
-    let current: ReturnType<typeof loadCurrent> | undefined;
-    try {
-      current = loadCurrent(dir);
-    } catch (err) {
-      if (!(err instanceof CheckpointError)) throw err;
-      because = err.message;
-    }
-    if (current !== undefined) {
-      checkFits(current.checkpoint, current.manifest, options);
-      return current;
-    }
-  }
+  if (files.length === 0) return E.right(undefined);
+  const viaPointer: E.Either<string, Loaded> = files.includes(LATEST)
+    ? pipe(loadCurrentE(dir), E.mapLeft((err) => err.message))
+    : E.left(`${LATEST} is missing`);
+  return pipe(viaPointer, E.match(
+    (because) => newestVerifying(dir, files, because, options),
+    (current) => pipe(fits(current.checkpoint, current.manifest, options), E.map(() => current)),
+  ));
+};
+
+/** `findResumableE`, throwing. */
+export const findResumable = (dir: string, options: LoadOptions = {}): Resumable | undefined => getOrThrow(findResumableE(dir, options));
+
+/** The newest pair of `files` that verifies (it must fit), recovered `because` the pointer could not be followed. */
+const newestVerifying = (dir: string, files: readonly string[], because: string, options: LoadOptions): E.Either<CheckpointError, Resumable> => {
   const problems: string[] = [];
   for (const name of files.filter((n) => n.endsWith('.json') && n !== LATEST).sort(newestFirst)) {
-    const file = join(dir, name);
-    let checkpoint: Checkpoint;
-    try {
-      checkpoint = loadManifest(file);
-    } catch (err) {
-      if (!(err instanceof CheckpointError)) throw err;
-      problems.push(err.message);
+    const manifest = join(dir, name);
+    const loaded = loadManifestE(manifest);
+    if (E.isLeft(loaded)) {
+      problems.push(loaded.left.message);
       continue;
     }
-    checkFits(checkpoint, file, options);
-    return { checkpoint, manifest: file, recoveredBecause: because };
+    return pipe(fits(loaded.right, manifest, options), E.map((checkpoint) => ({ checkpoint, manifest, recoveredBecause: because })));
   }
-  throw new CheckpointError(dir, `no checkpoint here verifies (${because}${problems.length > 0 ? `; ${problems.join('; ')}` : '; no ckpt-*.json manifest'})`);
+  return E.left(new CheckpointError(dir, `no checkpoint here verifies (${because}${problems.length > 0 ? `; ${problems.join('; ')}` : '; no ckpt-*.json manifest'})`));
 };
 
 /**
  * Loads the current checkpoint of `dir` (via latest.json), or the manifest at `path` when it
- * names a `.json` file. Refuses, with a CheckpointError naming the file and the problem,
- * anything damaged, inconsistent or (with `expect`) not fitting the model. Never writes.
+ * names a `.json` file. Left a CheckpointError naming the file and the problem for anything
+ * damaged, inconsistent or (with `expect`) not fitting the model. Never writes.
  */
-export const loadCheckpoint = (path: string, options: LoadOptions = {}): Checkpoint => {
-  const { checkpoint, manifest } = path.endsWith('.json') && existsSync(path) && statSync(path).isFile()
-    ? { checkpoint: loadManifest(path), manifest: path }
-    : loadCurrent(path);
-  checkFits(checkpoint, manifest, options);
-  return checkpoint;
-};
+export const loadCheckpointE = (path: string, options: LoadOptions = {}): E.Either<CheckpointError, Checkpoint> => pipe(
+  path.endsWith('.json') && existsSync(path) && statSync(path).isFile()
+    ? pipe(loadManifestE(path), E.map((checkpoint): Loaded => ({ checkpoint, manifest: path })))
+    : loadCurrentE(path),
+  E.flatMap(({ checkpoint, manifest }) => fits(checkpoint, manifest, options)),
+);
+
+/** `loadCheckpointE`, throwing. */
+export const loadCheckpoint = (path: string, options: LoadOptions = {}): Checkpoint => getOrThrow(loadCheckpointE(path, options));
 
 /** The checkpoint latest.json names in `dir`, and its manifest's path. */
-const loadCurrent = (dir: string): { readonly checkpoint: Checkpoint; readonly manifest: string } => {
+const loadCurrentE = (dir: string): E.Either<CheckpointError, Loaded> => {
   const pointerFile = join(dir, LATEST);
   if (!existsSync(pointerFile)) {
-    throw new CheckpointError(dir, existsSync(dir) ? `no checkpoint here (no ${LATEST})` : 'no such directory');
+    return E.left(new CheckpointError(dir, existsSync(dir) ? `no checkpoint here (no ${LATEST})` : 'no such directory'));
   }
-  const json = parseJson(readFile(pointerFile, 'pointer'), pointerFile);
-  checkFormat(json, POINTER_FORMAT, pointerFile);
-  const pointer = decodeIn(PointerC, json, pointerFile);
-  const manifest = join(dir, pointer.manifest);
-  try {
-    return { checkpoint: loadManifest(manifest, pointer.manifestSha256), manifest };
-  } catch (err) {
-    if (!(err instanceof CheckpointError) || pointer.previous.length === 0) throw err;
-    const earlier = pointer.previous.map((p) => join(dir, p)).join(', ');
-    throw new CheckpointError(err.file, `${err.message.slice(err.file.length + 2)} (earlier checkpoints, loadable by path: ${earlier})`);
-  }
+  return pipe(
+    readFileE(pointerFile, 'pointer'),
+    E.flatMap(parseJsonE(pointerFile)),
+    E.flatMap(checkFormat(POINTER_FORMAT, pointerFile)),
+    E.flatMap(decodeIn(PointerC, pointerFile)),
+    E.flatMap((pointer) => {
+      const manifest = join(dir, pointer.manifest);
+      const earlier = pointer.previous.map((p) => join(dir, p)).join(', ');
+      return pipe(
+        loadManifestE(manifest, pointer.manifestSha256),
+        E.map((checkpoint): Loaded => ({ checkpoint, manifest })),
+        E.mapLeft((err) => (pointer.previous.length === 0 ? err
+          : new CheckpointError(err.file, `${err.message.slice(err.file.length + 2)} (earlier checkpoints, loadable by path: ${earlier})`))),
+      );
+    }),
+  );
 };
 
 /** A checkpoint that cannot belong to the model that `options.expect` describes is refused. */
-const checkFits = (c: Checkpoint, manifest: string, options: LoadOptions): void => {
-  if (!options.expect) return;
-  const problems = treeMismatches(c, options.expect);
-  if (problems.length > 0) throw new CheckpointError(manifest, `does not fit the model being resumed: ${problems.join('; ')}`);
+const fits = (c: Checkpoint, manifest: string, options: LoadOptions): E.Either<CheckpointError, Checkpoint> => {
+  const problems = options.expect ? treeMismatches(c, options.expect) : [];
+  return problems.length > 0 ? E.left(new CheckpointError(manifest, `does not fit the model being resumed: ${problems.join('; ')}`)) : E.right(c);
 };
-

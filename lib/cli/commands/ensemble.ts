@@ -1,0 +1,107 @@
+/** `tenfold ensemble`: K members on worker threads, averaged and voted; the same command resumes. */
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as t from 'io-ts';
+import { augmentNames } from '../../augment/presets.ts';
+import { registeredDatasetNames } from '../../data/registry.ts';
+import { loadDataset } from '../../data/datasets.ts';
+import type { EnsembleManifest } from '../../ensemble/manifest.ts';
+import { planEnsemble } from '../../ensemble/plan.ts';
+import { ensemblePresetNames, ensemblePresets } from '../../ensemble/presets.ts';
+import { writeEnsembleReport } from '../../ensemble/report.ts';
+import { trainEnsemble } from '../../ensemble/train-ensemble.ts';
+import { claimDirectory } from '../../jobs/lock.ts';
+import { activeKernels } from '../../kernels/backend.ts';
+import { modelNames } from '../../models/registry.ts';
+import { optimizerNames } from '../../optim/optimizers.ts';
+import { scheduleNames } from '../../optim/schedule-names.ts';
+import { formatMB, readMemory } from '../../report/memory.ts';
+import { progress, type Progress } from '../../report/progress.ts';
+import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Seed } from '../codecs.ts';
+import type { Flags } from '../args.ts';
+import { helpFlag, type Command } from '../command.ts';
+import { prepareOutputDir, prepareOutputFile } from '../output-paths.ts';
+import { stopOnSignals } from '../signals.ts';
+
+const specs = {
+  preset: { codec: oneOf(ensemblePresetNames), default: 'default', help: `starting values of every flag below: ${ensemblePresetNames.join('|')}` },
+  members: { codec: PositiveInt, help: 'number of members K' },
+  model: { codec: listOf(modelNames), help: `architecture(s), comma-separated, used in turn: ${modelNames.join('|')}` },
+  epochs: { codec: PositiveInt, help: 'epochs per member' },
+  seed: { codec: Seed, default: '1', help: 'run seed; member i trains from the seed with i folded in' },
+  dataset: { codec: oneOf(registeredDatasetNames()), help: `dataset: ${registeredDatasetNames().join('|')} (default: the preset's)` },
+  augment: { codec: listOf(augmentNames), help: 'augmentations: crop|flip|affine|none, or default (the dataset\'s preset)' },
+  schedule: { codec: oneOf(scheduleNames), help: `learning-rate schedule: ${scheduleNames.join('|')}` },
+  optimizer: { codec: oneOf(optimizerNames), help: `optimizer: ${optimizerNames.join('|')}` },
+  lr: { codec: PositiveNumber, help: 'peak learning rate' },
+  'batch-size': { codec: PositiveInt, help: 'examples per minibatch' },
+  'weight-decay': { codec: NonNegativeNumber, help: 'L2 weight decay (AdamW: decoupled)' },
+  'max-loss': { codec: NonNegativeNumber, help: 'stop a member whose step loss exceeds this (default: 100 × the largest of its first 20 steps; 0: no bound)' },
+  hidden: { codec: PositiveIntList, default: '100', help: 'hidden sizes, for mlp members' },
+  tta: { codec: PositiveInt, help: 'test-time augmentation: average over this many views (1: off)' },
+  out: { codec: t.string, help: 'directory for checkpoints, ensemble.json and report.html (default runs/ensemble-<preset>-<dataset>-<seed>)' },
+  workers: { codec: PositiveInt, help: `worker threads (default: one per core, here ${availableParallelism()})` },
+  report: { codec: t.string, help: 'HTML report file (default OUT/report.html)' },
+  quiet: { codec: 'boolean', help: 'no progress lines' },
+  json: { codec: 'boolean', help: 'print one JSON object as the last line' },
+  help: helpFlag,
+} as const;
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** The ensemble command. */
+export const ensembleCommand: Command<typeof specs> = {
+  name: 'ensemble', summary: 'train K members on worker threads, average and vote them', specs,
+  run: async (flags) => {
+    const manifest = planEnsemble(flags.preset, flags.seed, {
+      members: flags.members, models: flags.model, epochs: flags.epochs, dataset: flags.dataset, augment: flags.augment,
+      schedule: flags.schedule, optimizer: flags.optimizer, lr: flags.lr, batchSize: flags['batch-size'],
+      weightDecay: flags['weight-decay'], tta: flags.tta, hidden: flags.hidden, maxLoss: flags['max-loss'],
+    });
+    const first = manifest.members[0].config;
+    // every path the run writes is checked before any training
+    const out = prepareOutputDir('--out', resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${first.dataset}-${flags.seed}`)));
+    const report = prepareOutputFile('--report', flags.report ?? join(out, 'report.html'));
+    const release = claimDirectory(out);
+    try { await train(flags, manifest, out, report); } finally { release(); }
+  },
+};
+
+const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out: string, report: string): Promise<void> => {
+    const first = manifest.members[0].config;
+    const log = (s: string): void => { if (!flags.quiet) process.stdout.write(`${s}\n`); };
+    const k = manifest.members.length;
+    const bars = new Map<number, Progress>(manifest.members.map((m) => [m.index,
+      progress({ epochs: m.config.epochs, quiet: flags.quiet, tty: false, label: `member ${m.index + 1}/${k}` })]));
+    const stop = stopOnSignals((name) => log(`${name}: stopping every member at its next step (each checkpoints in ${out}); send it again to stop at once`));
+    log(`ensemble of ${k} (${[...new Set(manifest.members.map((m) => m.config.model))].join(', ')}) on ${first.dataset}, kernels ${activeKernels().name}, out ${out}`);
+    const run = await trainEnsemble(out, manifest, {
+      workers: flags.workers, tta: flags.tta ?? ensemblePresets[flags.preset].tta, signal: stop.signal,
+      onEvent: (e) => {
+        const bar = bars.get(e.index);
+        if (e.kind === 'step') bar?.onStep(e.info);
+        else if (e.kind === 'epoch') bar?.onEpoch(undefined, { epochs: [e.record] });
+        else log(`member ${e.index + 1}/${k}: ${e.text}`);
+      },
+      onMember: (r) => log(`member ${r.index + 1}/${k}: test ${pct(r.testAccuracy)}${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`),
+    });
+    if (run.stopped) {
+      log(`stopped: ${run.members.map((r) => `member ${r.index + 1} ${r.checkpoint ? `at ${r.checkpoint}` : 'not started'}`).join(', ')}; run the same command again to resume`);
+      process.exitCode = stop.exitCode() ?? 1;
+      return;
+    }
+    stop.dispose();
+    const { summary, outcomes } = run;
+    await writeEnsembleReport(report, { manifest, out, outcomes, summary, data: loadDataset(first.dataset, false) });
+    log(summary.members.map((m) => `  member ${m.index + 1}: ${pct(m.testAccuracy)}`).join('\n'));
+    log(`ensemble (mean of softmax): ${pct(summary.ensembleAccuracy)}   majority vote: ${pct(summary.voteAccuracy)}   best member: ${pct(summary.bestMemberAccuracy)}`);
+    const { peakRssMB } = readMemory();
+    log(`${run.seconds.toFixed(0)} s, peak RSS ${formatMB(peakRssMB)}; report ${report}`);
+    if (!flags.json) return;
+    process.stdout.write(`${JSON.stringify({
+      dataset: first.dataset, preset: flags.preset, out,
+      members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
+      ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
+      workers: Math.min(flags.workers ?? availableParallelism(), k), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
+    })}\n`);
+};

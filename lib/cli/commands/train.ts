@@ -1,0 +1,97 @@
+/** `tenfold train`: one model on a registered dataset, with checkpoints, resume, validation and a saved model. */
+import { existsSync } from 'node:fs';
+import * as t from 'io-ts';
+import { writeJobReport } from '../../jobs/job-report.ts';
+import { runJob, storageProblem, type JobResult } from '../../jobs/job.ts';
+import type { JobConfig } from '../../jobs/config.ts';
+import { claimDirectory } from '../../jobs/lock.ts';
+import { activeKernels } from '../../kernels/backend.ts';
+import { key } from '../../random.ts';
+import { readMemory } from '../../report/memory.ts';
+import { progress } from '../../report/progress.ts';
+import { paramsSha256 } from '../../train/hash.ts';
+import { saveModel } from '../../train/saved-model.ts';
+import { UsageError, type Flags } from '../args.ts';
+import { helpFlag, type Command } from '../command.ts';
+import { jobFlagSpecs, modelFlag } from '../job-flags.ts';
+import { prepareOutputDir, prepareOutputFile } from '../output-paths.ts';
+import { stopOnSignals } from '../signals.ts';
+
+const specs = {
+  model: modelFlag('mlp'),
+  ...jobFlagSpecs,
+  out: { codec: t.string, help: 'checkpoint directory (a checkpoint after every epoch, and where a signal stops it)' },
+  resume: { codec: 'boolean', help: 'continue from the checkpoint in --out' },
+  'keep-best': { codec: 'boolean', help: 'also keep the best epoch by validation loss in OUT/best (needs --out and --validation)' },
+  report: { codec: t.string, help: 'write an HTML report to this file' },
+  'save-model': { codec: t.string, help: 'save the trained model (architecture, weights, preprocessing, class names) to this file' },
+  help: helpFlag,
+} as const;
+type TrainFlags = Flags<typeof specs>;
+
+const configOf = (f: TrainFlags): JobConfig => ({
+  model: f.model, hidden: f.hidden, init: f.init, optimizer: f.optimizer, lr: f.lr, schedule: f.schedule, batchSize: f['batch-size'],
+  epochs: f.epochs, weightDecay: f['weight-decay'], dataset: f.dataset, augment: f.augment, trainEvalLimit: f['train-eval-limit'],
+  maxLoss: f['max-loss'], validation: f.validation,
+  earlyStopping: f['early-stopping'] === undefined ? undefined : { monitor: 'validationLoss', patience: f['early-stopping'] },
+});
+
+const summaryOf = (f: TrainFlags, job: JobResult, started: number, rssMBAfterEpoch: readonly number[]) => {
+  const last = job.history.epochs[job.history.epochs.length - 1];
+  return {
+    model: f.model, dataset: f.dataset, optimizer: f.optimizer, lr: f.lr, schedule: f.schedule, batchSize: f['batch-size'], epochs: f.epochs,
+    epochsTrained: job.history.epochs.length, seed: f.seed, resumed: job.resumed, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
+    validationAccuracy: last.validationAccuracy, validationLoss: last.validationLoss, best: job.best,
+    secondsPerEpoch: job.history.epochs.reduce((s, e) => s + e.seconds, 0) / job.history.epochs.length,
+    seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.state.params),
+    rssMBAfterEpoch: rssMBAfterEpoch.map((mb) => Math.round(mb)), peakRssMB: Math.round(readMemory().peakRssMB),
+  };
+};
+
+/** The train command. */
+export const trainCommand: Command<typeof specs> = {
+  name: 'train', summary: 'train one model', specs,
+  run: async (flags) => {
+    if (flags.resume && flags.out === undefined) throw new UsageError('--resume needs --out DIR (where the checkpoint is)');
+    if (flags.resume && !existsSync(flags.out as string)) throw new UsageError(`--out ${flags.out}: no such directory to resume from`);
+    if (flags['keep-best'] && (flags.out === undefined || flags.validation === undefined)) throw new UsageError('--keep-best needs --out DIR and --validation N');
+    // every path the run writes is checked before any training
+    const out = flags.out === undefined ? undefined : prepareOutputDir('--out', flags.out);
+    const report = flags.report === undefined ? undefined : prepareOutputFile('--report', flags.report);
+    const modelFile = flags['save-model'] === undefined ? undefined : prepareOutputFile('--save-model', flags['save-model']);
+    const release = out === undefined ? () => {} : claimDirectory(out);
+    try {
+      const problem = storageProblem({ checkpointDir: out, resume: flags.resume });
+      if (problem !== undefined) throw new UsageError(problem);
+      const log = (s: string): void => { if (!flags.quiet) process.stderr.write(`${s}\n`); };
+      const stop = stopOnSignals((name) => log(`${name}: stopping at the next step${out ? `, checkpoint in ${out}` : ''}; send it again to stop at once`));
+      const started = performance.now();
+      if (!flags.quiet) process.stdout.write(`training ${flags.model} on ${flags.dataset} with ${flags.optimizer} (lr ${flags.lr}, ${flags.schedule}), kernels: ${activeKernels().name}\n`);
+      const bar = progress({ epochs: flags.epochs, quiet: flags.quiet });
+      // the process's resident set after each epoch: flat once the first epoch has warmed up
+      const rss: number[] = [];
+      const hooks = { onStep: bar.onStep, onEpoch: (...a: Parameters<typeof bar.onEpoch>) => { bar.onEpoch(...a); rss.push(readMemory().rssMB); } };
+      const storage = { checkpointDir: out, resume: flags.resume, keepBest: flags['keep-best'], signal: stop.signal, onNote: log };
+      const job = await runJob(configOf(flags), key(flags.seed), storage, hooks).finally(() => bar.stop());
+      if (job.interrupted) {
+        log(`stopped at step ${job.state.step}${job.checkpoint ? `; saved ${job.checkpoint}: continue with --resume` : ' (no --out: nothing saved)'}`);
+        process.exitCode = stop.exitCode();
+        return;
+      }
+      stop.dispose();
+      if (report !== undefined) await writeJobReport(report, [{ name: flags.model, job }]);
+      if (modelFile !== undefined) {
+        const { table } = job.data.train;
+        saveModel(modelFile, {
+          net: job.model.net, variables: { params: job.state.params, state: job.state.state }, inputShape: job.data.inputShape,
+          classNames: job.data.classNames, preprocessing: { scale: table[1] - table[0], offset: table[0] },
+          metadata: { model: flags.model, dataset: flags.dataset, testAccuracy: job.history.epochs.at(-1)?.testAccuracy ?? null },
+        });
+      }
+      const summary = summaryOf(flags, job, started, rss);
+      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `test accuracy ${(100 * (summary.testAccuracy ?? 0)).toFixed(2)}%\n`);
+    } finally {
+      release();
+    }
+  },
+};
