@@ -10,6 +10,7 @@ export * from './losses.ts';
 export * from './tree.ts';
 export * from './layers/init.ts';
 export * from './gradcheck.ts';
+export * from './layers/describe.ts';
 export * from './layers/layer.ts';
 export * from './layers/errors.ts';
 export * from './layers/affine.ts';

