@@ -15,14 +15,14 @@ const sizes = (args.find((a) => !a.startsWith('--')) ?? '128,256,512,1024').spli
 const measure = (k: Kernels, n: number): { median: number; best: number } => {
   const a = Float32Array.from({ length: n * n }, () => Math.random() * 2 - 1);
   const b = Float32Array.from({ length: n * n }, () => Math.random() * 2 - 1);
-  const out = new Float32Array(n * n);
+  const args = { transA: false, transB: false, m: n, n, k: n, a, b, out: new Float32Array(n * n) };
   const flops = 2 * n ** 3;
-  k.gemm(false, false, n, n, n, a, b, out); // warm-up: compile, grow memory
+  k.gemm(args); // warm-up: compile, grow memory
   const times: number[] = [];
   const start = performance.now();
   while (times.length < 3 || (performance.now() - start < 1000 && times.length < 200)) {
     const t = performance.now();
-    k.gemm(false, false, n, n, n, a, b, out);
+    k.gemm(args);
     times.push(performance.now() - t);
   }
   times.sort((x, y) => x - y);

@@ -163,8 +163,10 @@ const naiveBackward = ({ g, f }: Case, x: FloatArray, w: FloatArray, dy: FloatAr
  */
 const forwardScale = (c: Case, inp: { x: FloatArray; w: FloatArray; b: FloatArray }): Float64Array => {
   const y = f64(sizes(c).y);
-  ref.conv2dForward(Float64Array.from(inp.x, Math.abs), Float64Array.from(inp.w, Math.abs), Float64Array.from(inp.b, Math.abs),
-    c.g, c.f, false, y);
+  ref.conv2dForward({
+    x: Float64Array.from(inp.x, Math.abs), w: Float64Array.from(inp.w, Math.abs), bias: Float64Array.from(inp.b, Math.abs),
+    g: c.g, filters: c.f, relu: false, out: y,
+  });
   const { oh, ow } = windowOutput(c.g);
   return planeMax(y, oh * ow);
 };
@@ -176,10 +178,12 @@ const planeMax = (a: Float64Array, len: number): Float64Array => {
 };
 
 /** For every dx element, the largest Σ|w·dy| of its plane (float64); reluOut masks dy as in the kernels. */
-const dxScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut: FloatArray): Float64Array => {
+const dxScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut: FloatArray | undefined): Float64Array => {
   const dx = f64(sizes(c).x);
-  ref.conv2dBackward(Float64Array.from(x, Math.abs), Float64Array.from(w, Math.abs), Float64Array.from(dy, Math.abs), c.g, c.f,
-    Float64Array.from(reluOut), dx, f64(sizes(c).w), f64(c.f));
+  ref.conv2dBackward({
+    x: Float64Array.from(x, Math.abs), w: Float64Array.from(w, Math.abs), dy: Float64Array.from(dy, Math.abs), g: c.g, filters: c.f,
+    reluOutput: reluOut && Float64Array.from(reluOut), outDx: dx, outDw: f64(sizes(c).w), outDb: f64(c.f),
+  });
   return planeMax(dx, c.g.h * c.g.w);
 };
 
@@ -187,10 +191,12 @@ const dxScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut:
  * For every dW element, the largest Σ|dy·x| (over images and pixels, float64; reluOut masks dy as
  * in the kernels) of its filter and channel's kh·kw taps: the sums Winograd's weight gradient mixes.
  */
-const dwScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut: FloatArray): Float64Array => {
+const dwScale = (c: Case, x: FloatArray, w: FloatArray, dy: FloatArray, reluOut: FloatArray | undefined): Float64Array => {
   const dw = f64(sizes(c).w);
-  ref.conv2dBackward(Float64Array.from(x, Math.abs), Float64Array.from(w), Float64Array.from(dy, Math.abs), c.g, c.f,
-    Float64Array.from(reluOut), f64(0), dw, f64(c.f));
+  ref.conv2dBackward({
+    x: Float64Array.from(x, Math.abs), w: Float64Array.from(w), dy: Float64Array.from(dy, Math.abs), g: c.g, filters: c.f,
+    reluOutput: reluOut && Float64Array.from(reluOut), outDw: dw, outDb: f64(c.f),
+  });
   return planeMax(dw, c.g.kh * c.g.kw);
 };
 
@@ -213,12 +219,15 @@ const run = <T extends FloatArray>(k: Kernels, c: Case, make: (n: number) => T, 
   const copies = [inp.x, inp.w, inp.b, inp.dy].map((a) => a.slice());
   const s = sizes(c);
   const y = make(s.y);
-  k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
+  k.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: y });
   const yCopy = y.slice();
   const dx = make(withDx ? s.x : 0);
   const dw = make(s.w);
   const db = make(c.f);
-  k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, relu ? y : make(0), dx, dw, db);
+  k.conv2dBackward({
+    x: inp.x, w: inp.w, dy: inp.dy, g: c.g, filters: c.f, reluOutput: relu ? y : undefined, outDx: withDx ? dx : undefined,
+    outDw: dw, outDb: db,
+  });
   expect(y.findIndex((v, j) => !Object.is(v, yCopy[j])), 'reluOutput written').to.equal(-1);
   [inp.x, inp.w, inp.b, inp.dy].forEach((a, i) => {
     const changed = a.findIndex((v, j) => !Object.is(v, copies[i][j]));
@@ -244,10 +253,10 @@ describe('conv kernels: reference', () => {
         const pooled = c.g.n * c.f * Math.floor(oh / 2) * Math.floor(ow / 2);
         const wantY = f64(pooled);
         const wantArg = new Int32Array(pooled);
-        ref.maxPool(full, pg, wantY, wantArg);
+        ref.maxPool({ x: full, g: pg, out: wantY, argmax: wantArg });
         const y = f64(pooled);
         const arg = new Int32Array(pooled);
-        ref.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, y, arg);
+        ref.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: y, argmax: arg });
         close(y, wantY, 1e-12, `forward ${show(c)}`);
         expect(Array.from(arg)).to.deep.equal(Array.from(wantArg));
         const dy = randf(f64, pooled);
@@ -257,7 +266,9 @@ describe('conv kernels: reference', () => {
         const dx = f64(sizes(c).x);
         const dw = f64(sizes(c).w);
         const db = f64(c.f);
-        ref.conv2dPoolBackward(inp.x, inp.w, dy, arg, relu ? y : f64(0), c.g, c.f, 2, dx, dw, db);
+        ref.conv2dPoolBackward({
+          x: inp.x, w: inp.w, dy, argmax: arg, reluPooled: relu ? y : undefined, g: c.g, filters: c.f, pool: 2, outDx: dx, outDw: dw, outDb: db,
+        });
         close(dx, want.dx, 1e-12, `dx ${show(c)}`);
         close(dw, want.dw, 1e-12, `dW ${show(c)}`);
         close(db, want.db, 1e-12, `db ${show(c)}`);
@@ -290,7 +301,7 @@ describe('conv kernels: reference', () => {
       const got = run(ref, c, f64, inp);
       const loss = (x: Float64Array, w: Float64Array, b: Float64Array): number => {
         const y = f64(sizes(c).y);
-        ref.conv2dForward(x, w, b, c.g, c.f, false, y);
+        ref.conv2dForward({ x, w, bias: b, g: c.g, filters: c.f, relu: false, out: y });
         return y.reduce((s, v, i) => s + v * inp.dy[i], 0);
       };
       const eps = 1e-5;
@@ -311,7 +322,7 @@ describe('conv kernels: reference', () => {
     }
   });
 
-  it('skips dx when outDx is empty', () => {
+  it('skips dx without outDx', () => {
     const c = edgeCases[0];
     const inp = inputs(c, f64);
     const full = run(ref, c, f64, inp);
@@ -361,7 +372,7 @@ const expected = (c: Case, withDx: boolean, relu: boolean): Expected => {
   if (hit === undefined) {
     const inp = inputs(c, f32);
     const want = run(ref, c, f32, inp, withDx, relu);
-    const reluOut = relu ? want.y : f32(0);
+    const reluOut = relu ? want.y : undefined;
     hit = {
       inp, want, scale: forwardScale(c, inp), dxScale: dxScale(c, inp.x, inp.w, inp.dy, reluOut), dwScale: dwScale(c, inp.x, inp.w, inp.dy, reluOut),
     };
@@ -389,7 +400,7 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   const forward = (kk: Kernels): { y: Float32Array; arg: Int32Array } => {
     const y = f32(pooled);
     const arg = new Int32Array(pooled);
-    kk.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, pool, y, arg);
+    kk.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool, out: y, argmax: arg });
     return { y, arg };
   };
   const got = forward(k);
@@ -398,7 +409,7 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   closeScaled(got.y, want.y, scale, SUM_TOL, `forward ${what}`);
   // the index may differ only between near-equal maxima: it must point at the reference's maximum value
   const full = f32(sizes(c).y);
-  ref.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
+  ref.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
   closeScaled(Array.from(got.arg, (i) => full[i]), want.y, scale, SUM_TOL, `argmax ${what}`);
   // backward on the same routing (k's argmax) for both
   const backward = (kk: Kernels): { dx: Float32Array; dw: Float32Array; db: Float32Array } => {
@@ -407,7 +418,10 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
     const db = f32(c.f);
     const copies = [inp.x, inp.w, dy, got.y].map((a) => a.slice());
     const argCopy = got.arg.slice();
-    kk.conv2dPoolBackward(inp.x, inp.w, dy, got.arg, relu ? got.y : f32(0), c.g, c.f, pool, dx, dw, db);
+    kk.conv2dPoolBackward({
+      x: inp.x, w: inp.w, dy, argmax: got.arg, reluPooled: relu ? got.y : undefined, g: c.g, filters: c.f, pool,
+      outDx: withDx ? dx : undefined, outDw: dw, outDb: db,
+    });
     [inp.x, inp.w, dy, got.y].forEach((a, i) => expect(Array.from(a), 'input unchanged').to.deep.equal(Array.from(copies[i])));
     expect(Array.from(got.arg), 'argmax unchanged').to.deep.equal(Array.from(argCopy));
     return { dx, dw, db };
@@ -417,10 +431,10 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   const routed = f32(sizes(c).y);
   got.arg.forEach((at, i) => { if (at >= 0 && (!relu || got.y[i] > 0)) routed[at] += Math.abs(dy[i]); });
   if (withDx) {
-    const dxMax = dxScale(c, inp.x, inp.w, routed, f32(0)).reduce((a, b) => Math.max(a, b), 0);
+    const dxMax = dxScale(c, inp.x, inp.w, routed, undefined).reduce((a, b) => Math.max(a, b), 0);
     closeScaled(gb.dx, wb.dx, dxMax, SUM_TOL, `dx ${what}`);
   }
-  closeScaled(gb.dw, wb.dw, dwScale(c, inp.x, inp.w, routed, f32(0)), DW_TOL, `dW ${what}`);
+  closeScaled(gb.dw, wb.dw, dwScale(c, inp.x, inp.w, routed, undefined), DW_TOL, `dW ${what}`);
   close(gb.db, wb.db, 1e-4, `db ${what}`);
 };
 
@@ -462,7 +476,7 @@ const describeWasm = (variant: Variant, threads: number): void => {
       for (const c of netCases) check(c);
     });
 
-    it('skips dx when outDx is empty', () => {
+    it('skips dx without outDx', () => {
       for (const c of [edgeCases[3], netCases[0]]) check(c, false);
     });
 
@@ -517,16 +531,20 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         const inp = inputs(c, f32);
         const relu = i % 2 === 0;
         const want = f64(sizes(c).y);
-        ref.conv2dForward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.b), c.g, c.f, relu, want);
+        ref.conv2dForward({
+          x: Float64Array.from(inp.x), w: Float64Array.from(inp.w), bias: Float64Array.from(inp.b), g: c.g, filters: c.f, relu, out: want,
+        });
         const y = f32(sizes(c).y);
-        on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
+        on.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: y });
         closeScaled(y, want, forwardScale(c, inp), SUM_TOL, `winograd ${show(c)}${relu ? ' relu' : ''}`);
         const dx = f32(sizes(c).x);
-        on.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, f32(0), dx, f32(sizes(c).w), f32(c.f));
+        on.conv2dBackward({ x: inp.x, w: inp.w, dy: inp.dy, g: c.g, filters: c.f, outDx: dx, outDw: f32(sizes(c).w), outDb: f32(c.f) });
         const wantDx = f64(sizes(c).x);
-        ref.conv2dBackward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.dy), c.g, c.f, f64(0),
-          wantDx, f64(sizes(c).w), f64(c.f));
-        closeScaled(dx, wantDx, dxScale(c, inp.x, inp.w, inp.dy, f32(0)), SUM_TOL, `winograd dx ${show(c)}`);
+        ref.conv2dBackward({
+          x: Float64Array.from(inp.x), w: Float64Array.from(inp.w), dy: Float64Array.from(inp.dy), g: c.g, filters: c.f,
+          outDx: wantDx, outDw: f64(sizes(c).w), outDb: f64(c.f),
+        });
+        closeScaled(dx, wantDx, dxScale(c, inp.x, inp.w, inp.dy, undefined), SUM_TOL, `winograd dx ${show(c)}`);
         const { oh, ow } = windowOutput(c.g);
         if (oh >= 2 && ow >= 2) checkConvPool(on, c, 2, relu, false);
       });
@@ -539,21 +557,21 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         const inp = inputs(c, f32);
         for (const relu of [true, false]) {
           const full = f32(sizes(c).y);
-          on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, full);
+          on.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
           const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
           const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
           const want = f32(pooled);
           const wantArg = new Int32Array(pooled);
-          on.maxPool(full, pg, want, wantArg);
+          on.maxPool({ x: full, g: pg, out: want, argmax: wantArg });
           const got = f32(pooled);
           const gotArg = new Int32Array(pooled);
-          on.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, got, gotArg);
+          on.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: got, argmax: gotArg });
           const what = `${show(c)}${relu ? ' relu' : ''}`;
           // ReLU's zeros make ties: the first maximum must win in both
           expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
           expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
           const alone = f32(pooled);
-          on.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, relu, 2, alone, new Int32Array(0));
+          on.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: alone });
           expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
         }
       }
@@ -572,13 +590,15 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         const inp = inputs(c, f32);
         const relu = i % 2 === 0;
         const y = f32(sizes(c).y);
-        on.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, relu, y);
-        const reluOut = relu ? y : f32(0);
+        on.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: y });
+        const reluOut = relu ? y : undefined;
         const dw = f32(sizes(c).w);
-        on.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, reluOut, f32(0), dw, f32(c.f));
+        on.conv2dBackward({ x: inp.x, w: inp.w, dy: inp.dy, g: c.g, filters: c.f, reluOutput: reluOut, outDw: dw, outDb: f32(c.f) });
         const want = f64(sizes(c).w);
-        ref.conv2dBackward(Float64Array.from(inp.x), Float64Array.from(inp.w), Float64Array.from(inp.dy), c.g, c.f,
-          Float64Array.from(reluOut), f64(0), want, f64(c.f));
+        ref.conv2dBackward({
+          x: Float64Array.from(inp.x), w: Float64Array.from(inp.w), dy: Float64Array.from(inp.dy), g: c.g, filters: c.f,
+          reluOutput: reluOut && Float64Array.from(reluOut), outDw: want, outDb: f64(c.f),
+        });
         closeScaled(dw, want, dwScale(c, inp.x, inp.w, inp.dy, reluOut), DW_TOL, `winograd dW ${show(c)}${relu ? ' relu' : ''}`);
         const { oh, ow } = windowOutput(c.g);
         if (oh >= 2 && ow >= 2) checkConvPool(on, c, 2, relu, i % 3 === 0);
@@ -591,9 +611,9 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         const [a, b] = [on, off].map((k) => {
           const y = f32(sizes(c).y);
           const dx = f32(sizes(c).x);
-          k.conv2dForward(inp.x, inp.w, inp.b, c.g, c.f, true, y);
+          k.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu: true, out: y });
           const dw = f32(sizes(c).w);
-          k.conv2dBackward(inp.x, inp.w, inp.dy, c.g, c.f, f32(0), dx, dw, f32(c.f));
+          k.conv2dBackward({ x: inp.x, w: inp.w, dy: inp.dy, g: c.g, filters: c.f, outDx: dx, outDw: dw, outDb: f32(c.f) });
           return { y, dx, dw };
         });
         const differs = (p: Float32Array, q: Float32Array): boolean => p.some((v, j) => !Object.is(v, q[j]));
@@ -601,7 +621,7 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
         expect(differs(a.dx, b.dx), `winograd dx ran for ${show(c)}`).to.equal(c.g.kh === 3 && c.f >= 4);
         expect(differs(a.dw, b.dw), `winograd dW ran for ${show(c)}`).to.equal(winogradWeights(c));
         closeScaled(b.y, a.y, forwardScale(c, inp), SUM_TOL, `direct vs winograd ${show(c)}`);
-        closeScaled(b.dx, a.dx, dxScale(c, inp.x, inp.w, inp.dy, f32(0)), SUM_TOL, `direct vs winograd dx ${show(c)}`);
+        closeScaled(b.dx, a.dx, dxScale(c, inp.x, inp.w, inp.dy, undefined), SUM_TOL, `direct vs winograd dx ${show(c)}`);
       }
     });
   });
@@ -632,8 +652,8 @@ describe('maxPool (wasm, four windows per SIMD step) vs reference', () => {
       const want = f32(outLen);
       const argGot = new Int32Array(outLen);
       const argWant = new Int32Array(outLen);
-      k.maxPool(x, g, got, argGot);
-      ref.maxPool(x, g, want, argWant);
+      k.maxPool({ x, g, out: got, argmax: argGot });
+      ref.maxPool({ x, g, out: want, argmax: argWant });
       const what = JSON.stringify(g);
       expect(Array.from(argGot), `argmax ${what}`).to.deep.equal(Array.from(argWant));
       expect(Array.from(got).map(String), `max ${what}`).to.deep.equal(Array.from(want).map(String));
@@ -660,11 +680,14 @@ describe('conv kernels: one thread or two give the same bits (the batch is cut t
       const pool = (k: Kernels): Float32Array[] => {
         const y = f32(pooled);
         const arg = new Int32Array(pooled);
-        k.conv2dPoolForward(inp.x, inp.w, inp.b, c.g, c.f, true, 2, y, arg);
+        k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu: true, pool: 2, out: y, argmax: arg });
         const dx = f32(sizes(c).x);
         const dw = f32(sizes(c).w);
         const db = f32(c.f);
-        k.conv2dPoolBackward(inp.x, inp.w, inp.dy.subarray(0, pooled), arg, y, c.g, c.f, 2, dx, dw, db);
+        k.conv2dPoolBackward({
+          x: inp.x, w: inp.w, dy: inp.dy.subarray(0, pooled), argmax: arg, reluPooled: y, g: c.g, filters: c.f, pool: 2,
+          outDx: dx, outDw: dw, outDb: db,
+        });
         return [y, Float32Array.from(arg), dx, dw, db];
       };
       const pa = pool(one);

@@ -103,7 +103,7 @@ const describeVariant = (variant: Variant): void => {
         for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
           const a = randn(m * kk);
           const b = randn(kk * n);
-          const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm(ta, tb, m, n, kk, a, b, out));
+          const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm({ transA: ta, transB: tb, m, n, k: kk, a, b, out }));
           close(got, want, 1e-4, `gemm ${m}×${n}×${kk} transA=${ta} transB=${tb}`);
         }
       }
@@ -111,7 +111,7 @@ const describeVariant = (variant: Variant): void => {
 
     it('gemm: k = 0 gives zeros', () => {
       const out = f32(6).fill(7);
-      k.gemm(false, false, 2, 3, 0, f32(0), f32(0), out);
+      k.gemm({ transA: false, transB: false, m: 2, n: 3, k: 0, a: f32(0), b: f32(0), out });
       same(out, f32(6), 'k = 0');
     });
 
@@ -147,7 +147,7 @@ const describeVariant = (variant: Variant): void => {
         const size = shape.reduce((p, d) => p * d, 1);
         for (const op of ops) {
           const [got, want] = both(k, [a.data, b.data], size, f32,
-            (kern, out) => kern.binary(op, a.data, a.strides, b.data, b.strides, shape, out));
+            (kern, out) => kern.binary({ op, a: a.data, aStrides: a.strides, b: b.data, bStrides: b.strides, outShape: shape, out }));
           close(got, want, 2e-6, `binary ${op} ${JSON.stringify(shape)} a${JSON.stringify(a.strides)} b${JSON.stringify(b.strides)}`);
         }
       }
@@ -193,15 +193,15 @@ const describeVariant = (variant: Variant): void => {
         const v = Float32Array.from(randn(n, 0.01), Math.abs);
         const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.001 * Math.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3) };
         const params = randn(n);
-        for (const p of [f32(0), params]) {
+        for (const p of [undefined, params]) {
           const outs = (kern: Kernels): Float32Array[] => {
             const o = [f32(n), f32(n), f32(n)];
-            kern.adam(g, m, v, step, o[0], o[1], o[2], p);
+            kern.adam({ g, m, v, step, params: p, outM: o[0], outV: o[1], outUpdate: o[2] });
             return o;
           };
           const got = outs(k);
           const want = outs(ref);
-          got.forEach((x, i) => close(x, want[i], 1e-5, `adam output ${i}${p.length > 0 ? ' with params' : ''}`));
+          got.forEach((x, i) => close(x, want[i], 1e-5, `adam output ${i}${p !== undefined ? ' with params' : ''}`));
         }
       }
     });
@@ -224,7 +224,7 @@ const describeVariant = (variant: Variant): void => {
         for (const x of [randn(inLen), randi(inLen)]) {
           const argGot = new Int32Array(poolLen);
           const argWant = new Int32Array(poolLen);
-          const [pg, pw] = both(k, [x], poolLen, f32, (kern, out) => kern.maxPool(x, g, out, kern === ref ? argWant : argGot));
+          const [pg, pw] = both(k, [x], poolLen, f32, (kern, out) => kern.maxPool({ x, g, out, argmax: kern === ref ? argWant : argGot }));
           same(pg, pw, `maxPool ${JSON.stringify(g)}`);
           same(argGot, argWant, `maxPool argmax ${JSON.stringify(g)}`);
           const dy = randn(poolLen);
@@ -252,18 +252,18 @@ const describeVariant = (variant: Variant): void => {
         k.reluBackward(gate, dy, masked);
         for (const train of [true, false]) {
           const what = `[${n}, ${c}, ${inner}] ${train ? 'train' : 'inference'}`;
-          const run = (kern: Kernels, d: Float32Array, g: Float32Array): Float32Array[] => {
+          const run = (kern: Kernels, d: Float32Array, g: Float32Array | undefined): Float32Array[] => {
             const outs = [f32(size), f32(c), f32(c)];
-            kern.batchNormBackward(d, g, x, mean, std, gamma, n, c, inner, train, outs[0], outs[1], outs[2]);
+            kern.batchNormBackward({ dy: d, gate: g, x, mean, std, gamma, n, c, inner, train, outDx: outs[0], outDgamma: outs[1], outDbeta: outs[2] });
             return outs;
           };
-          for (const [d, g, label] of [[dy, f32(0), 'plain'], [dy, gate, 'gated']] as const) {
+          for (const [d, g, label] of [[dy, undefined, 'plain'], [dy, gate, 'gated']] as const) {
             const got = run(k, d, g);
             const want = run(ref, d, g);
             ['dx', 'dgamma', 'dbeta'].forEach((name, i) => close(got[i], want[i], 2e-5, `${label} ${name} ${what}`));
           }
           const gated = run(k, dy, gate);
-          const onMasked = run(k, masked, f32(0));
+          const onMasked = run(k, masked, undefined);
           ['dx', 'dgamma', 'dbeta'].forEach((name, i) => same(gated[i], onMasked[i], `gated = masked, ${name} ${what}`));
         }
       }
@@ -282,25 +282,25 @@ const describeVariant = (variant: Variant): void => {
         const sx = randn(c);
         const sy = randn(c);
         const shift = randn(c);
-        const [mg, mw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments(x, n, c, inner, out, f32(c)));
+        const [mg, mw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments({ x, n, c, inner, outMean: out, outVar: f32(c) }));
         close(mg, mw, 1e-6, `channelMoments mean ${what}`);
-        const [vg, vw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments(x, n, c, inner, f32(c), out));
+        const [vg, vw] = both(k, [x], c, f32, (kern, out) => kern.channelMoments({ x, n, c, inner, outMean: f32(c), outVar: out }));
         close(vg, vw, 1e-5, `channelMoments variance ${what}`);
-        const [sg, sw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, f32(0), y, n, c, inner, out, f32(c)));
+        const [sg, sw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums({ x, y, n, c, inner, outSum: out, outDot: f32(c) }));
         close(sg, sw, 1e-6, `channelSums sum ${what}`);
-        const [dg, dw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums(x, f32(0), y, n, c, inner, f32(c), out));
+        const [dg, dw] = both(k, [x, y], c, f32, (kern, out) => kern.channelSums({ x, y, n, c, inner, outSum: f32(c), outDot: out }));
         close(dg, dw, 1e-6, `channelSums dot ${what}`);
-        const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums(y, f32(0), f32(0), n, c, inner, out, f32(0)));
+        const [s1g, s1w] = both(k, [y], c, f32, (kern, out) => kern.channelSums({ x: y, n, c, inner, outSum: out }));
         close(s1g, s1w, 1e-6, `channelSums without y ${what}`);
         for (const relu of [false, true]) {
-          const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine(x, f32(0), sx, f32(0), f32(0), shift, n, c, inner, relu, out));
+          const [ag, aw] = both(k, [x, sx, shift], size, f32, (kern, out) => kern.channelAffine({ x, sx, shift, n, c, inner, relu, out }));
           close(ag, aw, 1e-6, `channelAffine relu ${relu} ${what}`);
-          const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine(x, f32(0), sx, y, sy, shift, n, c, inner, relu, out));
+          const [a2g, a2w] = both(k, [x, sx, y, sy, shift], size, f32, (kern, out) => kern.channelAffine({ x, sx, y, sy, shift, n, c, inner, relu, out }));
           close(a2g, a2w, 1e-6, `channelAffine with y, relu ${relu} ${what}`);
           if (relu) {
             // the same bits as the affine map followed by unary relu
             const plain = f32(size);
-            k.channelAffine(x, f32(0), sx, y, sy, shift, n, c, inner, false, plain);
+            k.channelAffine({ x, sx, y, sy, shift, n, c, inner, relu: false, out: plain });
             const relued = f32(size);
             k.unary('relu', plain, relued);
             same(a2g, relued, `fused relu = affine then relu ${what}`);
@@ -311,22 +311,22 @@ const describeVariant = (variant: Variant): void => {
         const gate = Float32Array.from(randn(size, 3), (v, i) => (i % 7 === 3 ? Number.NaN : i % 5 === 1 ? 0 : v));
         const masked = f32(size);
         k.reluBackward(gate, y, masked);
-        const [gsg, gsw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums(y, gate, x, n, c, inner, out, f32(c)));
+        const [gsg, gsw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums({ x: y, gate, y: x, n, c, inner, outSum: out, outDot: f32(c) }));
         close(gsg, gsw, 1e-6, `gated channelSums sum ${what}`);
-        const [gdg, gdw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums(y, gate, x, n, c, inner, f32(c), out));
+        const [gdg, gdw] = both(k, [y, gate, x], c, f32, (kern, out) => kern.channelSums({ x: y, gate, y: x, n, c, inner, outSum: f32(c), outDot: out }));
         close(gdg, gdw, 1e-6, `gated channelSums dot ${what}`);
         const [sums, dots, maskedSums, maskedDots] = [f32(c), f32(c), f32(c), f32(c)];
-        k.channelSums(y, gate, x, n, c, inner, sums, dots);
-        k.channelSums(masked, f32(0), x, n, c, inner, maskedSums, maskedDots);
+        k.channelSums({ x: y, gate, y: x, n, c, inner, outSum: sums, outDot: dots });
+        k.channelSums({ x: masked, y: x, n, c, inner, outSum: maskedSums, outDot: maskedDots });
         same(sums, maskedSums, `gated sums = sums of the masked gradient ${what}`);
         same(dots, maskedDots, `gated dots = dots of the masked gradient ${what}`);
         for (const [withY, label] of [[true, 'with x'], [false, 'without x']] as const) {
-          const [yy, ss] = withY ? [x, sy] : [f32(0), f32(0)];
-          const [gag, gaw] = both(k, [y, gate, sx, yy, ss, shift], size, f32,
-            (kern, out) => kern.channelAffine(y, gate, sx, yy, ss, shift, n, c, inner, false, out));
+          const onX = withY ? { y: x, sy } : {};
+          const [gag, gaw] = both(k, [y, gate, sx, ...(withY ? [x, sy] : []), shift], size, f32,
+            (kern, out) => kern.channelAffine({ x: y, gate, sx, ...onX, shift, n, c, inner, relu: false, out }));
           close(gag, gaw, 1e-6, `gated channelAffine ${label} ${what}`);
           const plainMap = f32(size);
-          k.channelAffine(masked, f32(0), sx, yy, ss, shift, n, c, inner, false, plainMap);
+          k.channelAffine({ x: masked, sx, ...onX, shift, n, c, inner, relu: false, out: plainMap });
           same(gag, plainMap, `gated map = map of the masked gradient, ${label} ${what}`);
         }
       }
@@ -337,8 +337,8 @@ const describeVariant = (variant: Variant): void => {
       const b = Float64Array.from(randn(12));
       const got = new Float64Array(9);
       const want = new Float64Array(9);
-      k.gemm(false, true, 3, 3, 4, a, b, got);
-      ref.gemm(false, true, 3, 3, 4, a, b, want);
+      k.gemm({ transA: false, transB: true, m: 3, n: 3, k: 4, a, b, out: got });
+      ref.gemm({ transA: false, transB: true, m: 3, n: 3, k: 4, a, b, out: want });
       same(got, want, 'float64 gemm');
     });
   });
@@ -358,7 +358,7 @@ describe('wasm kernels: memory and threads', () => {
     const a = randn(200 * 300);
     const round = (): void => {
       const out = f32(200 * 200);
-      k.gemm(false, true, 200, 200, 300, a, a, out);
+      k.gemm({ transA: false, transB: true, m: 200, n: 200, k: 300, a, b: a, out });
       k.unary('relu', out, f32(out.length)); // reads the kept output
       k.unary('exp', a, f32(a.length));
     };
@@ -376,9 +376,9 @@ describe('wasm kernels: memory and threads', () => {
     const y = f32(x.length);
     k.unary('tanh', x, y);
     const chained = f32(x.length);
-    k.binary('mul', y, [1], y, [1], [x.length], chained); // both operands are the kept output
+    k.binary({ op: 'mul', a: y, aStrides: [1], b: y, bStrides: [1], outShape: [x.length], out: chained }); // both operands are the kept output
     const want = f32(x.length);
-    ref.binary('mul', Float32Array.from(y), [1], Float32Array.from(y), [1], [x.length], want);
+    ref.binary({ op: 'mul', a: Float32Array.from(y), aStrides: [1], b: Float32Array.from(y), bStrides: [1], outShape: [x.length], out: want });
     same(chained, want, 'mul of the kept output with itself');
   });
 
@@ -420,8 +420,10 @@ describe('wasm kernels: memory and threads', () => {
     const dy = f32(outLen);
     k.unary('neg', base, dy); // dy is now a kept output, read in place below (a masking would show)
     const reluOutput = Float32Array.from(randn(outLen), (v) => Math.max(0, v));
-    k.conv2dBackward(randn(g.n * g.c * g.h * g.w), randn(filters * g.c * 9), dy, g, filters, reluOutput,
-      f32(g.n * g.c * g.h * g.w), f32(filters * g.c * 9), f32(filters));
+    k.conv2dBackward({
+      x: randn(g.n * g.c * g.h * g.w), w: randn(filters * g.c * 9), dy, g, filters, reluOutput,
+      outDx: f32(g.n * g.c * g.h * g.w), outDw: f32(filters * g.c * 9), outDb: f32(filters),
+    });
     const back = f32(outLen);
     k.unary('neg', dy, back);
     same(back, base, 'dy read again after the masked backward');
@@ -486,7 +488,7 @@ describe('wasm kernels: memory and threads', () => {
       for (const [ta, tb] of [[false, false], [true, true], [true, false], [false, true]] as const) {
         const a = randn(m * kk);
         const b = randn(kk * n);
-        const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm(ta, tb, m, n, kk, a, b, out));
+        const [got, want] = both(k, [a, b], m * n, f32, (kern, out) => kern.gemm({ transA: ta, transB: tb, m, n, k: kk, a, b, out }));
         close(got, want, 1e-4, `threaded gemm ${m}×${n}×${kk} ${ta} ${tb}`);
       }
     }
@@ -501,24 +503,22 @@ describe('wasm kernels: memory and threads', () => {
       const m = randn(n, 0.1);
       const v = Float32Array.from(randn(n, 0.01), Math.abs);
       const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.001 };
-      for (const p of [f32(0), randn(n)]) {
+      for (const p of [undefined, randn(n)]) {
         const outs = (kern: Kernels): Float32Array[] => {
           const o = [f32(n), f32(n), f32(n)];
-          kern.adam(g, m, v, step, o[0], o[1], o[2], p);
+          kern.adam({ g, m, v, step, params: p, outM: o[0], outV: o[1], outUpdate: o[2] });
           return o;
         };
         const [a, b] = [outs(two), outs(one)];
-        a.forEach((o, i) => same(o, b[i], `adam n=${n} params=${p.length > 0} output ${i}`));
+        a.forEach((o, i) => same(o, b[i], `adam n=${n} params=${p !== undefined} output ${i}`));
         close(a[2], outs(ref)[2], 1e-5, `adam n=${n} against the reference`);
       }
     }
   });
 
-  it('writes every element of its outputs, so unzeroed output buffers are safe (overwritesOutputs)', () => {
+  it('writes every element of its outputs, wasm and reference alike, so unzeroed output buffers are safe', () => {
     const loaded = loadKernels();
-    const k = createWasmKernels(loaded!, 1);
-    expect(k.overwritesOutputs).to.equal(true);
-    expect(ref.overwritesOutputs).to.equal(false);
+    const wasm = createWasmKernels(loaded!, 1);
     const g: Window2D = { n: 2, c: 3, h: 7, w: 6, kh: 3, kw: 2, strideH: 2, strideW: 1, padH: 1, padW: 1 };
     const { oh, ow } = windowOutput(g);
     const x = randn(2 * 3 * 7 * 6);
@@ -528,13 +528,17 @@ describe('wasm kernels: memory and threads', () => {
     const gate = Float32Array.from(x, (v, i) => (i % 3 === 0 ? -v : v)); // shut where negative
     const pooled = 2 * 3 * oh * ow;
     const argmax = new Int32Array(pooled);
-    k.maxPool(x, g, f32(pooled), argmax);
+    wasm.maxPool({ x, g, out: f32(pooled), argmax });
     const empty: Window2D = { ...g, n: 0 };
+    const step = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 };
+    const std = Float32Array.from(w.subarray(3, 6), (v) => 1 + Math.abs(v));
+    const convPooled = 2 * 4 * Math.floor(oh / 2) * Math.floor(ow / 2);
     // each case fills the given outputs; they must come out the same whether they start as zeros or NaN
-    const cases: readonly [string, readonly number[], (outs: Float32Array[]) => void][] = [
-      ['gemm', [35], ([o]) => k.gemm(true, false, 5, 7, 3, randn15, randn21, o)],
+    const cases = (k: Kernels): readonly [string, readonly number[], (outs: Float32Array[]) => void][] => [
+      ['gemm, A transposed', [35], ([o]) => k.gemm({ transA: true, transB: false, m: 5, n: 7, k: 3, a: randn15, b: randn21, out: o })],
+      ['gemm', [35], ([o]) => k.gemm({ transA: false, transB: false, m: 5, n: 7, k: 3, a: randn15, b: randn21, out: o })],
       ['unary', [40], ([o]) => k.unary('tanh', x.subarray(0, 40), o)],
-      ['binary', [12], ([o]) => k.binary('sub', x, [4, 1], w, [0, 1], [3, 4], o)],
+      ['binary', [12], ([o]) => k.binary({ op: 'sub', a: x, aStrides: [4, 1], b: w, bStrides: [0, 1], outShape: [3, 4], out: o })],
       ['scaleShift', [50], ([o]) => k.scaleShift(x.subarray(0, 50), 2, 1, o)],
       ['addRowVector', [24], ([o]) => k.addRowVector(x.subarray(0, 24), w.subarray(0, 6), 4, 6, o)],
       ['sumRows', [6], ([o]) => k.sumRows(x.subarray(0, 24), 4, 6, o)],
@@ -543,42 +547,60 @@ describe('wasm kernels: memory and threads', () => {
       ['reduce', [12], ([o]) => k.reduce('max', x.subarray(0, 60), 3, 5, 4, o)],
       ['reduce over no elements', [12], ([o]) => k.reduce('sum', x.subarray(0, 0), 3, 0, 4, o)],
       ['softmax', [30], ([o]) => k.softmax(x.subarray(0, 30), 5, 6, o)],
-      ['adam', [20, 20, 20], ([m, v, u]) => k.adam(x.subarray(0, 20), w.subarray(0, 20), Float32Array.from(w.subarray(0, 20), Math.abs),
-        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u, f32(0))],
-      ['adam with params', [20, 20, 20], ([m, v, u]) => k.adam(x.subarray(0, 20), w.subarray(0, 20), Float32Array.from(w.subarray(0, 20), Math.abs),
-        { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: -0.01 }, m, v, u, x.subarray(20, 40))],
+      ['adam', [20, 20, 20], ([m, v, u]) => k.adam({
+        g: x.subarray(0, 20), m: w.subarray(0, 20), v: Float32Array.from(w.subarray(0, 20), Math.abs), step, outM: m, outV: v, outUpdate: u,
+      })],
+      ['adam with params', [20, 20, 20], ([m, v, u]) => k.adam({
+        g: x.subarray(0, 20), m: w.subarray(0, 20), v: Float32Array.from(w.subarray(0, 20), Math.abs), step, params: x.subarray(20, 40),
+        outM: m, outV: v, outUpdate: u,
+      })],
       ['im2col', [cols.length], ([o]) => k.im2col(x, g, o)],
       ['col2im', [x.length], ([o]) => k.col2im(cols, g, o)],
-      ['conv2dForward', [dy.length], ([o]) => k.conv2dForward(x, w, w.subarray(0, 4), g, 4, true, o)],
-      ['conv2dBackward', [x.length, w.length, 4], ([dx, dw, db]) => k.conv2dBackward(x, w, dy, g, 4, f32(0), dx, dw, db)],
-      ['conv2dBackward of no images', [w.length, 4], ([dw, db]) => k.conv2dBackward(f32(0), w, f32(0), empty, 4, f32(0), f32(0), dw, db)],
-      ['maxPool', [pooled], ([o]) => k.maxPool(x, g, o, new Int32Array(pooled))],
+      ['conv2dForward', [dy.length], ([o]) => k.conv2dForward({ x, w, bias: w.subarray(0, 4), g, filters: 4, relu: true, out: o })],
+      ['conv2dBackward', [x.length, w.length, 4], ([dx, dw, db]) =>
+        k.conv2dBackward({ x, w, dy, g, filters: 4, outDx: dx, outDw: dw, outDb: db })],
+      ['conv2dBackward of no images', [w.length, 4], ([dw, db]) =>
+        k.conv2dBackward({ x: f32(0), w, dy: f32(0), g: empty, filters: 4, outDx: f32(0), outDw: dw, outDb: db })],
+      ['maxPool', [pooled], ([o]) => k.maxPool({ x, g, out: o, argmax: new Int32Array(pooled) })],
+      ['maxPool without argmax', [pooled], ([o]) => k.maxPool({ x, g, out: o })],
       ['maxPoolBackward', [x.length], ([o]) => k.maxPoolBackward(dy.subarray(0, pooled), argmax, o)],
       ['avgPool', [pooled], ([o]) => k.avgPool(x, g, o)],
       ['avgPoolBackward', [x.length], ([o]) => k.avgPoolBackward(dy.subarray(0, pooled), g, o)],
-      ['conv2dPoolForward', [2 * 4 * Math.floor(oh / 2) * Math.floor(ow / 2)], ([o]) =>
-        k.conv2dPoolForward(x, w, w.subarray(0, 4), g, 4, true, 2, o, new Int32Array(o.length))],
+      ['conv2dPoolForward', [convPooled], ([o]) =>
+        k.conv2dPoolForward({ x, w, bias: w.subarray(0, 4), g, filters: 4, relu: true, pool: 2, out: o, argmax: new Int32Array(o.length) })],
       ['conv2dPoolBackward', [x.length, w.length, 4], ([dx, dw, db]) => {
-        const pooled = 2 * 4 * Math.floor(oh / 2) * Math.floor(ow / 2);
-        const y = f32(pooled);
-        const arg = new Int32Array(pooled);
-        k.conv2dPoolForward(x, w, w.subarray(0, 4), g, 4, true, 2, y, arg);
-        k.conv2dPoolBackward(x, w, dy.subarray(0, pooled), arg, y, g, 4, 2, dx, dw, db);
+        const y = f32(convPooled);
+        const arg = new Int32Array(convPooled);
+        k.conv2dPoolForward({ x, w, bias: w.subarray(0, 4), g, filters: 4, relu: true, pool: 2, out: y, argmax: arg });
+        k.conv2dPoolBackward({
+          x, w, dy: dy.subarray(0, convPooled), argmax: arg, reluPooled: y, g, filters: 4, pool: 2, outDx: dx, outDw: dw, outDb: db,
+        });
       }],
-      ['channelMoments', [3, 3], ([m, v]) => k.channelMoments(x, 2, 3, 42, m, v)],
-      ['channelSums', [3, 3], ([s, d]) => k.channelSums(x, f32(0), x, 2, 3, 42, s, d)],
-      ['channelSums gated', [3, 3], ([s, d]) => k.channelSums(x, gate, x, 2, 3, 42, s, d)],
-      ['channelAffine', [x.length], ([o]) => k.channelAffine(x, f32(0), w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
-      ['channelAffine with relu', [x.length], ([o]) => k.channelAffine(x, f32(0), w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, true, o)],
-      ['batchNormBackward', [x.length, 3, 3], ([dx, dg, db]) => k.batchNormBackward(x, gate, x, w.subarray(0, 3), Float32Array.from(w.subarray(3, 6), (v) => 1 + Math.abs(v)), w.subarray(6, 9), 2, 3, 42, true, dx, dg, db)],
-      ['channelAffine gated', [x.length], ([o]) => k.channelAffine(x, gate, w.subarray(0, 3), x, w.subarray(3, 6), w.subarray(6, 9), 2, 3, 42, false, o)],
+      ['channelMoments', [3, 3], ([m, v]) => k.channelMoments({ x, n: 2, c: 3, inner: 42, outMean: m, outVar: v })],
+      ['channelSums', [3, 3], ([s, d]) => k.channelSums({ x, y: x, n: 2, c: 3, inner: 42, outSum: s, outDot: d })],
+      ['channelSums gated', [3, 3], ([s, d]) => k.channelSums({ x, gate, y: x, n: 2, c: 3, inner: 42, outSum: s, outDot: d })],
+      ['channelAffine', [x.length], ([o]) => k.channelAffine({
+        x, sx: w.subarray(0, 3), y: x, sy: w.subarray(3, 6), shift: w.subarray(6, 9), n: 2, c: 3, inner: 42, relu: false, out: o,
+      })],
+      ['channelAffine with relu', [x.length], ([o]) => k.channelAffine({
+        x, sx: w.subarray(0, 3), y: x, sy: w.subarray(3, 6), shift: w.subarray(6, 9), n: 2, c: 3, inner: 42, relu: true, out: o,
+      })],
+      ['batchNormBackward', [x.length, 3, 3], ([dx, dg, db]) => k.batchNormBackward({
+        dy: x, gate, x, mean: w.subarray(0, 3), std, gamma: w.subarray(6, 9), n: 2, c: 3, inner: 42, train: true,
+        outDx: dx, outDgamma: dg, outDbeta: db,
+      })],
+      ['channelAffine gated', [x.length], ([o]) => k.channelAffine({
+        x, gate, sx: w.subarray(0, 3), y: x, sy: w.subarray(3, 6), shift: w.subarray(6, 9), n: 2, c: 3, inner: 42, relu: false, out: o,
+      })],
     ];
-    for (const [name, sizes, run] of cases) {
-      const zeroed = sizes.map((n) => f32(n));
-      const poisoned = sizes.map((n) => f32(n).fill(Number.NaN));
-      run(zeroed);
-      run(poisoned);
-      zeroed.forEach((z, i) => same(poisoned[i], z, `${name} output ${i}`));
+    for (const k of [wasm, ref]) {
+      for (const [name, sizes, run] of cases(k)) {
+        const zeroed = sizes.map((n) => f32(n));
+        const poisoned = sizes.map((n) => f32(n).fill(Number.NaN));
+        run(zeroed);
+        run(poisoned);
+        zeroed.forEach((z, i) => same(poisoned[i], z, `${k.name} ${name} output ${i}`));
+      }
     }
   });
 

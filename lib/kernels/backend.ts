@@ -7,6 +7,7 @@ import { allocate, type DType } from '../tensor.ts';
 import type { FloatArray, Kernels } from './kernels.ts';
 import { referenceKernels } from './reference.ts';
 import { loadWasmKernels } from './wasm/index.ts';
+import { slowerBecause } from './wasm/load.ts';
 
 let active: Kernels | undefined;
 
@@ -22,6 +23,9 @@ export const activeKernels = (): Kernels => {
       throw new Error('TENFOLD_BACKEND=wasm but the WebAssembly kernels are not built or not supported here (run `npm run build`)');
     }
     active = fast ?? referenceKernels;
+    // a fallback nobody asked for is said once; choosing the reference kernels (or setKernels) is silent
+    const why = wanted === 'auto' ? slowerBecause() : undefined;
+    if (why !== undefined) process.emitWarning(`tenfold: ${why}`, { code: 'TENFOLD_SLOW_KERNELS' });
   }
   return active;
 };
@@ -41,10 +45,11 @@ export const kernelsFor = (dtype: 'float32' | 'float64'): Kernels =>
 const UNZEROED_MIN = 4096;
 
 /**
- * A buffer for a kernel's output: zeroed, or, when the kernels for `dtype` overwrite every
- * element anyway, fresh memory that skips the zero-fill (a measurable share of a training step).
+ * A buffer for a kernel's output: fresh memory that skips the zero-fill (a measurable share of a
+ * training step), since every kernel writes every element of its outputs (see Kernels).
  */
-export const outputBuffer = (dtype: DType, size: number): FloatArray =>
-  dtype === 'float32' && size >= UNZEROED_MIN && kernelsFor(dtype).overwritesOutputs
-    ? new Float32Array(Buffer.allocUnsafeSlow(size * 4).buffer, 0, size)
-    : allocate(dtype, size);
+export const outputBuffer = (dtype: DType, size: number): FloatArray => {
+  if (size < UNZEROED_MIN) return allocate(dtype, size);
+  const bytes = Buffer.allocUnsafeSlow(size * (dtype === 'float32' ? 4 : 8)).buffer;
+  return dtype === 'float32' ? new Float32Array(bytes, 0, size) : new Float64Array(bytes, 0, size);
+};

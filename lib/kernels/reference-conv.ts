@@ -4,16 +4,14 @@
  * which is already the NCHW layout of image n; backward dW = Σ_n dy_n · cols_n,
  * db = row sums of dy_n, dx_n = col2im(dy_nᵀ · W).
  */
-import { poolOverOutput, windowOutput, type FloatArray, type Window2D } from './kernels.ts';
+import {
+  poolOverOutput, windowOutput,
+  type Conv2dBackwardArgs, type Conv2dForwardArgs, type Conv2dPoolBackwardArgs, type Conv2dPoolForwardArgs, type FloatArray,
+  type Kernels, type Window2D,
+} from './kernels.ts';
 
 /** The reference kernels the convolution is made of (passed in to avoid an import cycle). */
-export interface ConvParts {
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
-    a: FloatArray, b: FloatArray, out: FloatArray): void;
-  im2col(x: FloatArray, g: Window2D, out: FloatArray): void;
-  col2im(cols: FloatArray, g: Window2D, out: FloatArray): void;
-  maxPool(x: FloatArray, g: Window2D, out: FloatArray, argmax: Int32Array): void;
-}
+export type ConvParts = Pick<Kernels, 'gemm' | 'im2col' | 'col2im' | 'maxPool'>;
 
 /** A zeroed buffer of the same element type as `like`. */
 const zerosLike = (like: FloatArray, n: number): FloatArray =>
@@ -26,8 +24,7 @@ const sizes = (g: Window2D): { one: Window2D; p: number; ckk: number; chw: numbe
 };
 
 /** See Kernels.conv2dForward. */
-export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D,
-  filters: number, relu: boolean, out: FloatArray): void => {
+export const conv2dForward = (k: ConvParts, { x, w, bias, g, filters, relu, out }: Conv2dForwardArgs): void => {
   const { one, p, ckk, chw } = sizes(g);
   if (p === 0 || filters === 0) return;
   const cols = zerosLike(x, p * ckk);
@@ -36,7 +33,7 @@ export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: 
     cols.fill(0);
     k.im2col(x.subarray(n * chw, (n + 1) * chw), one, cols);
     y.fill(0);
-    k.gemm(false, true, filters, p, ckk, w, cols, y);
+    k.gemm({ transA: false, transB: true, m: filters, n: p, k: ckk, a: w, b: cols, out: y });
     const o = n * filters * p;
     for (let f = 0; f < filters; f++) {
       const b = bias[f];
@@ -49,11 +46,16 @@ export const conv2dForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: 
 };
 
 /** See Kernels.conv2dBackward. */
-export const conv2dBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: FloatArray, g: Window2D,
-  filters: number, reluOutput: FloatArray, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
+export const conv2dBackward = (k: ConvParts, { x, w, dy, g, filters, reluOutput, outDx, outDw, outDb }: Conv2dBackwardArgs): void => {
   const { one, p, ckk, chw } = sizes(g);
-  if (p === 0 || filters === 0) return;
-  if (reluOutput.length > 0) {
+  // dW and db are sums over the images, dx a sum over the taps (col2im): all start at zero
+  outDw.fill(0);
+  outDb.fill(0);
+  if (p <= 0 || filters === 0) {
+    outDx?.fill(0);
+    return;
+  }
+  if (reluOutput !== undefined) {
     // the fused ReLU's gradient: dy passes where the output is positive
     const masked = zerosLike(dy, dy.length);
     for (let i = 0; i < dy.length; i++) masked[i] = reluOutput[i] > 0 ? dy[i] : 0;
@@ -72,32 +74,30 @@ export const conv2dBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: F
     cols.fill(0);
     k.im2col(x.subarray(n * chw, (n + 1) * chw), one, cols);
     dw.fill(0);
-    k.gemm(false, false, filters, ckk, p, dyn, cols, dw);
+    k.gemm({ transA: false, transB: false, m: filters, n: ckk, k: p, a: dyn, b: cols, out: dw });
     for (let i = 0; i < dw.length; i++) outDw[i] += dw[i];
-    if (outDx.length === 0) continue;
+    if (outDx === undefined) continue;
     dcols.fill(0);
-    k.gemm(true, false, p, ckk, filters, dyn, w, dcols);
+    k.gemm({ transA: true, transB: false, m: p, n: ckk, k: filters, a: dyn, b: w, out: dcols });
     k.col2im(dcols, one, outDx.subarray(n * chw, (n + 1) * chw));
   }
 };
 
 /** See Kernels.conv2dPoolForward: the full convolution output, then max pooling over it. */
-export const conv2dPoolForward = (k: ConvParts, x: FloatArray, w: FloatArray, bias: FloatArray, g: Window2D,
-  filters: number, relu: boolean, pool: number, out: FloatArray, argmax: Int32Array): void => {
+export const conv2dPoolForward = (k: ConvParts, { x, w, bias, g, filters, relu, pool, out, argmax }: Conv2dPoolForwardArgs): void => {
   const { p } = sizes(g);
   const full = zerosLike(x, g.n * filters * p);
-  conv2dForward(k, x, w, bias, g, filters, relu, full);
-  k.maxPool(full, poolOverOutput(g, filters, pool), out, argmax);
+  conv2dForward(k, { x, w, bias, g, filters, relu, out: full });
+  k.maxPool({ x: full, g: poolOverOutput(g, filters, pool), out, argmax });
 };
 
 /** See Kernels.conv2dPoolBackward: dy routed to the maxima (ReLU-masked), then conv2dBackward. */
-export const conv2dPoolBackward = (k: ConvParts, x: FloatArray, w: FloatArray, dy: FloatArray, argmax: Int32Array,
-  reluPooled: FloatArray, g: Window2D, filters: number, outDx: FloatArray, outDw: FloatArray, outDb: FloatArray): void => {
+export const conv2dPoolBackward = (k: ConvParts,
+  { x, w, dy, argmax, reluPooled, g, filters, outDx, outDw, outDb }: Conv2dPoolBackwardArgs): void => {
   const { p } = sizes(g);
   const full = zerosLike(dy, g.n * filters * p);
-  const relu = reluPooled.length > 0;
   for (let i = 0; i < dy.length; i++) {
-    if (argmax[i] >= 0 && (!relu || reluPooled[i] > 0)) full[argmax[i]] += dy[i];
+    if (argmax[i] >= 0 && (reluPooled === undefined || reluPooled[i] > 0)) full[argmax[i]] += dy[i];
   }
-  conv2dBackward(k, x, w, full, g, filters, zerosLike(dy, 0), outDx, outDw, outDb);
+  conv2dBackward(k, { x, w, dy: full, g, filters, outDx, outDw, outDb });
 };

@@ -4,8 +4,8 @@
  */
 import {
   windowOutput,
-  type AdamStep, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
-  type Window2D,
+  type AdamArgs, type BinaryArgs, type BinaryOp, type ChannelAffineArgs, type ChannelMomentsArgs, type ChannelSumsArgs,
+  type FloatArray, type GemmArgs, type Kernels, type MaxPoolArgs, type ReduceOp, type UnaryOp, type Window2D,
 } from './kernels.ts';
 import { batchNormCoefficients } from './batchnorm-backward.ts';
 import { conv2dBackward, conv2dForward, conv2dPoolBackward, conv2dPoolForward } from './reference-conv.ts';
@@ -37,9 +37,9 @@ const binaryFns: Readonly<Record<BinaryOp, (a: number, b: number) => number>> = 
   equal: (a, b) => (a === b ? 1 : 0),
 };
 
-const gemm = (transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: FloatArray, b: FloatArray, out: FloatArray): void => {
+const gemm = ({ transA, transB, m, n, k, a, b, out }: GemmArgs): void => {
   if (!transA && !transB) {
+    out.fill(0);
     for (let i = 0; i < m; i++) {
       const o = i * n;
       for (let p = 0; p < k; p++) {
@@ -60,6 +60,7 @@ const gemm = (transA: boolean, transB: boolean, m: number, n: number, k: number,
       }
     }
   } else if (transA && !transB) {
+    out.fill(0);
     for (let p = 0; p < k; p++) {
       const bo = p * n;
       for (let i = 0; i < m; i++) {
@@ -80,8 +81,7 @@ const gemm = (transA: boolean, transB: boolean, m: number, n: number, k: number,
   }
 };
 
-const binary = (op: BinaryOp, a: FloatArray, aStrides: readonly number[], b: FloatArray,
-  bStrides: readonly number[], outShape: readonly number[], out: FloatArray): void => {
+const binary = ({ op, a, aStrides, b, bStrides, outShape, out }: BinaryArgs): void => {
   const f = binaryFns[op];
   const rank = outShape.length;
   const size = out.length;
@@ -152,10 +152,8 @@ const softmax = (x: FloatArray, rows: number, cols: number, out: FloatArray): vo
   }
 };
 
-const adam = (g: FloatArray, m: FloatArray, v: FloatArray, s: AdamStep,
-  outM: FloatArray, outV: FloatArray, outUpdate: FloatArray, params: FloatArray): void => {
-  const { beta1, beta2, eps, stepSize } = s;
-  const withParams = params.length > 0;
+const adam = ({ g, m, v, step, params, outM, outV, outUpdate }: AdamArgs): void => {
+  const { beta1, beta2, eps, stepSize } = step;
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
     const mi = beta1 * m[i] + (1 - beta1) * gi;
@@ -163,7 +161,7 @@ const adam = (g: FloatArray, m: FloatArray, v: FloatArray, s: AdamStep,
     outM[i] = mi;
     outV[i] = vi;
     const u = (stepSize * mi) / (Math.sqrt(vi) + eps);
-    outUpdate[i] = withParams ? params[i] + u : u;
+    outUpdate[i] = params !== undefined ? params[i] + u : u;
   }
 };
 
@@ -201,6 +199,7 @@ const im2col = (x: FloatArray, g: Window2D, out: FloatArray): void => {
 const col2im = (cols: FloatArray, g: Window2D, out: FloatArray): void => {
   const src = patchSources(g);
   const image = g.c * g.h * g.w;
+  out.fill(0);
   for (let b = 0; b < g.n; b++) {
     const o = b * src.length;
     for (let e = 0; e < src.length; e++) if (src[e] >= 0) out[b * image + src[e]] += cols[o + e];
@@ -219,8 +218,7 @@ const forEachWindow = (g: Window2D, f: (o: number, plane: number, y0: number, x0
   }
 };
 
-const maxPool = (x: FloatArray, g: Window2D, out: FloatArray, arg: Int32Array): void => {
-  const wantArg = arg.length > 0;
+const maxPool = ({ x, g, out, argmax }: MaxPoolArgs): void => {
   forEachWindow(g, (o, plane, y0, x0) => {
     let best = -Infinity;
     let bestIdx = -1;
@@ -231,11 +229,12 @@ const maxPool = (x: FloatArray, g: Window2D, out: FloatArray, arg: Int32Array): 
       }
     }
     out[o] = bestIdx < 0 ? 0 : best;
-    if (wantArg) arg[o] = bestIdx;
+    if (argmax !== undefined) argmax[o] = bestIdx;
   });
 };
 
 const maxPoolBackward = (dy: FloatArray, arg: Int32Array, out: FloatArray): void => {
+  out.fill(0);
   for (let o = 0; o < dy.length; o++) if (arg[o] >= 0) out[arg[o]] += dy[o];
 };
 
@@ -252,6 +251,7 @@ const avgPool = (x: FloatArray, g: Window2D, out: FloatArray): void => {
 
 const avgPoolBackward = (dy: FloatArray, g: Window2D, out: FloatArray): void => {
   const inv = 1 / (g.kh * g.kw);
+  out.fill(0);
   forEachWindow(g, (o, plane, y0, x0) => {
     const d = dy[o] * inv;
     for (let i = Math.max(0, y0); i < Math.min(g.h, y0 + g.kh); i++) {
@@ -265,8 +265,7 @@ const forEachRun = (n: number, c: number, inner: number, f: (offset: number, ch:
   for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) f((b * c + ch) * inner, ch);
 };
 
-const channelMoments = (x: FloatArray, n: number, c: number, inner: number, outMean: FloatArray,
-  outVar: FloatArray): void => {
+const channelMoments = ({ x, n, c, inner, outMean, outVar }: ChannelMomentsArgs): void => {
   const sums = new Float64Array(c);
   const squares = new Float64Array(c);
   const count = n * inner;
@@ -278,46 +277,43 @@ const channelMoments = (x: FloatArray, n: number, c: number, inner: number, outM
   for (let ch = 0; ch < c; ch++) { outMean[ch] = sums[ch] / count; outVar[ch] = squares[ch] / count; }
 };
 
-/** x[i], or 0 where a non-empty gate is not > 0 (reluBackward's rule). */
-const gatedBy = (x: FloatArray, gate: FloatArray): ((i: number) => number) =>
-  (gate.length > 0 ? (i) => (gate[i] > 0 ? x[i] : 0) : (i) => x[i]);
+/** x[i], or 0 where a given gate is not > 0 (reluBackward's rule). */
+const gatedBy = (x: FloatArray, gate: FloatArray | undefined): ((i: number) => number) =>
+  (gate !== undefined ? (i) => (gate[i] > 0 ? x[i] : 0) : (i) => x[i]);
 
-const channelSums = (x: FloatArray, gate: FloatArray, y: FloatArray, n: number, c: number, inner: number, outSum: FloatArray,
-  outDot: FloatArray): void => {
+const channelSums = ({ x, gate, y, n, c, inner, outSum, outDot }: ChannelSumsArgs): void => {
   const sums = new Float64Array(c);
   const dots = new Float64Array(c);
-  const withDot = y.length > 0;
   const at = gatedBy(x, gate);
   forEachRun(n, c, inner, (o, ch) => {
     for (let i = 0; i < inner; i++) {
       const v = at(o + i);
       sums[ch] += v;
-      if (withDot) dots[ch] += v * y[o + i];
+      if (y !== undefined) dots[ch] += v * y[o + i];
     }
   });
   outSum.set(sums);
-  if (withDot) outDot.set(dots);
+  if (outDot !== undefined) outDot.set(dots);
 };
 
-const channelAffine = (x: FloatArray, gate: FloatArray, sx: FloatArray, y: FloatArray, sy: FloatArray, shift: FloatArray,
-  n: number, c: number, inner: number, relu: boolean, out: FloatArray): void => {
-  const withY = y.length > 0;
+const channelAffine = ({ x, gate, sx, y, sy, shift, n, c, inner, relu, out }: ChannelAffineArgs): void => {
   const at = gatedBy(x, gate);
   forEachRun(n, c, inner, (o, ch) => {
     const a = sx[ch];
     const t = shift[ch];
-    const e = withY ? sy[ch] : 0;
-    for (let i = 0; i < inner; i++) out[o + i] = (withY ? y[o + i] * e : 0) + (at(o + i) * a + t);
+    const e = sy !== undefined ? sy[ch] : 0;
+    for (let i = 0; i < inner; i++) out[o + i] = (y !== undefined ? y[o + i] * e : 0) + (at(o + i) * a + t);
     if (relu) for (let i = 0; i < inner; i++) out[o + i] = unaryFns.relu(out[o + i]);
   });
 };
 
-const batchNormBackward: Kernels['batchNormBackward'] = (dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta) => {
+const batchNormBackward: Kernels['batchNormBackward'] = ({ dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta }) => {
   const dot = dy instanceof Float64Array ? new Float64Array(c) : new Float32Array(c);
-  channelSums(dy, gate, x, n, c, inner, outDbeta, dot);
+  channelSums({ x: dy, gate, y: x, n, c, inner, outSum: outDbeta, outDot: dot });
   const k = batchNormCoefficients(outDbeta, dot, mean, std, gamma, n * inner, train);
   outDgamma.set(k.dgamma);
-  channelAffine(dy, gate, k.scale, train ? x : x.subarray(0, 0), k.onX, k.shift, n, c, inner, false, outDx);
+  const onX = train ? { y: x, sy: k.onX } : {};
+  channelAffine({ x: dy, gate, sx: k.scale, ...onX, shift: k.shift, n, c, inner, relu: false, out: outDx });
 };
 
 const convParts = { gemm, im2col, col2im, maxPool };
@@ -325,7 +321,6 @@ const convParts = { gemm, im2col, col2im, maxPool };
 /** The reference TypeScript backend. */
 export const referenceKernels: Kernels = {
   name: 'reference',
-  overwritesOutputs: false,
   gemm,
   unary: (op, x, out) => {
     const f = unaryFns[op];
@@ -342,6 +337,7 @@ export const referenceKernels: Kernels = {
     }
   },
   sumRows: (x, rows, cols, out) => {
+    out.fill(0);
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       for (let j = 0; j < cols; j++) out[j] += x[o + j];
@@ -356,13 +352,10 @@ export const referenceKernels: Kernels = {
   adam,
   im2col,
   col2im,
-  conv2dForward: (x, w, bias, g, filters, relu, out) => conv2dForward(convParts, x, w, bias, g, filters, relu, out),
-  conv2dBackward: (x, w, dy, g, filters, reluOutput, outDx, outDw, outDb) =>
-    conv2dBackward(convParts, x, w, dy, g, filters, reluOutput, outDx, outDw, outDb),
-  conv2dPoolForward: (x, w, bias, g, filters, relu, pool, out, argmax) =>
-    conv2dPoolForward(convParts, x, w, bias, g, filters, relu, pool, out, argmax),
-  conv2dPoolBackward: (x, w, dy, argmax, reluPooled, g, filters, _pool, outDx, outDw, outDb) =>
-    conv2dPoolBackward(convParts, x, w, dy, argmax, reluPooled, g, filters, outDx, outDw, outDb),
+  conv2dForward: (a) => conv2dForward(convParts, a),
+  conv2dBackward: (a) => conv2dBackward(convParts, a),
+  conv2dPoolForward: (a) => conv2dPoolForward(convParts, a),
+  conv2dPoolBackward: (a) => conv2dPoolBackward(convParts, a),
   maxPool,
   maxPoolBackward,
   avgPool,

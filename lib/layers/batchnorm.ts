@@ -62,13 +62,10 @@ const valuesOf = (t: Tensor, dtype: DType): FloatArray => unsafeMutableData(cast
 
 const BN_PARAMS = ['gamma', 'beta'] as const;
 
-const EMPTY = { float32: new Float32Array(0), float64: new Float64Array(0) } as const;
-
 /** out = x·sx[c] + shift[c] over the view, then ReLU if asked (batch norm's forward map). */
 const channelAffine = (x: Tensor, v: ChannelView, sx: FloatArray, shift: FloatArray, relu: boolean): Tensor => {
   const out = outputBuffer(x.dtype, x.size);
-  const none = EMPTY[x.dtype];
-  kernelsFor(x.dtype).channelAffine(unsafeMutableData(x), none, sx, none, none, shift, v.n, v.c, v.inner, relu, out);
+  kernelsFor(x.dtype).channelAffine({ x: unsafeMutableData(x), sx, shift, n: v.n, c: v.c, inner: v.inner, relu, out });
   return wrap(out, x.shape);
 };
 
@@ -113,7 +110,7 @@ const makeBatchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams, B
         mean = allocate(x.dtype, c);
         // biased batch variance, as the book (np.mean(xc**2, axis=0))
         variance = allocate(x.dtype, c);
-        kernelsFor(x.dtype).channelMoments(unsafeMutableData(x), v.n, c, v.inner, mean, variance);
+        kernelsFor(x.dtype).channelMoments({ x: unsafeMutableData(x), n: v.n, c, inner: v.inner, outMean: mean, outVar: variance });
         const blend = (old: Tensor, batch: FloatArray): Tensor =>
           wrap(perChannel(x.dtype, c, (ch) => momentum * old.data[ch] + (1 - momentum) * batch[ch]), [c]);
         state = { mean: blend(runningMean, mean), variance: blend(runningVariance, variance) };
@@ -138,9 +135,11 @@ const makeBatchNorm = (options: BatchNormOptions = {}): Layer<BatchNormParams, B
       const dgamma = allocate(dy.dtype, c);
       const dbeta = allocate(dy.dtype, c);
       // a fused ReLU's gradient is applied as the kernel reads dy: dy counts where the output is > 0
-      const gate = cache.relued === undefined ? EMPTY[dy.dtype] : unsafeMutableData(cache.relued);
-      kernelsFor(dy.dtype).batchNormBackward(unsafeMutableData(dy), gate, unsafeMutableData(cache.x), cache.mean, cache.std,
-        valuesOf(params.gamma, dy.dtype), v.n, c, v.inner, cache.mode === 'train', dx, dgamma, dbeta);
+      kernelsFor(dy.dtype).batchNormBackward({
+        dy: unsafeMutableData(dy), gate: cache.relued === undefined ? undefined : unsafeMutableData(cache.relued),
+        x: unsafeMutableData(cache.x), mean: cache.mean, std: cache.std, gamma: valuesOf(params.gamma, dy.dtype),
+        n: v.n, c, inner: v.inner, train: cache.mode === 'train', outDx: dx, outDgamma: dgamma, outDbeta: dbeta,
+      });
       const grad = (g: FloatArray): Tensor => cast(wrap(g, [c]), params.gamma.dtype);
       return { dx: wrap(dx, dy.shape), grads: { gamma: grad(dgamma), beta: grad(dbeta) } };
     },

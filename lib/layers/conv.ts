@@ -4,7 +4,7 @@
  * with a ReLU and max pooling fused on (conv2dPoolForward/conv2dPoolBackward).
  */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { NO_ARGMAX, windowOutput, type FloatArray, type Window2D } from '../kernels/kernels.ts';
+import type { FloatArray, Window2D } from '../kernels/kernels.ts';
 import { he, type Initializer } from './init.ts';
 import { split } from '../random.ts';
 import { allocate, showShape, sizeOf, wrap, zeros, type Shape, type Tensor } from '../tensor.ts';
@@ -45,8 +45,8 @@ interface Conv2dCache {
   readonly x: Tensor;
   readonly g: Window2D;
   readonly inputGrad: boolean;
-  /** The output, kept when a ReLU is fused (its gradient needs it); empty otherwise. */
-  readonly reluOutput: FloatArray;
+  /** The output, kept when a ReLU is fused (its gradient needs it). */
+  readonly reluOutput: FloatArray | undefined;
   /**
    * With fused pooling: where each pooled maximum came from in the convolution output. Inference
    * skips it (backward, if it is called anyway, finds it again from x).
@@ -108,13 +108,18 @@ const makeConv2d = (filters: number, kh: number, kw: number = kh, options: Conv2
       const inputGrad = ctx.inputGrad ?? true;
       if (pool !== undefined) {
         const argmax = ctx.mode === 'inference' ? undefined : new Int32Array(y.length);
-        kernelsFor(x.dtype).conv2dPoolForward(unsafeMutableData(x), unsafeMutableData(params.W), unsafeMutableData(params.b), g, f, relu, pool, y, argmax ?? NO_ARGMAX);
-        const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0), argmax };
+        kernelsFor(x.dtype).conv2dPoolForward({
+          x: unsafeMutableData(x), w: unsafeMutableData(params.W), bias: unsafeMutableData(params.b), g, filters: f, relu, pool,
+          out: y, argmax,
+        });
+        const cache = { x, g, inputGrad, reluOutput: relu ? y : undefined, argmax };
         return { y: wrap(y, outShape), cache, state: {} };
       }
       // one fused kernel: im2col, GEMM and bias, written straight in NCHW (no transposes)
-      kernelsFor(x.dtype).conv2dForward(unsafeMutableData(x), unsafeMutableData(params.W), unsafeMutableData(params.b), g, f, relu, y);
-      const cache = { x, g, inputGrad, reluOutput: relu ? y : allocate(x.dtype, 0) };
+      kernelsFor(x.dtype).conv2dForward({
+        x: unsafeMutableData(x), w: unsafeMutableData(params.W), bias: unsafeMutableData(params.b), g, filters: f, relu, out: y,
+      });
+      const cache = { x, g, inputGrad, reluOutput: relu ? y : undefined };
       return { y: wrap(y, outShape), cache, state: {} };
     },
     backward: (params, cache, dy) => {
@@ -124,22 +129,28 @@ const makeConv2d = (filters: number, kh: number, kw: number = kh, options: Conv2
       const { n, c, h, w } = cache.g;
       const dW = outputBuffer(dy.dtype, params.W.size);
       const db = allocate(dy.dtype, f);
-      // an empty dx tells the kernel to skip the input gradient (zeros are returned instead)
-      const dxOut = outputBuffer(dy.dtype, cache.inputGrad ? n * c * h * w : 0);
+      // no dx buffer tells the kernel to skip the input gradient (zeros are returned instead)
+      const dxOut = cache.inputGrad ? outputBuffer(dy.dtype, n * c * h * w) : undefined;
       if (pool !== undefined) {
         const argmax = cache.argmax ?? new Int32Array(dy.size);
         if (cache.argmax === undefined) {
           // an inference forward kept no argmax: the same forward again finds it (and the same y)
-          kernelsFor(dy.dtype).conv2dPoolForward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(params.b), cache.g, f, relu, pool,
-            outputBuffer(dy.dtype, dy.size), argmax);
+          kernelsFor(dy.dtype).conv2dPoolForward({
+            x: unsafeMutableData(cache.x), w: unsafeMutableData(params.W), bias: unsafeMutableData(params.b), g: cache.g, filters: f,
+            relu, pool, out: outputBuffer(dy.dtype, dy.size), argmax,
+          });
         }
-        kernelsFor(dy.dtype).conv2dPoolBackward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(dy), argmax, cache.reluOutput,
-          cache.g, f, pool, dxOut, dW, db);
+        kernelsFor(dy.dtype).conv2dPoolBackward({
+          x: unsafeMutableData(cache.x), w: unsafeMutableData(params.W), dy: unsafeMutableData(dy), argmax, reluPooled: cache.reluOutput,
+          g: cache.g, filters: f, pool, outDx: dxOut, outDw: dW, outDb: db,
+        });
       } else {
-        kernelsFor(dy.dtype).conv2dBackward(unsafeMutableData(cache.x), unsafeMutableData(params.W), unsafeMutableData(dy), cache.g, f, cache.reluOutput,
-          dxOut, dW, db);
+        kernelsFor(dy.dtype).conv2dBackward({
+          x: unsafeMutableData(cache.x), w: unsafeMutableData(params.W), dy: unsafeMutableData(dy), g: cache.g, filters: f,
+          reluOutput: cache.reluOutput, outDx: dxOut, outDw: dW, outDb: db,
+        });
       }
-      const dx = cache.inputGrad ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);
+      const dx = dxOut !== undefined ? wrap(dxOut, [n, c, h, w]) : zeros([n, c, h, w], dy.dtype);
       return { dx, grads: { W: wrap(dW, params.W.shape), b: wrap(db, [f]) } };
     },
   };

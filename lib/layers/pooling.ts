@@ -1,6 +1,6 @@
 /** Pooling over NCHW input (book ch. 7): max and average windows, and global average pooling. */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { NO_ARGMAX, windowOutput, type Window2D } from '../kernels/kernels.ts';
+import { windowOutput, type Window2D } from '../kernels/kernels.ts';
 import { showShape, wrap, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { requireCache } from './errors.ts';
@@ -29,7 +29,7 @@ const checkRank = (where: string, x: Tensor): void => {
 const argmaxOf = (x: Tensor, g: Window2D): Int32Array => {
   const { oh, ow } = windowOutput(g);
   const argmax = new Int32Array(g.n * g.c * oh * ow);
-  kernelsFor(x.dtype).maxPool(unsafeMutableData(x), g, outputBuffer(x.dtype, argmax.length), argmax);
+  kernelsFor(x.dtype).maxPool({ x: unsafeMutableData(x), g, out: outputBuffer(x.dtype, argmax.length), argmax });
   return argmax;
 };
 
@@ -58,9 +58,9 @@ const makeMaxPool2d = (k: Pair, stride?: Pair, pad: Pair = 0): Layer<NoParams, M
       const { oh, ow } = windowOutput(g);
       const out = outputBuffer(x.dtype, g.n * g.c * oh * ow);
       const inference = ctx.mode === 'inference';
-      const argmax = inference ? NO_ARGMAX : new Int32Array(out.length);
-      kernelsFor(x.dtype).maxPool(unsafeMutableData(x), g, out, argmax);
-      return { y: wrap(out, [g.n, g.c, oh, ow]), cache: inference ? { g, x } : { g, argmax }, state: {} };
+      const argmax = inference ? undefined : new Int32Array(out.length);
+      kernelsFor(x.dtype).maxPool({ x: unsafeMutableData(x), g, out, argmax });
+      return { y: wrap(out, [g.n, g.c, oh, ow]), cache: argmax === undefined ? { g, x } : { g, argmax }, state: {} };
     },
     backward: (_params, cache, dy) => {
       requireCache('maxPool2d', cache);

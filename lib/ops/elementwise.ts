@@ -41,7 +41,10 @@ export const binary = (op: BinaryOp, a: Tensor, b: Tensor): Tensor => {
   if (op === 'add' && sameShape(a.shape, outShape) && b.shape.length === 1 && b.shape[0] === last && last > 0) {
     k.addRowVector(unsafeMutableData(a), unsafeMutableData(b), a.size / last, last, out);
   } else {
-    k.binary(op, unsafeMutableData(a), broadcastStrides(a.shape, outShape), unsafeMutableData(b), broadcastStrides(b.shape, outShape), outShape, out);
+    k.binary({
+      op, a: unsafeMutableData(a), aStrides: broadcastStrides(a.shape, outShape), b: unsafeMutableData(b),
+      bStrides: broadcastStrides(b.shape, outShape), outShape, out,
+    });
   }
   return wrap(out, outShape);
 };

@@ -21,6 +21,6 @@ export const matmul = (a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const [kb, n] = tb ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (ka !== kb) throw new Error(`matmul: inner dimensions differ (${ka} vs ${kb}) for ${describe()}`);
   const out = outputBuffer(a.dtype, m * n);
-  kernelsFor(a.dtype).gemm(ta, tb, m, n, ka, unsafeMutableData(a), unsafeMutableData(b), out);
+  kernelsFor(a.dtype).gemm({ transA: ta, transB: tb, m, n, k: ka, a: unsafeMutableData(a), b: unsafeMutableData(b), out });
   return wrap(out, [m, n]);
 };

@@ -1,7 +1,7 @@
 /** Small gradient transformations that optimizers are chained from (after optax). */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
 import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
-import { allocate, wrap, zerosLike, type Tensor } from '../tensor.ts';
+import { wrap, zerosLike, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { isTensor, leaves, mapTree, mapTrees, type TreeRecord } from '../tree.ts';
 import { asSchedule, type Schedule } from './schedules.ts';
@@ -85,8 +85,10 @@ export const adamStep = (u: TreeRecord, state: ScaleByAdamState, beta1: number, 
     const outM = outputBuffer(g.dtype, g.size);
     const outV = outputBuffer(g.dtype, g.size);
     const outU = outputBuffer(g.dtype, g.size);
-    kernelsFor(g.dtype).adam(unsafeMutableData(g), unsafeMutableData(m), unsafeMutableData(v), step, outM, outV, outU,
-      p === undefined ? allocate(g.dtype, 0) : unsafeMutableData(p));
+    kernelsFor(g.dtype).adam({
+      g: unsafeMutableData(g), m: unsafeMutableData(m), v: unsafeMutableData(v), step,
+      params: p === undefined ? undefined : unsafeMutableData(p), outM, outV, outUpdate: outU,
+    });
     return [wrap(outU, g.shape), wrap(outM, g.shape), wrap(outV, g.shape)];
   });
   return { updates, state: { count: counter(t), mu, nu } };

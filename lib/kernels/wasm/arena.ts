@@ -34,7 +34,7 @@ export const DEFAULT_RESIDENT_BYTES = 24 * 2 ** 20;
 const RING_OUTPUTS = 3;
 
 /** Element arrays that can be copied in and out of linear memory. */
-type Copyable = Float32Array | Int32Array;
+export type Copyable = Float32Array | Int32Array;
 
 /** A byte range [at, end) of linear memory. */
 interface Span {

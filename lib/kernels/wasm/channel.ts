@@ -1,26 +1,15 @@
 /**
- * Batch norm's per-channel passes through the wasm kernels (assembly/channel.ts): statistics,
- * sums, the affine map, and the backward pass as one arena session over the last two.
+ * Batch norm's per-channel passes through the wasm kernels (assembly/channel.ts): sums, the
+ * affine map, and the backward pass as one arena session over the two (the statistics are a
+ * plain entry in kernels.ts).
  */
+import type { BatchNormBackwardArgs, ChannelAffineArgs, ChannelSumsArgs } from '../kernels.ts';
 import { batchNormCoefficients } from '../batchnorm-backward.ts';
 import type { Arena } from './arena.ts';
-import type { WasmExports } from './exports.ts';
-
-/** See Kernels.channelMoments (float32). */
-export const wasmChannelMoments = (ex: WasmExports, arena: Arena, x: Float32Array, n: number, c: number, inner: number,
-  outMean: Float32Array, outVar: Float32Array): void => {
-  if (c === 0) return;
-  arena.reset();
-  const px = arena.put(x);
-  const pm = arena.alloc(c * 4);
-  const pv = arena.alloc(c * 4);
-  ex.channelMoments(px, n, c, inner, pm, pv);
-  arena.get(pm, outMean);
-  arena.get(pv, outVar);
-};
+import type { Float32Args, WasmContext, WasmExports } from './kernels.ts';
 
 /** Puts a gate (or y) into this call's arena: 0, below the arena, means none. */
-const putOptional = (arena: Arena, a: Float32Array): number => (a.length > 0 ? arena.put(a) : 0);
+const putOptional = (arena: Arena, a: Float32Array | undefined): number => (a !== undefined ? arena.put(a) : 0);
 
 /** Runs channelSums on x, gate and y already in the arena (gate, y 0: none); returns where the sums and dots are. */
 const sumsInArena = (ex: WasmExports, arena: Arena, px: number, pg: number, py: number, n: number, c: number,
@@ -31,11 +20,11 @@ const sumsInArena = (ex: WasmExports, arena: Arena, px: number, pg: number, py: 
   return { ps, pd };
 };
 
-/** Runs channelAffine on memory already in the arena (gate, y, sy 0: none) into a kept output, copied to out. */
-const affineInArena = (ex: WasmExports, arena: Arena, px: number, pg: number, sx: Float32Array, py: number, sy: Float32Array,
-  shift: Float32Array, n: number, c: number, inner: number, relu: boolean, out: Float32Array): void => {
+/** Runs channelAffine on memory already in the arena (gate, y 0: none; sy unused without y) into a kept output, copied to out. */
+const affineInArena = (ex: WasmExports, arena: Arena, px: number, pg: number, sx: Float32Array, py: number,
+  sy: Float32Array | undefined, shift: Float32Array, n: number, c: number, inner: number, relu: boolean, out: Float32Array): void => {
   const pa = arena.put(sx);
-  const pe = py === 0 ? 0 : arena.put(sy);
+  const pe = py === 0 ? 0 : putOptional(arena, sy);
   const pt = arena.put(shift);
   const po = arena.output(out.length * 4);
   ex.channelAffine(px, pg, pa, py, pe, py === 0 ? 0 : 1, pt, n, c, inner, relu ? 1 : 0, po);
@@ -43,21 +32,19 @@ const affineInArena = (ex: WasmExports, arena: Arena, px: number, pg: number, sx
 };
 
 /** See Kernels.channelSums (float32). */
-export const wasmChannelSums = (ex: WasmExports, arena: Arena, x: Float32Array, gate: Float32Array, y: Float32Array,
-  n: number, c: number, inner: number, outSum: Float32Array, outDot: Float32Array): void => {
+export const wasmChannelSums = ({ ex, arena }: WasmContext, { x, gate, y, n, c, inner, outSum, outDot }: Float32Args<ChannelSumsArgs>): void => {
   if (c === 0) return;
   arena.reset();
   const px = arena.put(x);
   const py = putOptional(arena, y);
   const { ps, pd } = sumsInArena(ex, arena, px, putOptional(arena, gate), py, n, c, inner);
   arena.get(ps, outSum);
-  if (py !== 0) arena.get(pd, outDot);
+  if (outDot !== undefined) arena.get(pd, outDot);
 };
 
 /** See Kernels.channelAffine (float32). */
-export const wasmChannelAffine = (ex: WasmExports, arena: Arena, x: Float32Array, gate: Float32Array, sx: Float32Array,
-  y: Float32Array, sy: Float32Array, shift: Float32Array, n: number, c: number, inner: number, relu: boolean,
-  out: Float32Array): void => {
+export const wasmChannelAffine = ({ ex, arena }: WasmContext,
+  { x, gate, sx, y, sy, shift, n, c, inner, relu, out }: Float32Args<ChannelAffineArgs>): void => {
   if (out.length === 0) return;
   arena.reset();
   const px = arena.put(x);
@@ -65,9 +52,8 @@ export const wasmChannelAffine = (ex: WasmExports, arena: Arena, x: Float32Array
 };
 
 /** See Kernels.batchNormBackward (float32): one arena session, so dy, the gate and x are read in once for both passes. */
-export const wasmBatchNormBackward = (ex: WasmExports, arena: Arena, dy: Float32Array, gate: Float32Array, x: Float32Array,
-  mean: Float32Array, std: Float32Array, gamma: Float32Array, n: number, c: number, inner: number, train: boolean,
-  outDx: Float32Array, outDgamma: Float32Array, outDbeta: Float32Array): void => {
+export const wasmBatchNormBackward = ({ ex, arena }: WasmContext,
+  { dy, gate, x, mean, std, gamma, n, c, inner, train, outDx, outDgamma, outDbeta }: Float32Args<BatchNormBackwardArgs>): void => {
   if (c === 0) return;
   arena.reset();
   const pdy = arena.put(dy);

@@ -5,13 +5,13 @@
  * images step by step and a backward pass its chunks of images (runShared), each thread taking
  * the next as it comes free; the chunks' dW/db sums are added in a fixed order.
  */
-import { poolOverOutput, windowOutput, type Window2D } from '../kernels.ts';
-import type { Arena } from './arena.ts';
-import type { WasmExports } from './exports.ts';
-import { THREAD_MIN_FLOPS } from './gemm.ts';
 import {
-  JOB_CONV_BACKWARD, JOB_CONV_FORWARD, JOB_CONV_POOL_BACKWARD, JOB_CONV_POOL_FORWARD, type Helper, type Job,
-} from './helper.ts';
+  poolOverOutput, windowOutput,
+  type Conv2dBackwardArgs, type Conv2dForwardArgs, type Conv2dPoolBackwardArgs, type Conv2dPoolForwardArgs, type Window2D,
+} from '../kernels.ts';
+import type { Arena } from './arena.ts';
+import { THREAD_MIN_FLOPS } from './gemm.ts';
+import type { Float32Args, WasmContext, WasmExports } from './kernels.ts';
 
 /** The 12 geometry words the wasm window kernels read (assembly/geometry.ts). */
 export const geometryWords = (g: Window2D): number[] => {
@@ -44,23 +44,24 @@ const forwardFlags = (relu: boolean, winograd: boolean): number => (relu ? 1 : 0
 const head = <T extends Float32Array | Int32Array>(a: T, len: number): T => (a.length === len ? a : a.subarray(0, len) as T);
 
 /**
- * Runs a convolution job on both threads when `worth` it: `run(taken, scratch)` here and the
- * helper's `job(taken, scratch)` claim its work (a forward pass's steps of images, a backward
- * pass's chunks) from one counter at `taken` until none is left, each thread as it comes free;
- * a piece's result does not depend on the thread that computes it. Without the helper, or if it
- * fails, this thread does all of it (taken = 0: in order).
+ * Runs a convolution export on both threads when `worth` it: `run` here and the helper's call of
+ * the same export claim its work (a forward pass's steps of images, a backward pass's chunks)
+ * from one counter at `taken` until none is left, each thread as it comes free; a piece's
+ * result does not depend on the thread that computes it. Without the helper, or if it fails,
+ * this thread does all of it (taken = 0: in order).
  */
-const runShared = (arena: Arena, helper: Helper | undefined, worth: boolean, scratchBytes: number,
-  run: (taken: number, scratch: number) => void, job: (taken: number, scratch: number) => Job): void => {
+const runShared = <K extends keyof WasmExports>({ arena, helper }: WasmContext, worth: boolean, scratchBytes: number, name: K,
+  args: (taken: number, scratch: number) => Readonly<Parameters<WasmExports[K]>>,
+  run: (args: Readonly<Parameters<WasmExports[K]>>) => void): void => {
   const scratch = arena.alloc(scratchBytes);
   if (!worth || helper === undefined || !helper.ready()) {
-    run(0, scratch);
+    run(args(0, scratch));
     return;
   }
   const taken = arena.ints([0]);
-  helper.post(job(taken, arena.alloc(scratchBytes)));
-  run(taken, scratch);
-  if (!helper.join()) run(0, scratch); // which pieces the helper finished is unknown: all again (same bits)
+  helper.post(name, args(taken, arena.alloc(scratchBytes)));
+  run(args(taken, scratch));
+  if (!helper.join()) run(args(0, scratch)); // which pieces the helper finished is unknown: all again (same bits)
 };
 
 /** Whether a pass over n images with `flops` pays for the second thread. */
@@ -103,8 +104,8 @@ const pooledOver = (g: Window2D, filters: number, pool: number): { readonly pg: 
 const isEmpty = (g: Window2D, filters: number): boolean => g.n === 0 || sizes(g).p <= 0 || filters === 0;
 
 /** See Kernels.conv2dForward (float32). */
-export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
-  x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, out: Float32Array): void => {
+export const wasmConv2dForward = (ctx: WasmContext, { x, w, bias, g, filters, relu, out }: Float32Args<Conv2dForwardArgs>): void => {
+  const { ex, arena, winograd } = ctx;
   const { p, ckk, chw } = sizes(g);
   if (isEmpty(g, filters)) return;
   arena.reset();
@@ -114,43 +115,47 @@ export const wasmConv2dForward = (ex: WasmExports, arena: Arena, helper: Helper 
   const geo = arena.ints(geometryWords(g));
   const po = arena.output(g.n * filters * p * 4);
   const r = forwardFlags(relu, winograd);
-  runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convForwardScratchBytes(geo, filters, r),
-    (taken, scratch) => ex.conv2dForward(px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch),
-    (taken, scratch) => [JOB_CONV_FORWARD, px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch]);
+  runShared(ctx, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convForwardScratchBytes(geo, filters, r), 'conv2dForward',
+    (taken, scratch) => [px, pw, pb, geo, filters, r, po, 0, g.n, taken, scratch], (a) => ex.conv2dForward(...a));
   arena.getAndKeep(po, head(out, g.n * filters * p));
 };
 
+/** No images, no output pixels or no filters: every gradient is zero. */
+const zeroGradients = (outDx: Float32Array | undefined, outDw: Float32Array, outDb: Float32Array): void => {
+  outDx?.fill(0);
+  outDw.fill(0);
+  outDb.fill(0);
+};
+
 /** See Kernels.conv2dBackward (float32). */
-export const wasmConv2dBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
-  x: Float32Array, w: Float32Array, dy: Float32Array, g: Window2D, filters: number, reluOutput: Float32Array,
-  outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
+export const wasmConv2dBackward = (ctx: WasmContext,
+  { x, w, dy, g, filters, reluOutput, outDx, outDw, outDb }: Float32Args<Conv2dBackwardArgs>): void => {
+  const { ex, arena, winograd } = ctx;
   const { p, ckk, chw } = sizes(g);
   if (isEmpty(g, filters)) {
-    outDw.fill(0); // no images or no output pixels: the gradients are zero
-    outDb.fill(0);
+    zeroGradients(outDx, outDw, outDb);
     return;
   }
-  const wantDx = outDx.length > 0;
   arena.reset();
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, g.n * filters * p));
-  const pr = reluOutput.length > 0 ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
+  const pr = reluOutput !== undefined ? arena.put(head(reluOutput, g.n * filters * p)) : 0;
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
-  const pdx = wantDx ? arena.output(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
-  const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
+  const pdx = outDx !== undefined ? arena.output(g.n * chw * 4) : 0; // 0 is below the arena: "skip dx"
+  const chunks = chunksFor(g.n, (outDx !== undefined ? 4 : 2) * g.n * p * filters * ckk);
   const slots = gradientSlots(arena, chunks, filters * ckk, filters);
-  runShared(arena, helper, chunks > 1, ex.convBackwardScratchBytes(geo, filters),
-    (taken, scratch) => ex.conv2dBackward(px, pw, pdy, pr, geo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch),
-    (taken, scratch) => [JOB_CONV_BACKWARD, px, pw, pdy, pr, geo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch]);
+  runShared(ctx, chunks > 1, ex.convBackwardScratchBytes(geo, filters), 'conv2dBackward',
+    (taken, scratch) => [px, pw, pdy, pr, geo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch],
+    (a) => ex.conv2dBackward(...a));
   readGradients(ex, arena, slots, chunks, outDw, outDb, filters * ckk, filters);
-  if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
+  if (outDx !== undefined) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };
 
 /** See Kernels.conv2dPoolForward (float32). */
-export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
-  x: Float32Array, w: Float32Array, bias: Float32Array, g: Window2D, filters: number, relu: boolean, pool: number,
-  out: Float32Array, argmax: Int32Array): void => {
+export const wasmConv2dPoolForward = (ctx: WasmContext,
+  { x, w, bias, g, filters, relu, pool, out, argmax }: Float32Args<Conv2dPoolForwardArgs>): void => {
+  const { ex, arena, winograd } = ctx;
   const { p, ckk, chw } = sizes(g);
   const { pg, pooled } = pooledOver(g, filters, pool);
   if (isEmpty(g, filters) || pooled <= 0) return;
@@ -161,42 +166,39 @@ export const wasmConv2dPoolForward = (ex: WasmExports, arena: Arena, helper: Hel
   const geo = arena.ints(geometryWords(g));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
   const po = arena.output(pooled * 4);
-  const wantArgmax = argmax.length > 0;
-  const pa = wantArgmax ? arena.output(pooled * 4) : 0; // 0 is below the arena: "no argmax"
+  const pa = argmax !== undefined ? arena.output(pooled * 4) : 0; // 0 is below the arena: "no argmax"
   const r = forwardFlags(relu, winograd);
-  runShared(arena, helper, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
-    (taken, scratch) => ex.conv2dPoolForward(px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch),
-    (taken, scratch) => [JOB_CONV_POOL_FORWARD, px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch]);
+  runShared(ctx, worthSharing(g.n, 2 * g.n * p * filters * ckk), ex.convPoolForwardScratchBytes(geo, pgeo, filters, r),
+    'conv2dPoolForward', (taken, scratch) => [px, pw, pb, geo, pgeo, filters, r, po, pa, 0, g.n, taken, scratch],
+    (a) => ex.conv2dPoolForward(...a));
   arena.getAndKeep(po, head(out, pooled));
-  if (wantArgmax) arena.getAndKeep(pa, head(argmax, pooled));
+  if (argmax !== undefined) arena.getAndKeep(pa, head(argmax, pooled));
 };
 
 /** See Kernels.conv2dPoolBackward (float32). */
-export const wasmConv2dPoolBackward = (ex: WasmExports, arena: Arena, helper: Helper | undefined, winograd: boolean,
-  x: Float32Array, w: Float32Array, dy: Float32Array, argmax: Int32Array, reluPooled: Float32Array, g: Window2D,
-  filters: number, pool: number, outDx: Float32Array, outDw: Float32Array, outDb: Float32Array): void => {
+export const wasmConv2dPoolBackward = (ctx: WasmContext,
+  { x, w, dy, argmax, reluPooled, g, filters, pool, outDx, outDw, outDb }: Float32Args<Conv2dPoolBackwardArgs>): void => {
+  const { ex, arena, winograd } = ctx;
   const { p, ckk, chw } = sizes(g);
   const { pg, pooled } = pooledOver(g, filters, pool);
   if (isEmpty(g, filters) || pooled <= 0) {
-    outDw.fill(0);
-    outDb.fill(0);
+    zeroGradients(outDx, outDw, outDb);
     return;
   }
-  const wantDx = outDx.length > 0;
   arena.reset();
   const px = arena.put(head(x, g.n * chw));
   const pw = arena.put(head(w, filters * ckk));
   const pdy = arena.put(head(dy, pooled));
   const pa = arena.put(head(argmax, pooled));
-  const pr = reluPooled.length > 0 ? arena.put(head(reluPooled, pooled)) : 0;
+  const pr = reluPooled !== undefined ? arena.put(head(reluPooled, pooled)) : 0;
   const geo = arena.ints(backwardGeometryWords(g, filters, winograd));
   const pgeo = arena.ints(geometryWords({ ...pg, n: 1 }));
-  const pdx = wantDx ? arena.output(g.n * chw * 4) : 0;
-  const chunks = chunksFor(g.n, (wantDx ? 4 : 2) * g.n * p * filters * ckk);
+  const pdx = outDx !== undefined ? arena.output(g.n * chw * 4) : 0;
+  const chunks = chunksFor(g.n, (outDx !== undefined ? 4 : 2) * g.n * p * filters * ckk);
   const slots = gradientSlots(arena, chunks, filters * ckk, filters);
-  runShared(arena, helper, chunks > 1, ex.convBackwardScratchBytes(geo, filters),
-    (taken, scratch) => ex.conv2dPoolBackward(px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch),
-    (taken, scratch) => [JOB_CONV_POOL_BACKWARD, px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch]);
+  runShared(ctx, chunks > 1, ex.convBackwardScratchBytes(geo, filters), 'conv2dPoolBackward',
+    (taken, scratch) => [px, pw, pdy, pa, pr, geo, pgeo, filters, pdx, slots.dw, slots.db, g.n, chunks, taken, scratch],
+    (a) => ex.conv2dPoolBackward(...a));
   readGradients(ex, arena, slots, chunks, outDw, outDb, filters * ckk, filters);
-  if (wantDx) arena.getAndKeep(pdx, head(outDx, g.n * chw));
+  if (outDx !== undefined) arena.getAndKeep(pdx, head(outDx, g.n * chw));
 };

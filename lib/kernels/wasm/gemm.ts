@@ -1,7 +1,6 @@
 /** GEMM through the wasm kernels, split over two threads when the product is large. */
-import type { Arena } from './arena.ts';
-import { JOB_GEMM, type Helper } from './helper.ts';
-import type { WasmExports } from './exports.ts';
+import type { GemmArgs } from '../kernels.ts';
+import type { Float32Args, WasmContext } from './kernels.ts';
 
 /** Below this many flops (2·m·n·k) a second thread costs more than it saves (measured). */
 export const THREAD_MIN_FLOPS = 2 * 96 * 96 * 96;
@@ -18,9 +17,8 @@ const COL_ALIGN = 8;
 type Block = readonly [i0: number, i1: number, j0: number, j1: number];
 
 /** out = op(A)·op(B) for Float32 buffers (see Kernels.gemm). */
-export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefined,
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: Float32Array, b: Float32Array, out: Float32Array): void => {
+export const wasmGemm = ({ ex, arena, helper }: WasmContext,
+  { transA, transB, m, n, k, a, b, out }: Float32Args<GemmArgs>): void => {
   if (m === 0 || n === 0) return;
   if (k === 0) { out.fill(0); return; }
   arena.reset();
@@ -30,17 +28,16 @@ export const wasmGemm = (ex: WasmExports, arena: Arena, helper: Helper | undefin
   const scratch = arena.alloc(ex.gemmScratchBytes());
   const ta = transA ? 1 : 0;
   const tb = transB ? 1 : 0;
-  const run = ([i0, i1, j0, j1]: Block, s: number): void =>
-    ex.gemm(ta, tb, m, n, k, pa, pb, pc, i0, i1, j0, j1, s);
+  const args = ([i0, i1, j0, j1]: Block, s: number) => [ta, tb, m, n, k, pa, pb, pc, i0, i1, j0, j1, s] as const;
   const halves = helper !== undefined && 2 * m * n * k >= THREAD_MIN_FLOPS ? split(m, n) : undefined;
   if (halves !== undefined && helper !== undefined && helper.ready()) {
     const [mine, theirs] = halves;
     const theirScratch = arena.alloc(ex.gemmScratchBytes());
-    helper.post([JOB_GEMM, ta, tb, m, n, k, pa, pb, pc, ...theirs, theirScratch]);
-    run(mine, scratch);
-    if (!helper.join()) run(theirs, theirScratch);
+    helper.post('gemm', args(theirs, theirScratch));
+    ex.gemm(...args(mine, scratch));
+    if (!helper.join()) ex.gemm(...args(theirs, theirScratch));
   } else {
-    run([0, m, 0, n], scratch);
+    ex.gemm(...args([0, m, 0, n], scratch));
   }
   arena.getAndKeep(pc, out);
 };

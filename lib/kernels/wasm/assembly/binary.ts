@@ -2,20 +2,20 @@
  * Elementwise functions of two arguments over broadcast shapes. The glue coalesces axes, so
  * most calls are one contiguous row, or rows against a broadcast row vector or scalar.
  */
-import { ADD, SUB, MUL, DIV, MAX, MIN, POW, GREATER, EQUAL } from './codes';
+import { Binary } from './codes';
 
 // @ts-ignore: decorator
 @inline function vec(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case ADD: return f32x4.add(a, b);
-    case SUB: return f32x4.sub(a, b);
-    case MUL: return f32x4.mul(a, b);
-    case DIV: return f32x4.div(a, b);
+    case Binary.add: return f32x4.add(a, b);
+    case Binary.sub: return f32x4.sub(a, b);
+    case Binary.mul: return f32x4.mul(a, b);
+    case Binary.div: return f32x4.div(a, b);
     // a >= b || isNaN(a) ? a : b (the reference's NaN and signed-zero choice)
-    case MAX: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
-    case MIN: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
-    case GREATER: return v128.and(f32x4.splat(1), f32x4.gt(a, b));
-    case EQUAL: return v128.and(f32x4.splat(1), f32x4.eq(a, b));
+    case Binary.max: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
+    case Binary.min: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
+    case Binary.greater: return v128.and(f32x4.splat(1), f32x4.gt(a, b));
+    case Binary.equal: return v128.and(f32x4.splat(1), f32x4.eq(a, b));
     default: return a;
   }
 }
@@ -23,15 +23,15 @@ import { ADD, SUB, MUL, DIV, MAX, MIN, POW, GREATER, EQUAL } from './codes';
 // @ts-ignore: decorator
 @inline function scalar(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case DIV: return a / b;
-    case MAX: return a >= b || a != a ? a : b;
-    case MIN: return a <= b || a != a ? a : b;
-    case POW: return <f32>Math.pow(<f64>a, <f64>b);
-    case GREATER: return a > b ? 1 : 0;
-    case EQUAL: return a == b ? 1 : 0;
+    case Binary.add: return a + b;
+    case Binary.sub: return a - b;
+    case Binary.mul: return a * b;
+    case Binary.div: return a / b;
+    case Binary.max: return a >= b || a != a ? a : b;
+    case Binary.min: return a <= b || a != a ? a : b;
+    case Binary.pow: return <f32>Math.pow(<f64>a, <f64>b);
+    case Binary.greater: return a > b ? 1 : 0;
+    case Binary.equal: return a == b ? 1 : 0;
     default: return a;
   }
 }
@@ -40,18 +40,18 @@ import { ADD, SUB, MUL, DIV, MAX, MIN, POW, GREATER, EQUAL } from './codes';
 // @ts-ignore: decorator
 @inline function row(op: i32, a: usize, as: i32, b: usize, bs: i32, out: usize, len: i32): void {
   let j = 0;
-  if (op != POW && as == 1 && bs == 1) {
+  if (op != Binary.pow && as == 1 && bs == 1) {
     for (; j + 4 <= len; j += 4) {
       const o = <usize>j << 2;
       v128.store(out + o, vec(op, v128.load(a + o), v128.load(b + o)));
     }
-  } else if (op != POW && as == 1 && bs == 0) {
+  } else if (op != Binary.pow && as == 1 && bs == 0) {
     const vb = v128.load32_splat(b);
     for (; j + 4 <= len; j += 4) {
       const o = <usize>j << 2;
       v128.store(out + o, vec(op, v128.load(a + o), vb));
     }
-  } else if (op != POW && as == 0 && bs == 1) {
+  } else if (op != Binary.pow && as == 0 && bs == 1) {
     const va = v128.load32_splat(a);
     for (; j + 4 <= len; j += 4) {
       const o = <usize>j << 2;
@@ -103,15 +103,15 @@ import { ADD, SUB, MUL, DIV, MAX, MIN, POW, GREATER, EQUAL } from './codes';
 export function binary(op: i32, a: usize, b: usize, out: usize, rank: i32, shape: usize,
   aStrides: usize, bStrides: usize, index: usize): void {
   switch (op) {
-    case ADD: walk(ADD, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case SUB: walk(SUB, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case MUL: walk(MUL, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case DIV: walk(DIV, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case MAX: walk(MAX, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case MIN: walk(MIN, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case POW: walk(POW, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case GREATER: walk(GREATER, a, b, out, rank, shape, aStrides, bStrides, index); break;
-    case EQUAL: walk(EQUAL, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.add: walk(Binary.add, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.sub: walk(Binary.sub, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.mul: walk(Binary.mul, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.div: walk(Binary.div, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.max: walk(Binary.max, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.min: walk(Binary.min, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.pow: walk(Binary.pow, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.greater: walk(Binary.greater, a, b, out, rank, shape, aStrides, bStrides, index); break;
+    case Binary.equal: walk(Binary.equal, a, b, out, rank, shape, aStrides, bStrides, index); break;
     default: unreachable();
   }
 }

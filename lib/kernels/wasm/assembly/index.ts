@@ -1,21 +1,23 @@
-/** Entry of the tenfold WebAssembly kernels; every export is called from the TypeScript glue. */
+/**
+ * Entry of the tenfold WebAssembly kernels; every export is called from the TypeScript glue.
+ * The kernel files below are re-exported whole: each exports only functions the glue calls, so a
+ * new kernel in one of them needs no line here (a new file needs its `export *`).
+ */
+export * from './unary';
+export * from './binary';
+export * from './affine';
+export * from './reduce';
+export * from './adam';
+export * from './window';
+export * from './conv';
+export * from './pool';
+export * from './channel';
+// Files with internal helpers export by name.
 export { gemm, gemmScratchBytes } from './gemm';
 // Exported only so Binaryen keeps them out of line: inlined into their callers, V8 spills accumulators.
 export { micro5x8, micro6x8 } from './micro';
 export { directTile5, directTile6 } from './direct';
 export { weightTile1, weightTile2 } from './direct-weights';
-export { unary } from './unary';
-export { binary } from './binary';
-export { scaleShift, addRowVector, sumRows, reluBackward } from './affine';
-export { reduce, argmax, softmax } from './reduce';
-export { adam } from './adam';
-export { im2col, col2im } from './window';
-export {
-  conv2dForward, conv2dBackward, convForwardScratchBytes, convBackwardScratchBytes,
-  conv2dPoolForward, conv2dPoolBackward, convPoolForwardScratchBytes, addSlots,
-} from './conv';
-export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
-export { channelMoments, channelSums, channelAffine } from './channel';
 
 /** First byte past static data: the glue's scratch arena starts at or after it. */
 export function heapBase(): usize {

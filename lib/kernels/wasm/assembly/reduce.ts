@@ -1,5 +1,5 @@
 /** Reductions along the middle axis of [outer, len, inner], argmax and row softmax. */
-import { SUM, RMAX } from './codes';
+import { Reduce } from './codes';
 
 /**
  * out[o, i] = op over l of x[o, l, i]. Sums accumulate in f64 like the reference; scratch
@@ -9,8 +9,8 @@ export function reduce(op: i32, x: usize, outer: i32, len: i32, inner: i32, out:
   const plane = <usize>(len * inner) << 2;
   const ld = <usize>inner << 2;
   for (let o = 0; o < outer; o++, x += plane, out += ld) {
-    if (op == SUM) sumSlice(x, len, inner, out, scratch);
-    else extremeSlice(op == RMAX, x, len, inner, out);
+    if (op == Reduce.sum) sumSlice(x, len, inner, out, scratch);
+    else extremeSlice(op == Reduce.max, x, len, inner, out);
   }
 }
 

@@ -1,24 +1,24 @@
 /** Elementwise functions of one argument; the cheap ones run four lanes at a time. */
-import { NEG, ABS, EXP, LOG, SQRT, SQUARE, RECIPROCAL, SIGN, RELU, SIGMOID, TANH, STEP } from './codes';
+import { Unary } from './codes';
 
 /** True when op has a SIMD form (the transcendental ones are scalar). */
 // @ts-ignore: decorator
 @inline function vectorizable(op: i32): bool {
-  return op != EXP && op != LOG && op != SIGMOID && op != TANH && op != SIGN;
+  return op != Unary.exp && op != Unary.log && op != Unary.sigmoid && op != Unary.tanh && op != Unary.sign;
 }
 
 // @ts-ignore: decorator
 @inline function vec(op: i32, x: v128): v128 {
   const zero = f32x4.splat(0);
   switch (op) {
-    case NEG: return f32x4.neg(x);
-    case ABS: return f32x4.abs(x);
-    case SQRT: return f32x4.sqrt(x);
-    case SQUARE: return f32x4.mul(x, x);
-    case RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
+    case Unary.neg: return f32x4.neg(x);
+    case Unary.abs: return f32x4.abs(x);
+    case Unary.sqrt: return f32x4.sqrt(x);
+    case Unary.square: return f32x4.mul(x, x);
+    case Unary.reciprocal: return f32x4.div(f32x4.splat(1), x);
     // x > 0 ? x : 0, so NaN maps to 0 as in the reference
-    case RELU: return v128.and(x, f32x4.gt(x, zero));
-    case STEP: return v128.and(f32x4.splat(1), f32x4.gt(x, zero));
+    case Unary.relu: return v128.and(x, f32x4.gt(x, zero));
+    case Unary.step: return v128.and(f32x4.splat(1), f32x4.gt(x, zero));
     default: return x;
   }
 }
@@ -26,22 +26,22 @@ import { NEG, ABS, EXP, LOG, SQRT, SQUARE, RECIPROCAL, SIGN, RELU, SIGMOID, TANH
 // @ts-ignore: decorator
 @inline function scalar(op: i32, x: f32): f32 {
   switch (op) {
-    case NEG: return -x;
-    case ABS: return Mathf.abs(x);
-    case EXP: return Mathf.exp(x);
-    case LOG: return Mathf.log(x);
-    case SQRT: return Mathf.sqrt(x);
-    case SQUARE: return x * x;
-    case RECIPROCAL: return 1 / x;
-    case SIGN: return x > 0 ? 1 : x < 0 ? -1 : x;
-    case RELU: return x > 0 ? x : 0;
-    case SIGMOID: {
+    case Unary.neg: return -x;
+    case Unary.abs: return Mathf.abs(x);
+    case Unary.exp: return Mathf.exp(x);
+    case Unary.log: return Mathf.log(x);
+    case Unary.sqrt: return Mathf.sqrt(x);
+    case Unary.square: return x * x;
+    case Unary.reciprocal: return 1 / x;
+    case Unary.sign: return x > 0 ? 1 : x < 0 ? -1 : x;
+    case Unary.relu: return x > 0 ? x : 0;
+    case Unary.sigmoid: {
       if (x >= 0) return 1 / (1 + Mathf.exp(-x));
       const e = Mathf.exp(x);
       return e / (1 + e);
     }
-    case TANH: return Mathf.tanh(x);
-    case STEP: return x > 0 ? 1 : 0;
+    case Unary.tanh: return Mathf.tanh(x);
+    case Unary.step: return x > 0 ? 1 : 0;
     default: return x;
   }
 }
@@ -65,18 +65,18 @@ import { NEG, ABS, EXP, LOG, SQRT, SQUARE, RECIPROCAL, SIGN, RELU, SIGMOID, TANH
 export function unary(op: i32, x: usize, out: usize, len: i32): void {
   // one specialised loop per op: the constant op folds the switches inside map
   switch (op) {
-    case NEG: map(NEG, x, out, len); break;
-    case ABS: map(ABS, x, out, len); break;
-    case EXP: map(EXP, x, out, len); break;
-    case LOG: map(LOG, x, out, len); break;
-    case SQRT: map(SQRT, x, out, len); break;
-    case SQUARE: map(SQUARE, x, out, len); break;
-    case RECIPROCAL: map(RECIPROCAL, x, out, len); break;
-    case SIGN: map(SIGN, x, out, len); break;
-    case RELU: map(RELU, x, out, len); break;
-    case SIGMOID: map(SIGMOID, x, out, len); break;
-    case TANH: map(TANH, x, out, len); break;
-    case STEP: map(STEP, x, out, len); break;
+    case Unary.neg: map(Unary.neg, x, out, len); break;
+    case Unary.abs: map(Unary.abs, x, out, len); break;
+    case Unary.exp: map(Unary.exp, x, out, len); break;
+    case Unary.log: map(Unary.log, x, out, len); break;
+    case Unary.sqrt: map(Unary.sqrt, x, out, len); break;
+    case Unary.square: map(Unary.square, x, out, len); break;
+    case Unary.reciprocal: map(Unary.reciprocal, x, out, len); break;
+    case Unary.sign: map(Unary.sign, x, out, len); break;
+    case Unary.relu: map(Unary.relu, x, out, len); break;
+    case Unary.sigmoid: map(Unary.sigmoid, x, out, len); break;
+    case Unary.tanh: map(Unary.tanh, x, out, len); break;
+    case Unary.step: map(Unary.step, x, out, len); break;
     default: unreachable();
   }
 }
