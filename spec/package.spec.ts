@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,28 @@ describe('the installed package (npm pack → npm install in a fresh project)', 
     const out = lines(r.stdout).at(-1) ?? {};
     expect(out.kernels).to.equal('wasm-relaxed-simd');
     expect(out.ensembleAccuracy).to.be.above(0.85);
+  });
+
+  it('fast by default, loudly otherwise: one warning naming why when a build is missing, none when the reference kernels are chosen', () => {
+    const pkg = join(project, 'node_modules', 'tenfold', 'build');
+    const probe = (env: Record<string, string> = {}) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import { activeKernels, matmul, ones } from 'tenfold'; matmul(ones([2, 2]), ones([2, 2])); activeKernels(); console.log(activeKernels().name);"],
+        { cwd: project, encoding: 'utf8', env: { ...process.env, ...env } });
+      return { name: r.stdout.trim(), warnings: r.stderr.split('\n').filter((l) => l.includes('TENFOLD_SLOW_KERNELS')) };
+    };
+    expect(probe()).to.deep.equal({ name: 'wasm-relaxed-simd', warnings: [] });
+    renameSync(join(pkg, 'kernels-relaxed.wasm'), join(pkg, 'relaxed.hidden'));
+    const simd = probe();
+    expect(simd.name).to.equal('wasm-simd');
+    expect(simd.warnings).to.have.length(1);
+    expect(simd.warnings[0]).to.match(/kernels-relaxed\.wasm is missing .*plain SIMD build runs/);
+    renameSync(join(pkg, 'kernels-simd.wasm'), join(pkg, 'simd.hidden'));
+    const reference = probe();
+    expect(reference.name).to.equal('reference');
+    expect(reference.warnings[0]).to.match(/WebAssembly builds are missing .*reference TypeScript kernels run/);
+    expect(probe({ TENFOLD_BACKEND: 'reference' })).to.deep.equal({ name: 'reference', warnings: [] });
+    renameSync(join(pkg, 'relaxed.hidden'), join(pkg, 'kernels-relaxed.wasm'));
+    renameSync(join(pkg, 'simd.hidden'), join(pkg, 'kernels-simd.wasm'));
   });
 
   it('a strict .ts user type-checks against the shipped .d.ts files (skipLibCheck off)', () => {

@@ -1,8 +1,9 @@
 /** The divergence guard: when a run's loss or parameters show that training has blown up. */
 import { leaves, type TreeRecord } from '../tree.ts';
 
-/** Steps whose largest loss sets the default bound, and the factor above it. */
+/** Steps whose largest loss sets the default bound. */
 export const BOUND_STEPS = 20;
+/** How far above that largest loss the default bound lies. */
 export const BOUND_FACTOR = 100;
 
 /** Training stopped because it diverged: a loss or parameter not finite, or a loss past the bound. */

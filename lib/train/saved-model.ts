@@ -39,8 +39,9 @@ export interface SavedModel {
   readonly metadata?: Readonly<Record<string, SpecValue>>;
 }
 
-/** The format's name and version, in model.json. */
+/** The format's name, in model.json. */
 export const MODEL_FORMAT = 'tenfold-model';
+/** The format's version, in model.json. */
 export const MODEL_VERSION = 1;
 
 const SpecValueC: t.Type<SpecValue> = t.recursion('SpecValue', () =>
