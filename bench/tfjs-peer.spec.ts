@@ -64,7 +64,8 @@ describe('bench: the TensorFlow.js peer training step', function () {
         const r = trainer.gradients(xNhwc, tf.tensor1d(labels, 'int32'));
         return { loss: r.loss.dataSync()[0], grads: r.grads.map((gr) => ({ name: gr.name, data: gr.tensor.dataSync() })) };
       });
-      expect(got.loss).to.be.closeTo(value, 1e-5 * Math.abs(value));
+      // float32 against float64, with weights drawn afresh each run: the same 1e-4 relative as the gradients
+      expect(got.loss).to.be.closeTo(value, 1e-4 * Math.abs(value));
       expect(got.grads.map((gr) => gr.name).sort()).to.deep.equal(Object.keys(want).sort());
       for (const gr of got.grads) expect(maxRelative(gr.data, want[gr.name].data), gr.name).to.be.below(1e-4);
       trainer.dispose();
