@@ -24,7 +24,7 @@ describe('training jobs: checkpoints and resume on MNIST (tiny MLP)', function (
     const straight = await runJob({ ...config, epochs: 2 }, key(4));
     expect(resumed.resumed).to.equal(true);
     expect(resumed.history.epochs).to.have.length(2);
-    expect(paramsSha256(resumed.state.params)).to.equal(paramsSha256(straight.state.params));
+    expect(paramsSha256(resumed.trainState.params)).to.equal(paramsSha256(straight.trainState.params));
   });
 
   const rejection = async (p: Promise<unknown>): Promise<Error> => {

@@ -72,7 +72,7 @@ export const runMember = async (task: MemberTask): Promise<MemberOutcome | Membe
   const job = await runJob(task.config, foldIn(key(task.seed), task.index), storage, hooks).finally(() => task.port.off('message', onMessage));
   if (job.interrupted) return { index: task.index, interrupted: true, checkpoint: job.checkpoint };
   const { net } = job.model;
-  const vars = { params: job.state.params, state: job.state.state };
+  const vars = { params: job.trainState.params, state: job.trainState.state };
   const test = job.data.test;
   const predict = (x: Tensor) => predictProbabilities(net, vars, x);
   const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default']) : undefined;

@@ -27,14 +27,14 @@ export const writeJobReport = async (
   const first = jobs[0].job;
   const data = first.data;
   const predicted = ensemble?.predicted
-    ?? argmax(predictProbabilities(first.model.net, first.state, data.test), 1);
+    ?? argmax(predictProbabilities(first.model.net, first.trainState, data.test), 1);
   const members: NamedHistory[] = jobs.map((j) => ({ name: j.name, history: j.job.history }));
   await writeReport(file, {
     title: `tenfold: ${jobs.length > 1 ? `ensemble of ${jobs.length}` : jobs[0].name} on ${data.name}`,
     metadata,
     members,
     ensemble: ensemble ? { name: ensemble.name, history: ensemble.history } : undefined,
-    filters: firstFilters(first.state.params),
+    filters: firstFilters(first.trainState.params),
     evaluation: {
       images: toFloatDataset(data.test).x, labels: data.test.labels, predicted, classes: data.classes,
       imageShape: data.imageShape,

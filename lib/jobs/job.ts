@@ -43,7 +43,8 @@ export interface JobStorage {
 export interface JobResult {
   readonly model: Model;
   readonly data: TrainTest;
-  readonly state: TrainState;
+  /** Parameters, layer state, optimizer state, key and step where training ended. */
+  readonly trainState: TrainState;
   readonly history: History;
   /** Whether training continued from (or was entirely loaded from) a checkpoint. */
   readonly resumed: boolean;
@@ -182,7 +183,7 @@ export const runJob = async (
   }
   if (result.stopped) save(result.state, result.history);
   return {
-    model, data, state: result.state, history: result.history, resumed: start.checkpoint !== undefined,
+    model, data, trainState: result.state, history: result.history, resumed: start.checkpoint !== undefined,
     interrupted: result.stopped, checkpoint: saved, best,
   };
 };

@@ -27,14 +27,14 @@ describe('faults: checkpoint directories', function () {
 
   before(async () => {
     await runJob(FAULT_JOB, key(FAULT_SEED), { checkpointDir: trained });
-    straight3 = paramsSha256((await runJob(three, key(FAULT_SEED))).state.params);
+    straight3 = paramsSha256((await runJob(three, key(FAULT_SEED))).trainState.params);
   });
 
   const resume = async (dir: string): Promise<{ sha: string; notes: string[] }> => {
     const notes: string[] = [];
     const storage: JobStorage = { checkpointDir: dir, resume: true, onNote: (s) => notes.push(s) };
     const r = await runJob(three, key(FAULT_SEED), storage);
-    return { sha: paramsSha256(r.state.params), notes };
+    return { sha: paramsSha256(r.trainState.params), notes };
   };
 
   it('latest.json missing: resumes from the newest pair, says so, and keeps every pair it found', async () => {

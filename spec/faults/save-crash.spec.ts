@@ -15,7 +15,7 @@ describe('faults: SIGKILL at each point of a save', function () {
   const root = mkdtempSync(join(tmpdir(), 'tenfold-crash-'));
   after(() => rmSync(root, { recursive: true, force: true }));
   let straight: string;
-  before(async () => { straight = paramsSha256((await runJob(FAULT_JOB, key(FAULT_SEED))).state.params); });
+  before(async () => { straight = paramsSha256((await runJob(FAULT_JOB, key(FAULT_SEED))).trainState.params); });
 
   for (const point of SAVE_POINTS) {
     it(`killed at "${point}" of the second save: the checkpoint loads, and resuming ends with the uninterrupted weights`, async () => {
@@ -27,7 +27,7 @@ describe('faults: SIGKILL at each point of a save', function () {
       expect(loadCheckpoint(dir).epoch).to.equal(point === 'pointer renamed' ? 2 : 1);
       const resumed = await runJob(FAULT_JOB, key(FAULT_SEED), { checkpointDir: dir, resume: true });
       expect(resumed.resumed).to.equal(true);
-      expect(paramsSha256(resumed.state.params)).to.equal(straight);
+      expect(paramsSha256(resumed.trainState.params)).to.equal(straight);
       expect(readdirSync(dir).filter((f) => f.includes('.tmp-')), 'temporary files swept').to.deep.equal([]);
     });
   }

@@ -43,7 +43,7 @@ const summaryOf = (f: TrainFlags, job: JobResult, started: number, rssMBAfterEpo
     epochsTrained: job.history.epochs.length, seed: f.seed, resumed: job.resumed, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
     validationAccuracy: last.validationAccuracy, validationLoss: last.validationLoss, best: job.best,
     secondsPerEpoch: job.history.epochs.reduce((s, e) => s + e.seconds, 0) / job.history.epochs.length,
-    seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.state.params),
+    seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.trainState.params),
     rssMBAfterEpoch: rssMBAfterEpoch.map((mb) => Math.round(mb)), peakRssMB: Math.round(readMemory().peakRssMB),
   };
 };
@@ -74,7 +74,7 @@ export const trainCommand: Command<typeof specs> = {
       const storage = { checkpointDir: out, resume: flags.resume, keepBest: flags['keep-best'], signal: stop.signal, onNote: log };
       const job = await runJob(configOf(flags), key(flags.seed), storage, hooks).finally(() => bar.stop());
       if (job.interrupted) {
-        log(`stopped at step ${job.state.step}${job.checkpoint ? `; saved ${job.checkpoint}: continue with --resume` : ' (no --out: nothing saved)'}`);
+        log(`stopped at step ${job.trainState.step}${job.checkpoint ? `; saved ${job.checkpoint}: continue with --resume` : ' (no --out: nothing saved)'}`);
         process.exitCode = stop.exitCode();
         return;
       }
@@ -83,7 +83,7 @@ export const trainCommand: Command<typeof specs> = {
       if (modelFile !== undefined) {
         const { table } = job.data.train;
         saveModel(modelFile, {
-          net: job.model.net, variables: { params: job.state.params, state: job.state.state }, inputShape: job.data.inputShape,
+          net: job.model.net, variables: { params: job.trainState.params, state: job.trainState.state }, inputShape: job.data.inputShape,
           classNames: job.data.classNames, preprocessing: { scale: table[1] - table[0], offset: table[0] },
           metadata: { model: flags.model, dataset: flags.dataset, testAccuracy: job.history.epochs.at(-1)?.testAccuracy ?? null },
         });
