@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type * as TF from '@tensorflow/tfjs-core';
-import { useTfjs } from './peers.ts';
-import { filterGradient, padsOf, tfjsTrainer, type TfjsLayer } from './tfjs-nets.ts';
+import { useTfjs } from '../lib/bench/peers/tfjs.ts';
+import { filterGradient, padsOf, tfjsTrainer, type TfjsLayer } from '../lib/bench/peers/tfjs-nets.ts';
 import { affine, cast, conv2d, fromArray, key, maxPool2d, normal, reluLayer, sequential, softmaxCrossEntropy, split, trainCtx, transpose, reshape, type Tensor, type TreeRecord } from '../lib/index.ts';
 
 // The bench's TensorFlow.js training step writes its backward pass by hand (tfjs-core's node

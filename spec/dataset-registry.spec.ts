@@ -8,61 +8,21 @@ import { augmentationFor } from '../lib/augment/presets.ts';
 import { parseFlags } from '../lib/cli/args.ts';
 import { jobFlagSpecs } from '../lib/cli/job-flags.ts';
 import { loadDataset } from '../lib/data/datasets.ts';
-import {
-  datasetDefinition, isRegistered, labeledImages, registerDataset, registeredDatasetNames,
-  type DatasetDefinition, type LabeledImages, type Split,
-} from '../lib/data/registry.ts';
+import { datasetDefinition, isRegistered, registerDataset, registeredDatasetNames, type DatasetDefinition } from '../lib/data/registry.ts';
 import { readEnsembleManifest, writeEnsembleManifest, type EnsembleManifest } from '../lib/ensemble/manifest.ts';
 import { runMember, type MemberOutcome } from '../lib/ensemble/member-task.ts';
 import { writeEnsembleReport } from '../lib/ensemble/report.ts';
 import { summariseEnsemble } from '../lib/ensemble/summary.ts';
+import { trainEnsemble } from '../lib/ensemble/train-ensemble.ts';
 import { JobConfigC, type JobConfig } from '../lib/jobs/config.ts';
 import { runJob } from '../lib/jobs/job.ts';
 import { writeJobReport } from '../lib/jobs/job-report.ts';
 import { loadCheckpointedModel } from '../lib/jobs/restore.ts';
-import { key, randint, uniform } from '../lib/random.ts';
+import { key, uniform } from '../lib/random.ts';
 
-// A synthetic dataset that is not 28×28: 3×12×12 colour images, class k a bright square in quadrant k.
-const SHAPE = [3, 12, 12] as const;
-const CLASSES = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
-const [C, H, W] = SHAPE;
+import { CLASSES, quadrants, SHAPE } from './helpers/quadrants-dataset.ts';
 
-/** `count` images from `seed`: noise in [0, 0.35), a 4×4 square of a random colour at a jittered spot of its quadrant; 6% of labels wrong, so some errors always show. */
-const quadrantImages = (seed: number, count: number): LabeledImages => {
-  const truth = randint(key(seed), count, 0, 4);
-  const noise = uniform(key(seed + 1), [count * C * H * W], 0, 0.35).data;
-  const jitter = randint(key(seed + 2), 2 * count, 0, 3);
-  const colour = uniform(key(seed + 3), [count * C], 0.5, 0.65).data;
-  const wrong = uniform(key(seed + 4), [count]).data;
-  const other = randint(key(seed + 5), count, 0, 4);
-  const pixels = new Uint8Array(count * C * H * W);
-  for (let i = 0; i < count; i++) {
-    const top = (truth[i] >> 1) * 6 + jitter[2 * i];
-    const left = (truth[i] & 1) * 6 + jitter[2 * i + 1];
-    for (let c = 0; c < C; c++) {
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
-          const at = ((i * C + c) * H + y) * W + x;
-          const inSquare = y >= top && y < top + 4 && x >= left && x < left + 4;
-          pixels[at] = Math.round(255 * Math.min(1, noise[at] + (inSquare ? colour[i * C + c] : 0)));
-        }
-      }
-    }
-  }
-  const labels = Uint8Array.from(truth, (t, i) => (wrong[i] < 0.06 ? other[i] : t));
-  return labeledImages(pixels, labels, SHAPE);
-};
-
-let cached: Split | undefined;
-/** Registered by this spec: left–right mirroring swaps classes, so it is not mirror-safe. */
-const quadrants: DatasetDefinition = {
-  name: 'quadrants',
-  load: () => (cached ??= { name: 'quadrants', classes: 4, train: quadrantImages(1, 480), test: quadrantImages(100, 240) }),
-  imageShape: SHAPE,
-  classNames: CLASSES,
-  mirrorSafe: false,
-  augmentPreset: [{ name: 'crop', pad: 1 }],
-};
+const [, H, W] = SHAPE;
 
 const job = (model: JobConfig['model']): JobConfig => ({
   model, hidden: [64], optimizer: 'adam', lr: 0.003, schedule: 'constant', batchSize: 40, epochs: 4,
@@ -177,5 +137,22 @@ describe('dataset registry: a registered 3×12×12 dataset trains, ensembles and
     const html = readFileSync(file, 'utf8');
     expectImageGrid(html);
     expect(pngsOf(html).filter((p) => p.width === 5 && p.height === 5)).to.have.length(30); // member 1's conv filters
+  });
+
+  it('trains an ensemble of it on worker threads, which load the module that registers it', async function () {
+    this.timeout(60_000);
+    const out = mkdtempSync(join(tmpdir(), 'tenfold-quadrants-pool-'));
+    try {
+      const manifest: EnsembleManifest = {
+        format: 'tenfold-ensemble', version: 1, seed: 5,
+        members: [{ index: 0, dir: 'member-1', config: { ...job('mlp'), epochs: 2 } }, { index: 1, dir: 'member-2', config: { ...job('mlp'), epochs: 2 } }],
+      };
+      const run = await trainEnsemble(out, manifest, { workers: 2, workerModules: [new URL('./helpers/quadrants-dataset.ts', import.meta.url).href] });
+      if (run.stopped) throw new Error('stopped');
+      expect(run.outcomes).to.have.length(2);
+      expect(run.summary.ensembleAccuracy).to.be.above(0.8);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

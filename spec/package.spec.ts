@@ -62,6 +62,16 @@ describe('the installed package (npm pack → npm install in a fresh project)', 
     expect(out.ensembleAccuracy).to.be.above(0.85);
   });
 
+  it('the command without the optional TensorFlow.js peers: npx tenfold bench says so in one line and runs tenfold\'s rows', () => {
+    const r = spawnSync('npx', ['tenfold', 'bench', '--filter', 'gemm 128x', '--max-time', '0.1'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const out = r.stdout.split('\n');
+    expect(out.filter((l) => l.startsWith('TensorFlow.js peers not installed (npm i -D @tensorflow/tfjs-core'))).to.have.length(1);
+    const rows = out.filter((l) => /^gemm\s+128x128x128\s/.test(l));
+    expect(rows).to.not.be.empty;
+    for (const row of rows) expect(row).to.match(/^gemm\s+128x128x128\s+tenfold\s+\d+\s+\d+\.\d{3}\s/);
+  });
+
   it('fast by default, loudly otherwise: one warning naming why when a build is missing, none when the reference kernels are chosen', () => {
     const pkg = join(project, 'node_modules', 'tenfold', 'build');
     const probe = (env: Record<string, string> = {}) => {

@@ -12,6 +12,7 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
   train: async () => runner((await import('./commands/train.ts')).trainCommand),
   evaluate: async () => runner((await import('./commands/evaluate.ts')).evaluateCommand),
   ensemble: async () => runner((await import('./commands/ensemble.ts')).ensembleCommand),
+  bench: async () => runner((await import('./commands/bench.ts')).benchCommand),
 };
 
 /** Node flags a command runs best with: with every core training, V8's parallel GC helpers only slow the workers. */

@@ -22,6 +22,8 @@ export interface MemberTask {
   readonly tta: number;
   /** MemberEvents go out here; `STOP_MEMBER` comes in when the run is to stop. */
   readonly port: MessagePort;
+  /** Modules the worker imports first (URLs or paths): ones that register the datasets the members use. */
+  readonly modules?: readonly string[];
 }
 
 /** What a member tells while it trains: each step, each epoch, and notes (a resume that recovered). */

@@ -4,8 +4,8 @@
  * the members' test-set predictions averaged and voted.
  */
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { loadDataset } from '../data/datasets.ts';
@@ -26,6 +26,11 @@ export interface TrainEnsembleOptions {
   readonly onEvent?: (event: MemberEvent) => void;
   /** Each member's outcome as it finishes. */
   readonly onMember?: (outcome: MemberOutcome) => void;
+  /**
+   * Modules (file URLs or paths) each worker imports before training: a dataset registered from
+   * code (registerDataset) is known only to the thread that registered it, so its module goes here.
+   */
+  readonly workerModules?: readonly string[];
 }
 
 /** What `trainEnsemble` gives: every member's outcome and the combined figures, or which members stopped. */
@@ -58,7 +63,10 @@ export const trainEnsemble = async (out: string, manifest: EnsembleManifest, opt
     ports.add(channel.port2);
     channel.port2.on('message', (e: MemberEvent) => options.onEvent?.(e));
     if (options.signal?.aborted === true) channel.port2.postMessage(STOP_MEMBER);
-    const task: MemberTask = { index: m.index, seed: manifest.seed, config: m.config, checkpointDir: join(out, m.dir), tta: options.tta ?? 1, port: channel.port1 };
+    const task: MemberTask = {
+      index: m.index, seed: manifest.seed, config: m.config, checkpointDir: join(out, m.dir), tta: options.tta ?? 1, port: channel.port1,
+      modules: (options.workerModules ?? []).map((u) => (u.startsWith('file:') ? u : pathToFileURL(resolve(u)).href)),
+    };
     try {
       const r = await pool.run(task, { transferList: [channel.port1] }) as MemberOutcome | MemberStopped;
       if (!('interrupted' in r)) options.onMember?.(r);

@@ -1,7 +1,7 @@
 /** Rows beside the default kernels on other wasm settings (other options, one thread). */
-import { activeKernels, setKernels } from '../lib/kernels/backend.ts';
-import { loadKernels } from '../lib/kernels/wasm/load.ts';
-import { createWasmKernels, type WasmOptions } from '../lib/kernels/wasm/kernels.ts';
+import { activeKernels, setKernels } from '../kernels/backend.ts';
+import { loadKernels } from '../kernels/wasm/load.ts';
+import { createWasmKernels, type WasmOptions } from '../kernels/wasm/kernels.ts';
 
 /** Whether tenfold runs the wasm kernels (rows beside them need them). */
 export const wasmActive = (): boolean => activeKernels().name.startsWith('wasm');
