@@ -97,6 +97,36 @@ export const softmaxCrossEntropy: Loss = named('softmaxCrossEntropy',
   },
 );
 
+/**
+ * Softmax cross-entropy against smoothed targets (Szegedy et al.): the label's class gets 1 − ε + ε/K,
+ * every class ε/K. dy = (softmax − q) / batch. ε = 0 is softmaxCrossEntropy.
+ */
+export const smoothedSoftmaxCrossEntropy = (epsilon: number): Loss => {
+  if (!(epsilon >= 0 && epsilon < 1)) throw new Error(`smoothedSoftmaxCrossEntropy: ε must be in [0, 1), got ${epsilon}`);
+  if (epsilon === 0) return softmaxCrossEntropy;
+  return named(`smoothedSoftmaxCrossEntropy(${epsilon})`, (logits: Tensor, t: Targets) => {
+    const labels = labelsOf('smoothedSoftmaxCrossEntropy', logits, t);
+    const p = softmax(logits);
+    const [batch, classes] = logits.shape;
+    const off = epsilon / classes;
+    const dy = allocate(logits.dtype, logits.size);
+    let total = 0;
+    for (let i = 0; i < batch; i++) {
+      let mx = -Infinity;
+      for (let j = 0; j < classes; j++) mx = Math.max(mx, logits.data[i * classes + j]);
+      let s = 0;
+      for (let j = 0; j < classes; j++) s += Math.exp(logits.data[i * classes + j] - mx);
+      const lse = mx + Math.log(s);
+      for (let j = 0; j < classes; j++) {
+        const q = off + (j === labels[i] ? 1 - epsilon : 0);
+        total += q * (lse - logits.data[i * classes + j]);
+        dy[i * classes + j] = (p.data[i * classes + j] - q) / batch;
+      }
+    }
+    return { value: total / Math.max(1, batch), dy: wrap(dy, logits.shape) };
+  });
+};
+
 /** Sum of squared errors per example, averaged over the batch; dy = (y − t) / batch. */
 export const meanSquaredError: Loss = named('meanSquaredError',
   (y: Tensor, t: Targets) => {

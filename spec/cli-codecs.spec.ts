@@ -120,7 +120,7 @@ const flagExamples: Readonly<Record<string, string>> = {
   // job flags
   hidden: '100,50', optimizer: 'adam', lr: '0.01', schedule: 'cosine', 'batch-size': '32', epochs: '3', seed: '42',
   init: initNames[0], 'weight-decay': '0.0005', dataset: 'mnist', augment: 'crop,flip', 'max-loss': '0', 'train-eval-limit': '1000',
-  validation: '1000', 'early-stopping': '3', model: 'mlp',
+  validation: '1000', 'early-stopping': '3', 'label-smoothing': '0.1', model: 'mlp',
   // train, evaluate, ensemble
   out: 'runs/some dir', report: 'report.html', 'save-model': 'model.tenfold', weights: 'w.npz', ensemble: 'runs/e',
   predictions: 'p.json', saved: 'model.tenfold', preset: 'default', members: '3', tta: '2', workers: '2',

@@ -4,7 +4,7 @@ import { registeredDatasetNames } from '../data/registry.ts';
 import { initNames, modelNames } from '../models/registry.ts';
 import { optimizerNames } from '../optim/optimizers.ts';
 import { scheduleNames } from '../optim/schedule-names.ts';
-import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Seed } from './codecs.ts';
+import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Probability, Seed } from './codecs.ts';
 
 /** Flags of one training job; defaults are the book's TwoLayerNet run. `--dataset` takes the datasets registered when this module loads. */
 export const jobFlagSpecs = {
@@ -20,6 +20,7 @@ export const jobFlagSpecs = {
   dataset: { codec: oneOf(registeredDatasetNames()), default: 'mnist', help: `dataset: ${registeredDatasetNames().join('|')}` },
   augment: { codec: listOf(augmentNames), default: 'none', help: 'augmentations, comma-separated: crop|flip|affine|none, or default (the dataset\'s preset)' },
   'max-loss': { codec: NonNegativeNumber, help: 'stop when a step\'s loss exceeds this (default: 100 × the largest of the first 20 steps; 0: no bound)' },
+  'label-smoothing': { codec: Probability, help: 'label smoothing ε of the cross-entropy, in [0, 1) (default 0)' },
   validation: { codec: PositiveInt, help: 'hold out this many training examples (stratified, seeded) and measure them every epoch' },
   'early-stopping': { codec: PositiveInt, help: 'stop when the validation loss has not improved for this many epochs (needs --validation)' },
   'train-eval-limit': { codec: PositiveInt, help: 'measure train accuracy on at most this many examples (default: all)' },

@@ -4,7 +4,7 @@ import type { EnsembleManifest } from './manifest.ts';
 import { ensemblePresets, type EnsemblePreset, type EnsemblePresetName } from './presets.ts';
 
 /** What may override a preset (any job field), plus the member count and the architectures used in turn. */
-export type EnsembleOverrides = Partial<Omit<EnsemblePreset, 'description'>> & Partial<Pick<JobConfig, 'hidden' | 'maxLoss'>>;
+export type EnsembleOverrides = Partial<Omit<EnsemblePreset, 'description'>> & Partial<Pick<JobConfig, 'hidden' | 'maxLoss' | 'validation' | 'labelSmoothing'>>;
 
 /** The manifest of K members: member i uses models[i mod len], everything else from the overrides or the preset. */
 export const planEnsemble = (presetName: EnsemblePresetName, seed: number, overrides: EnsembleOverrides = {}): EnsembleManifest => {
@@ -19,6 +19,7 @@ export const planEnsemble = (presetName: EnsemblePresetName, seed: number, overr
         model: p.models[index % p.models.length], hidden: overrides.hidden ?? [100], optimizer: p.optimizer, lr: p.lr,
         schedule: p.schedule, batchSize: p.batchSize, epochs: p.epochs, weightDecay: p.weightDecay, dataset: p.dataset,
         augment: p.augment, trainEvalLimit: p.trainEvalLimit, maxLoss: overrides.maxLoss,
+        validation: overrides.validation, labelSmoothing: overrides.labelSmoothing,
       },
     })),
   };

@@ -31,6 +31,8 @@ export const JobConfigC = t.readonly(t.intersection([
     maxLoss: t.number,
     /** Training examples held out (stratified, seeded from the run key) and measured after every epoch. */
     validation: t.number,
+    /** Label smoothing ε of the softmax cross-entropy (default 0). */
+    labelSmoothing: t.number,
     /** Stop once the validation metric has not improved for `patience` epochs. */
     earlyStopping: t.readonly(t.type({ monitor: t.keyof({ validationLoss: null, validationAccuracy: null }), patience: t.number })),
   }),

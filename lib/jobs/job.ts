@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { augmentationFor } from '../augment/presets.ts';
 import { loadDataset, type TrainTest } from '../data/datasets.ts';
 import { initializers } from '../layers/init.ts';
-import { softmaxCrossEntropy } from '../losses.ts';
+import { smoothedSoftmaxCrossEntropy } from '../losses.ts';
 import { models } from '../models/registry.ts';
 import { optimizerByName } from '../optim/optimizers.ts';
 import { scheduleByName } from '../optim/schedule-names.ts';
@@ -68,9 +68,9 @@ export class JobSetupError extends Error {
 }
 
 /** The model a configuration describes. */
-export const modelOf = (config: Pick<JobConfig, 'model' | 'hidden' | 'init'>, classes: number): Model => ({
+export const modelOf = (config: Pick<JobConfig, 'model' | 'hidden' | 'init' | 'labelSmoothing'>, classes: number): Model => ({
   net: models[config.model].build({ hidden: config.hidden, classes, init: config.init ? initializers[config.init] : undefined }),
-  loss: softmaxCrossEntropy,
+  loss: smoothedSoftmaxCrossEntropy(config.labelSmoothing ?? 0),
 });
 
 /** The configuration as checkpoint metadata, so a resume can refuse a different run. */
@@ -79,7 +79,7 @@ const metadataOf = (config: JobConfig): Record<string, Json> => JSON.parse(JSON.
 const sameRun = (saved: Readonly<Record<string, Json>>, config: JobConfig): string | undefined => {
   const want = metadataOf(config);
   // a schedule is sized to the run, so its length matters unless the rate is constant
-  const keys = ['model', 'hidden', 'init', 'optimizer', 'lr', 'schedule', 'batchSize', 'weightDecay', 'dataset', 'augment', 'validation', 'earlyStopping',
+  const keys = ['model', 'hidden', 'init', 'optimizer', 'lr', 'schedule', 'batchSize', 'weightDecay', 'dataset', 'augment', 'validation', 'earlyStopping', 'labelSmoothing',
     ...(config.schedule === 'constant' ? [] : ['epochs'])];
   for (const k of keys) {
     if (JSON.stringify(saved[k]) !== JSON.stringify(want[k])) return `${k} is ${JSON.stringify(saved[k])} in the checkpoint but ${JSON.stringify(want[k])} now`;

@@ -17,7 +17,7 @@ import { optimizerNames } from '../../optim/optimizers.ts';
 import { scheduleNames } from '../../optim/schedule-names.ts';
 import { formatMB, readMemory } from '../../report/memory.ts';
 import { progress, type Progress } from '../../report/progress.ts';
-import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Seed } from '../codecs.ts';
+import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Probability, Seed } from '../codecs.ts';
 import type { Flags } from '../args.ts';
 import { helpFlag, type Command } from '../command.ts';
 import { prepareOutputDir, prepareOutputFile } from '../output-paths.ts';
@@ -38,6 +38,8 @@ const specs = {
   'weight-decay': { codec: NonNegativeNumber, help: 'L2 weight decay (AdamW: decoupled)' },
   'max-loss': { codec: NonNegativeNumber, help: 'stop a member whose step loss exceeds this (default: 100 × the largest of its first 20 steps; 0: no bound)' },
   hidden: { codec: PositiveIntList, default: '100', help: 'hidden sizes, for mlp members' },
+  validation: { codec: PositiveInt, help: 'hold out this many training examples per member (stratified, seeded) and measure them every epoch' },
+  'label-smoothing': { codec: Probability, help: 'label smoothing ε of the cross-entropy, in [0, 1)' },
   tta: { codec: PositiveInt, help: 'test-time augmentation: average over this many views (1: off)' },
   out: { codec: t.string, help: 'directory for checkpoints, ensemble.json and report.html (default runs/ensemble-<preset>-<dataset>-<seed>)' },
   workers: { codec: PositiveInt, help: `worker threads (default: one per core, here ${availableParallelism()})` },
@@ -57,6 +59,7 @@ export const ensembleCommand: Command<typeof specs> = {
       members: flags.members, models: flags.model, epochs: flags.epochs, dataset: flags.dataset, augment: flags.augment,
       schedule: flags.schedule, optimizer: flags.optimizer, lr: flags.lr, batchSize: flags['batch-size'],
       weightDecay: flags['weight-decay'], tta: flags.tta, hidden: flags.hidden, maxLoss: flags['max-loss'],
+      validation: flags.validation, labelSmoothing: flags['label-smoothing'],
     });
     const first = manifest.members[0].config;
     // every path the run writes is checked before any training

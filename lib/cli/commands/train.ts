@@ -32,7 +32,7 @@ type TrainFlags = Flags<typeof specs>;
 const configOf = (f: TrainFlags): JobConfig => ({
   model: f.model, hidden: f.hidden, init: f.init, optimizer: f.optimizer, lr: f.lr, schedule: f.schedule, batchSize: f['batch-size'],
   epochs: f.epochs, weightDecay: f['weight-decay'], dataset: f.dataset, augment: f.augment, trainEvalLimit: f['train-eval-limit'],
-  maxLoss: f['max-loss'], validation: f.validation,
+  maxLoss: f['max-loss'], validation: f.validation, labelSmoothing: f['label-smoothing'],
   earlyStopping: f['early-stopping'] === undefined ? undefined : { monitor: 'validationLoss', patience: f['early-stopping'] },
 });
 
