@@ -1,7 +1,7 @@
 /**
  * Every command-line codec's `is` accepts what its `decode` returns (and refuses what it would
  * not return): every codec of lib/cli/codecs.ts, every flag of jobFlagSpecs, and every flag of
- * every command (train, evaluate, ensemble: lib/cli/commands/, which the scripts run).
+ * every command (train, evaluate, ensemble, export, worker, bench: lib/cli/commands/, which the scripts run).
  */
 import { expect } from 'chai';
 import * as t from 'io-ts';
@@ -124,6 +124,9 @@ const flagExamples: Readonly<Record<string, string>> = {
   // train, evaluate, ensemble
   out: 'runs/some dir', report: 'report.html', 'save-model': 'model.tenfold', weights: 'w.npz', ensemble: 'runs/e',
   predictions: 'p.json', saved: 'model.tenfold', preset: 'default', members: '3', tta: '2', workers: '2',
+  // export, worker, bench
+  queue: 'redis://127.0.0.1:6379', concurrency: '2', onnx: 'model.onnx', checkpoint: 'runs/ckpt', json: 'rows.json', filter: 'gemm 128x',
+  'max-time': '0.5', threads: '2',
 };
 
 /** Every valued flag of `specs` decodes its default and its example to values its codec's `is` accepts. */
@@ -207,15 +210,18 @@ describe('every flag of every command', () => {
       import('../lib/cli/commands/train.ts').then((m) => m.trainCommand.specs),
       import('../lib/cli/commands/evaluate.ts').then((m) => m.evaluateCommand.specs),
       import('../lib/cli/commands/ensemble.ts').then((m) => m.ensembleCommand.specs),
+      import('../lib/cli/commands/export.ts').then((m) => m.exportCommand.specs),
+      import('../lib/cli/commands/worker.ts').then((m) => m.workerCommand.specs),
+      import('../lib/cli/commands/bench.ts').then((m) => m.benchCommand.specs),
     ]);
-    ['train', 'evaluate', 'ensemble'].forEach((name, i) => {
+    ['train', 'evaluate', 'ensemble', 'export', 'worker', 'bench'].forEach((name, i) => {
       const r = loaded[i];
       if (r.status === 'fulfilled') commands[name] = r.value;
       else unloadable[name] = r.reason;
     });
   });
 
-  for (const name of ['train', 'evaluate', 'ensemble']) {
+  for (const name of ['train', 'evaluate', 'ensemble', 'export', 'worker', 'bench']) {
     it(name, () => {
       if (name in unloadable) throw unloadable[name];
       const specs = commands[name];

@@ -13,6 +13,8 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
   evaluate: async () => runner((await import('./commands/evaluate.ts')).evaluateCommand),
   ensemble: async () => runner((await import('./commands/ensemble.ts')).ensembleCommand),
   bench: async () => runner((await import('./commands/bench.ts')).benchCommand),
+  worker: async () => runner((await import('./commands/worker.ts')).workerCommand),
+  export: async () => runner((await import('./commands/export.ts')).exportCommand),
 };
 
 /** Node flags a command runs best with: with every core training, V8's parallel GC helpers only slow the workers. */

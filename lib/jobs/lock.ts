@@ -2,15 +2,17 @@
  * An exclusive claim on a run directory, so that two processes never train into the same
  * checkpoints (each would overwrite the other's "latest" and waste its work).
  *
- * The claim file `run.lock` holds JSON `{ pid, host, token, startedAt }`. It is written in full to
+ * The claim file `run.lock` holds JSON `{ pid, host, token, startedAt }`, plus `expiresAt` for a
+ * lease (a claim that its holder renews while it works). It is written in full to
  * a temporary file first and then hard-linked into place: link fails if the name exists, and a
  * reader never sees a half-written claim. A claim is stale when its pid (on this host) has gone,
- * or when the file is not a claim at all; only the holder of the short-lived `run.lock.takeover`
+ * when its lease has expired (a lease is how a claim from another host can ever be stale: its pid
+ * cannot be checked from here), or when the file is not a claim at all; only the holder of the short-lived `run.lock.takeover`
  * may remove a stale claim, and only after re-checking (same inode, same content) that it is still
  * the one it judged stale, so two takers can never remove each other's fresh claim.
  */
 import {
-  closeSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync,
+  closeSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -21,8 +23,34 @@ export const LOCK_FILE = 'run.lock';
 /** Name of the secondary lock that serializes removing a stale claim. */
 export const TAKEOVER_FILE = `${LOCK_FILE}.takeover`;
 
-/** What a claim file says. `token` is absent in an old plain-pid file. */
-export interface Claim { readonly pid: number; readonly host: string; readonly token?: string; readonly startedAt?: string }
+/** What a claim file says. `token` is absent in an old plain-pid file; `expiresAt` only in a lease. */
+export interface Claim {
+  readonly pid: number; readonly host: string; readonly token?: string; readonly startedAt?: string; readonly expiresAt?: string;
+}
+
+/** Options of `claimDirectory`. */
+export interface ClaimOptions {
+  /**
+   * Make the claim a lease of this many ms: it records `expiresAt`, `renew()` extends it, and once
+   * it has expired anyone may take the directory over (from any host; hosts' clocks must agree to
+   * well within the lease).
+   */
+  readonly leaseMs?: number;
+  /** The host name the claim presents and judges pids by (default `os.hostname()`): for specs of several hosts. */
+  readonly host?: string;
+}
+
+/** A held claim: call it (or `release`) to give it up; `renew` extends a lease. */
+export interface DirectoryClaim {
+  (): void;
+  /** Gives up the claim (the same as calling it); a claim no longer ours is left alone. */
+  readonly release: () => void;
+  /**
+   * Extends the lease to `leaseMs` from now (without a lease: only checks). False when the claim
+   * is no longer ours (it expired and another process took the directory over): stop writing there.
+   */
+  readonly renew: () => boolean;
+}
 
 /** A takeover lock of a dead process is removed only when older than this: it is held for microseconds. */
 const DEAD_TAKEOVER_MS = 2_000;
@@ -47,20 +75,30 @@ const isAlive = (pid: number): boolean => {
 };
 
 /** The claim in a file's text; an old file's bare pid counts as a claim from this host. */
-const parseClaim = (text: string): Claim | undefined => {
-  if (/^\s*[1-9]\d{0,9}\s*$/.test(text)) return { pid: Number(text), host: hostname() };
+const parseClaim = (text: string, host: string = hostname()): Claim | undefined => {
+  if (/^\s*[1-9]\d{0,9}\s*$/.test(text)) return { pid: Number(text), host };
   try {
     const c = JSON.parse(text) as Partial<Record<keyof Claim, unknown>> | null;
     if (c !== null && typeof c === 'object' && Number.isSafeInteger(c.pid) && (c.pid as number) > 0
       && typeof c.host === 'string' && (c.token === undefined || typeof c.token === 'string')) {
-      return { pid: c.pid as number, host: c.host, token: c.token, startedAt: typeof c.startedAt === 'string' ? c.startedAt : undefined };
+      return {
+        pid: c.pid as number, host: c.host, token: c.token, startedAt: typeof c.startedAt === 'string' ? c.startedAt : undefined,
+        expiresAt: typeof c.expiresAt === 'string' ? c.expiresAt : undefined,
+      };
     }
   } catch { /* not JSON: not a claim */ }
   return undefined;
 };
 
-/** Garbage, or a dead pid of this host; another host's pid cannot be checked from here, so it is live. */
-const isStale = (c: Claim | undefined): boolean => c === undefined || (c.host === hostname() && !isAlive(c.pid));
+/** A lease past its expiry; an unreadable expiry counts as expired (a lease nobody can renew sensibly). */
+const expired = (c: Claim): boolean => c.expiresAt !== undefined && !(Date.now() <= Date.parse(c.expiresAt));
+
+/**
+ * Garbage, an expired lease, or a dead pid of this host; another host's pid cannot be checked
+ * from here, so without a lease its claim is live.
+ */
+const isStale = (c: Claim | undefined, host: string = hostname()): boolean =>
+  c === undefined || expired(c) || (c.host === host && !isAlive(c.pid));
 
 /** One look at a file: inode and content read through the same descriptor; undefined if it is gone. */
 interface Seen { readonly ino: bigint; readonly mtimeMs: number; readonly text: string }
@@ -118,7 +156,10 @@ const createExclusive = (path: string, text: string): boolean => {
 };
 
 type OwnClaim = Claim & { readonly token: string };
-const newClaim = (): OwnClaim => ({ pid: process.pid, host: hostname(), token: randomBytes(16).toString('hex'), startedAt: new Date().toISOString() });
+const newClaim = (host: string = hostname(), leaseMs?: number): OwnClaim => ({
+  pid: process.pid, host, token: randomBytes(16).toString('hex'), startedAt: new Date().toISOString(),
+  ...(leaseMs === undefined ? {} : { expiresAt: new Date(Date.now() + leaseMs).toISOString() }),
+});
 const serialize = (c: Claim): string => `${JSON.stringify(c)}\n`;
 const whose = (c: Claim | undefined): string => (c === undefined ? 'no claim' : `process ${c.pid} on ${c.host}`);
 
@@ -129,15 +170,15 @@ const releaseOwn = (path: string, token: string): void => {
 };
 
 /** Runs `f` holding the takeover lock of `dir`, waiting (bounded) for another taker to finish. */
-const withTakeover = (dir: string, deadline: number, f: () => void): void => {
+const withTakeover = <T>(dir: string, deadline: number, f: () => T, host: string = hostname()): T => {
   const path = join(dir, TAKEOVER_FILE);
-  const mine = newClaim();
+  const mine = newClaim(host);
   while (!createExclusive(path, serialize(mine))) {
     const seen = look(path);
     if (seen === undefined) continue;
-    const holder = parseClaim(seen.text);
+    const holder = parseClaim(seen.text, host);
     // A dead taker's lock: old enough that it cannot be a fresh one, and re-checked just before removal.
-    if (isStale(holder) && Date.now() - seen.mtimeMs > DEAD_TAKEOVER_MS) {
+    if (isStale(holder, host) && Date.now() - seen.mtimeMs > DEAD_TAKEOVER_MS) {
       if (same(look(path), seen)) removeIfThere(path);
       continue;
     }
@@ -148,7 +189,7 @@ const withTakeover = (dir: string, deadline: number, f: () => void): void => {
     sleep(POLL_MS);
   }
   try {
-    f();
+    return f();
   } finally {
     releaseOwn(path, mine.token);
   }
@@ -156,9 +197,13 @@ const withTakeover = (dir: string, deadline: number, f: () => void): void => {
 
 /**
  * Claims `dir` (which must exist) for this process until it exits or the returned release is
- * called. Throws, naming the directory and the holder, while another live process holds it.
+ * called. Throws, naming the directory and the holder, while another live process (or an
+ * unexpired lease) holds it. With `leaseMs` the claim is a lease that the holder must `renew()`.
  */
-export const claimDirectory = (dir: string): (() => void) => {
+export const claimDirectory = (dir: string, options: ClaimOptions = {}): DirectoryClaim => {
+  const { leaseMs } = options;
+  const host = options.host ?? hostname();
+  if (leaseMs !== undefined && !(Number.isFinite(leaseMs) && leaseMs > 0)) throw new Error(`claimDirectory: leaseMs must be a number > 0, got ${leaseMs}`);
   let isDirectory: boolean;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -168,25 +213,48 @@ export const claimDirectory = (dir: string): (() => void) => {
   }
   if (!isDirectory) throw new Error(`cannot claim ${dir}: it is not a directory`);
   const path = join(dir, LOCK_FILE);
-  const mine = newClaim();
+  let mine = newClaim(host, leaseMs);
   const deadline = Date.now() + GIVE_UP_MS;
   while (!createExclusive(path, serialize(mine))) {
     const seen = look(path);
     if (seen === undefined) continue; // released meanwhile: try again
-    const holder = parseClaim(seen.text);
-    if (!isStale(holder)) {
+    const holder = parseClaim(seen.text, host);
+    if (!isStale(holder, host)) {
       throw new Error(`${dir} is in use by ${whose(holder)} (${path}): wait for it, stop it, or use another --out; ` +
         'if no such run is going, delete the file');
     }
     if (Date.now() > deadline) throw new Error(`${dir}: gave up taking over the stale claim ${path} after ${GIVE_UP_MS / 1000} s`);
     withTakeover(dir, deadline, () => {
       if (same(look(path), seen)) removeIfThere(path); // still the stale claim judged above
-    });
+    }, host);
   }
   const release = (): void => {
     process.off('exit', release);
     releaseOwn(path, mine.token);
   };
+  // Under the takeover lock, so a taker cannot remove the claim between our check and the rename.
+  const renew = (): boolean => withTakeover(dir, Date.now() + GIVE_UP_MS, () => {
+    const seen = look(path);
+    if (seen === undefined || parseClaim(seen.text, host)?.token !== mine.token) return false;
+    if (leaseMs === undefined) return true;
+    const next: OwnClaim = { ...mine, expiresAt: new Date(Date.now() + leaseMs).toISOString() };
+    const temp = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      const fd = openSync(temp, 'wx');
+      try {
+        writeSync(fd, serialize(next));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path); // atomic: a reader sees the old lease or the new one
+    } catch (e) {
+      removeIfThere(temp);
+      throw fsError('renew', path, e);
+    }
+    mine = next;
+    return true;
+  }, host);
   process.on('exit', release);
-  return release;
+  return Object.assign(release, { release, renew });
 };

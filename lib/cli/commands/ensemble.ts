@@ -1,4 +1,7 @@
-/** `tenfold ensemble`: K members on worker threads, averaged and voted; the same command resumes. */
+/**
+ * `tenfold ensemble`: K members on worker threads (or, with --queue, on `tenfold worker`s through
+ * Redis), averaged and voted; the same command resumes.
+ */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as t from 'io-ts';
@@ -6,10 +9,13 @@ import { augmentNames } from '../../augment/presets.ts';
 import { registeredDatasetNames } from '../../data/registry.ts';
 import { loadDataset } from '../../data/datasets.ts';
 import type { EnsembleManifest } from '../../ensemble/manifest.ts';
+import type { MemberEvent, MemberOutcome } from '../../ensemble/member-task.ts';
 import { planEnsemble } from '../../ensemble/plan.ts';
 import { ensemblePresetNames, ensemblePresets } from '../../ensemble/presets.ts';
 import { writeEnsembleReport } from '../../ensemble/report.ts';
 import { trainEnsemble } from '../../ensemble/train-ensemble.ts';
+import { queueUrlProblem } from '../../queue/job-id.ts';
+import { trainEnsembleOnQueue } from '../../queue/coordinator.ts';
 import { claimDirectory } from '../../jobs/lock.ts';
 import { activeKernels } from '../../kernels/backend.ts';
 import { modelNames } from '../../models/registry.ts';
@@ -18,7 +24,7 @@ import { scheduleNames } from '../../optim/schedule-names.ts';
 import { formatMB, readMemory } from '../../report/memory.ts';
 import { progress, type Progress } from '../../report/progress.ts';
 import { listOf, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Probability, Seed } from '../codecs.ts';
-import type { Flags } from '../args.ts';
+import { UsageError, type Flags } from '../args.ts';
 import { helpFlag, type Command } from '../command.ts';
 import { prepareOutputDir, prepareOutputFile } from '../output-paths.ts';
 import { stopOnSignals } from '../signals.ts';
@@ -43,6 +49,7 @@ const specs = {
   tta: { codec: PositiveInt, help: 'test-time augmentation: average over this many views (1: off)' },
   out: { codec: t.string, help: 'directory for checkpoints, ensemble.json and report.html (default runs/ensemble-<preset>-<dataset>-<seed>)' },
   workers: { codec: PositiveInt, help: `worker threads (default: one per core, here ${availableParallelism()})` },
+  queue: { codec: t.string, help: 'train the members on `tenfold worker`s through this Redis, redis://HOST:PORT (--out must be on a file system they share)' },
   report: { codec: t.string, help: 'HTML report file (default OUT/report.html)' },
   quiet: { codec: 'boolean', help: 'no progress lines' },
   json: { codec: 'boolean', help: 'print one JSON object as the last line' },
@@ -55,6 +62,8 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 export const ensembleCommand: Command<typeof specs> = {
   name: 'ensemble', summary: 'train K members on worker threads, average and vote them', specs,
   run: async (flags) => {
+    const queueProblem = flags.queue === undefined ? undefined : queueUrlProblem(flags.queue);
+    if (queueProblem !== undefined) throw new UsageError(`--queue: ${queueProblem}`);
     const manifest = planEnsemble(flags.preset, flags.seed, {
       members: flags.members, models: flags.model, epochs: flags.epochs, dataset: flags.dataset, augment: flags.augment,
       schedule: flags.schedule, optimizer: flags.optimizer, lr: flags.lr, batchSize: flags['batch-size'],
@@ -78,16 +87,25 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
       progress({ epochs: m.config.epochs, quiet: flags.quiet, tty: false, label: `member ${m.index + 1}/${k}` })]));
     const stop = stopOnSignals((name) => log(`${name}: stopping every member at its next step (each checkpoints in ${out}); send it again to stop at once`));
     log(`ensemble of ${k} (${[...new Set(manifest.members.map((m) => m.config.model))].join(', ')}) on ${first.dataset}, kernels ${activeKernels().name}, out ${out}`);
-    const run = await trainEnsemble(out, manifest, {
-      workers: flags.workers, tta: flags.tta ?? ensemblePresets[flags.preset].tta, signal: stop.signal,
-      onEvent: (e) => {
+    const events = {
+      tta: flags.tta ?? ensemblePresets[flags.preset].tta, signal: stop.signal,
+      onEvent: (e: MemberEvent) => {
         const bar = bars.get(e.index);
         if (e.kind === 'step') bar?.onStep(e.info);
         else if (e.kind === 'epoch') bar?.onEpoch(undefined, { epochs: [e.record] });
         else log(`member ${e.index + 1}/${k}: ${e.text}`);
       },
-      onMember: (r) => log(`member ${r.index + 1}/${k}: test ${pct(r.testAccuracy)}${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`),
-    });
+      onMember: (r: MemberOutcome) => log(`member ${r.index + 1}/${k}: test ${pct(r.testAccuracy)}${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`),
+    };
+    if (flags.queue !== undefined) log(`members go through the queue at ${flags.queue}: start \`tenfold worker --queue ${flags.queue}\` where --out is shared`);
+    const run = flags.queue === undefined
+      ? await trainEnsemble(out, manifest, { ...events, workers: flags.workers })
+      : await trainEnsembleOnQueue(out, manifest, { ...events, url: flags.queue });
+    if (run.stopped && flags.queue !== undefined) {
+      log(`stopped waiting: members ${run.members.map((r) => r.index + 1).join(', ')} stay queued and the workers go on; run the same command again to wait for them`);
+      process.exitCode = stop.exitCode() ?? 1;
+      return;
+    }
     if (run.stopped) {
       log(`stopped: ${run.members.map((r) => `member ${r.index + 1} ${r.checkpoint ? `at ${r.checkpoint}` : 'not started'}`).join(', ')}; run the same command again to resume`);
       process.exitCode = stop.exitCode() ?? 1;
@@ -105,6 +123,6 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
       dataset: first.dataset, preset: flags.preset, out,
       members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
       ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
-      workers: Math.min(flags.workers ?? availableParallelism(), k), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
+      workers: Math.min(flags.workers ?? availableParallelism(), k), ...(flags.queue === undefined ? {} : { queue: flags.queue }), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
     })}\n`);
 };

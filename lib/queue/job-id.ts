@@ -1,0 +1,46 @@
+/**
+ * Names in Redis for ensemble members: the queue, and each member's job id. A job id is derived
+ * from the plan, the member and the run, so enqueuing a member again finds its job instead of
+ * adding a second one, and two runs of the same plan into different `--out` never share a job.
+ */
+import { createHash } from 'node:crypto';
+import type { EnsembleManifest } from '../ensemble/manifest.ts';
+
+/** The BullMQ queue that ensemble members go through (the default of every coordinator and worker). */
+export const MEMBER_QUEUE = 'tenfold-members';
+
+/** JSON with object keys sorted, so equal plans hash equally whatever order their fields were built in. */
+const canonical = (v: unknown): string => {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+};
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A hash (16 hex digits) of what an ensemble trains and how its members predict: the manifest and the TTA views. */
+export const ensembleHash = (manifest: EnsembleManifest, tta: number): string => sha256(canonical({ manifest, tta })).slice(0, 16);
+
+/**
+ * Job id of member `index`: `tenfold-<plan hash>-<run hash>-m<index>`. The run id is the resolved
+ * `--out` path; it is hashed because BullMQ refuses ids with ':' (and paths may hold one).
+ */
+export const memberJobId = (manifest: EnsembleManifest, tta: number, runId: string, index: number): string =>
+  `tenfold-${ensembleHash(manifest, tta)}-${sha256(runId).slice(0, 12)}-m${index}`;
+
+/** Why `url` is not a Redis URL the queue can use (`redis://HOST:PORT`, optionally with a db path), if it is not. */
+export const queueUrlProblem = (url: string): string | undefined => {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `expected redis://HOST:PORT, got "${url}"`;
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') return `expected a redis:// (or rediss://) URL, got "${url}"`;
+  if (u.hostname === '') return `no host in "${url}"`;
+  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) return `the path of "${url}" must be a database number (redis://HOST:PORT/0)`;
+  return undefined;
+};

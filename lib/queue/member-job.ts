@@ -1,0 +1,38 @@
+/** What a member's job carries through Redis, and what its worker returns; decoded on arrival. */
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeE } from '../decode.ts';
+import type { EnsembleMember } from '../ensemble/manifest.ts';
+import { JobConfigC } from '../jobs/config.ts';
+
+const MemberJobDataC = t.type({
+  version: t.literal(1),
+  ensemble: t.string,
+  out: t.string,
+  seed: t.number,
+  tta: t.number,
+  member: t.type({ index: t.number, dir: t.string, config: JobConfigC }),
+});
+
+/** A member's job: the manifest's entry for it, the run seed, the ensemble directory (absolute, shared) and TTA views. */
+export interface MemberJobData {
+  readonly version: 1;
+  /** `ensembleHash` of the plan, for messages and checks. */
+  readonly ensemble: string;
+  /** The ensemble's `--out`, as the coordinator resolved it: workers must see the same path. */
+  readonly out: string;
+  readonly seed: number;
+  readonly tta: number;
+  readonly member: EnsembleMember;
+}
+
+/** What a worker returns for a member; the coordinator reads the member itself from its checkpoint. */
+export interface MemberJobResult {
+  readonly index: number;
+  readonly testAccuracy: number;
+  readonly seconds: number;
+  readonly resumed: boolean;
+}
+
+/** The job's data checked field by field (it comes from Redis, written by any version of tenfold). */
+export const decodeMemberJob = (data: unknown): E.Either<Error, MemberJobData> => decodeE(MemberJobDataC, 'member job')(data);

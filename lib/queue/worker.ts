@@ -1,0 +1,137 @@
+/**
+ * The worker side of the member queue: takes member jobs from Redis and trains each with
+ * `runMember` in this process, holding a lease on the member's checkpoint directory meanwhile.
+ *
+ * Training runs on this thread with `fitAsync`, which yields to the event loop between steps, so
+ * BullMQ's lock renewals (and the lease's) run while a member trains.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import * as E from 'fp-ts/lib/Either.js';
+import { ENSEMBLE_FILE, firstDifference, readEnsembleManifest } from '../ensemble/manifest.ts';
+import { runMember, STOP_MEMBER, type MemberEvent } from '../ensemble/member-task.ts';
+import { JobSetupError } from '../jobs/job.ts';
+import { claimDirectory } from '../jobs/lock.ts';
+import { CheckpointError } from '../train/checkpoint.ts';
+import { DivergenceError } from '../train/fit.ts';
+import { MEMBER_QUEUE } from './job-id.ts';
+import { decodeMemberJob, type MemberJobData, type MemberJobResult } from './member-job.ts';
+
+/** Options of `startMemberWorker`. */
+export interface MemberWorkerOptions {
+  /** Redis, as `redis://HOST:PORT`. */
+  readonly url: string;
+  /** Members trained at once by this process (they share its thread; run more processes for more cores). Default 1. */
+  readonly concurrency?: number;
+  /** The queue (default MEMBER_QUEUE). */
+  readonly queueName?: string;
+  /** BullMQ's job lock, ms (default 30 000): a job whose lock is not renewed for this long counts as stalled. */
+  readonly lockDuration?: number;
+  /** How often BullMQ looks for stalled jobs, ms (default 30 000). */
+  readonly stalledInterval?: number;
+  /** The lease on a member's checkpoint directory, ms (default 60 000), renewed every third of it. */
+  readonly leaseMs?: number;
+  /** The host name the leases present (default `os.hostname()`): for specs of several hosts. */
+  readonly host?: string;
+  /** Told what the worker does (a member taken, finished, failed). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running worker: `stop` stops its members at their next step (each checkpoints) and closes it. */
+export interface MemberWorker {
+  readonly worker: Worker<MemberJobData, MemberJobResult>;
+  readonly stop: () => Promise<void>;
+}
+
+// Step events are many; Redis gets one per job at most this often (epochs and notes always).
+const STEP_PROGRESS_MS = 1000;
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The checks a worker makes before it trains: the job decodes, and `out` holds this ensemble (a shared file system). */
+const checkedJob = (raw: unknown): MemberJobData => {
+  const decoded = decodeMemberJob(raw);
+  if (E.isLeft(decoded)) throw new UnrecoverableError(decoded.left.message);
+  const data = decoded.right;
+  if (!existsSync(join(data.out, ENSEMBLE_FILE))) {
+    throw new UnrecoverableError(`${join(data.out, ENSEMBLE_FILE)} is not on this host: --out must be on a file system that the coordinator and every worker share, at the same path`);
+  }
+  const planned = readEnsembleManifest(data.out);
+  const difference = planned.seed !== data.seed ? `seed is ${planned.seed} there but ${data.seed} in the job`
+    : firstDifference(planned.members[data.member.index], data.member);
+  if (difference !== undefined) throw new UnrecoverableError(`${join(data.out, ENSEMBLE_FILE)} is not the ensemble of this job (${difference})`);
+  return data;
+};
+
+/** Trains one member's job; failures that another attempt would only repeat are unrecoverable. */
+const processMember = async (job: Job<MemberJobData, MemberJobResult>, options: MemberWorkerOptions, stops: Set<() => void>): Promise<MemberJobResult> => {
+  const data = checkedJob(job.data);
+  const { member } = data;
+  const dir = join(data.out, member.dir);
+  // one level only (a recursive mkdir spins on procfs in Node 20); out exists, checked above
+  try { mkdirSync(dir); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  const leaseMs = options.leaseMs ?? 60_000;
+  // held by another live worker (a job delivered twice): a plain error, so BullMQ tries again later
+  const claim = claimDirectory(dir, { leaseMs, host: options.host });
+  const channel = new MessageChannel();
+  const stop = (): void => channel.port2.postMessage(STOP_MEMBER);
+  stops.add(stop);
+  let lost = false;
+  const renewal = setInterval(() => {
+    try {
+      if (!claim.renew()) { lost = true; stop(); }
+    } catch (e) {
+      options.log?.(`member ${member.index + 1}: could not renew the lease on ${dir}: ${errorMessage(e)}`);
+    }
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  let lastStep = 0;
+  channel.port2.on('message', (e: MemberEvent) => {
+    if (e.kind === 'step') {
+      const now = Date.now();
+      if (now - lastStep < STEP_PROGRESS_MS) return;
+      lastStep = now;
+    }
+    job.updateProgress(e).catch((err: unknown) => options.log?.(`member ${member.index + 1}: progress not sent: ${errorMessage(err)}`));
+  });
+  options.log?.(`member ${member.index + 1}/${data.ensemble}: training in ${dir} (job ${job.id ?? '?'})`);
+  try {
+    const r = await runMember({ index: member.index, seed: data.seed, config: member.config, checkpointDir: dir, tta: data.tta, port: channel.port1 });
+    if ('interrupted' in r) {
+      throw new Error(lost ? `the lease on ${dir} expired and another worker took it over` : `stopped at ${r.checkpoint ?? 'its start'}; another attempt resumes it`);
+    }
+    options.log?.(`member ${member.index + 1}/${data.ensemble}: test accuracy ${r.testAccuracy} in ${r.seconds.toFixed(1)} s`);
+    return { index: r.index, testAccuracy: r.testAccuracy, seconds: r.seconds, resumed: r.resumed };
+  } catch (err) {
+    options.log?.(`member ${member.index + 1}/${data.ensemble}: failed: ${errorMessage(err)}`);
+    if (err instanceof JobSetupError || err instanceof DivergenceError || err instanceof CheckpointError) throw new UnrecoverableError(err.message);
+    throw err;
+  } finally {
+    clearInterval(renewal);
+    stops.delete(stop);
+    claim.release();
+    channel.port1.close();
+    channel.port2.close();
+  }
+};
+
+/** Starts taking member jobs from the queue at `options.url`. */
+export const startMemberWorker = (options: MemberWorkerOptions): MemberWorker => {
+  const stops = new Set<() => void>();
+  const worker = new Worker<MemberJobData, MemberJobResult>(options.queueName ?? MEMBER_QUEUE, (job) => processMember(job, options, stops), {
+    // a worker's blocking connection must retry for ever (BullMQ requires it)
+    connection: { url: options.url, maxRetriesPerRequest: null },
+    concurrency: options.concurrency ?? 1,
+    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
+    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+  });
+  worker.on('error', (err) => options.log?.(`worker: ${err.message}`));
+  return {
+    worker,
+    stop: async () => {
+      for (const s of stops) s();
+      await worker.close();
+    },
+  };
+};
