@@ -1,5 +1,6 @@
 /** A benchmark case runner on benchmark.js: medians, GFLOPS and side-by-side ratios. */
 import Benchmark from 'benchmark';
+import { describeMachine, type BenchMachine } from './machine.ts';
 
 /** One measured operation of one library. */
 export interface BenchCase {
@@ -15,8 +16,8 @@ export interface BenchCase {
   readonly teardown?: () => void;
 }
 
-/** One row of results, as written by `--json`. */
-export interface BenchRow {
+/** One case's timing, as `runCase` measures it. */
+export interface BenchTiming {
   readonly kernel: string;
   readonly shape: string;
   readonly library: string;
@@ -26,6 +27,9 @@ export interface BenchRow {
   readonly samples: number;
 }
 
+/** One row of results, as written by `--json`: the timing and the machine it was taken on. */
+export interface BenchRow extends BenchTiming, BenchMachine {}
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -33,7 +37,7 @@ const median = (xs: readonly number[]): number => {
 };
 
 /** Times a case with benchmark.js (synchronously, at least `minSamples` samples, about `maxTime` seconds). */
-export const runCase = async (c: BenchCase, maxTime: number): Promise<BenchRow> => {
+export const runCase = async (c: BenchCase, maxTime: number): Promise<BenchTiming> => {
   const fn = await c.setup();
   fn(); // warm-up: compile, grow scratch memory
   const bench = new Benchmark(`${c.kernel} ${c.shape} ${c.library}`, fn, { maxTime, minSamples: 5, initCount: 1 });
@@ -47,11 +51,11 @@ export const runCase = async (c: BenchCase, maxTime: number): Promise<BenchRow> 
   };
 };
 
-/** A table of rows with, per kernel and shape, each peer's time divided by tenfold's. */
-export const formatRows = (rows: readonly BenchRow[]): string => {
+/** A table of rows with, per kernel and shape, each peer's time divided by tenfold's; with `machine`, a first line naming it. */
+export const formatRows = (rows: readonly BenchTiming[], machine?: BenchMachine): string => {
   // columns as wide as their longest entry, plus a space
   const kw = Math.max('kernel'.length, ...rows.map((r) => r.kernel.length)) + 1;
-  const lines = [`${'kernel'.padEnd(kw)}${'shape'.padEnd(44)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
+  const lines = [...(machine === undefined ? [] : [describeMachine(machine)]), `${'kernel'.padEnd(kw)}${'shape'.padEnd(44)}${'library'.padEnd(14)}${'thr'.padStart(4)}${'median ms'.padStart(12)}${'GFLOPS'.padStart(9)}${'vs tenfold'.padStart(16)}`];
   for (const r of rows) {
     const ours = rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold' && o.threads === r.threads)
       ?? rows.find((o) => o.kernel === r.kernel && o.shape === r.shape && o.library === 'tenfold');

@@ -5,6 +5,7 @@ import { maxPool2d } from '../layers/pooling.ts';
 import { batchNorm } from '../layers/batchnorm.ts';
 import { softmaxCrossEntropy } from '../losses.ts';
 import { deepConvNet, deepConvNetBn, simpleConvNet } from '../models/convnets.ts';
+import { models } from '../models/registry.ts';
 import { adam } from '../optim/optimizers.ts';
 import { key, normal, randint, split, uniform } from '../random.ts';
 import { initTrainState, trainStep } from '../train/fit.ts';
@@ -50,20 +51,24 @@ const directConvCase = (s: ConvShape, threads: number, backward: boolean): Bench
   },
 });
 
+/** One image, as the conv nets take it. */
+const IMAGE = [1, 28, 28];
+
 /**
- * One full training step (forward, loss, backward, Adam) of a model at batch 100; with
- * `copyIn`, on wasm kernels that keep no outputs resident (every input copied in), beside.
+ * One full training step (forward, loss, backward, Adam) of a model at batch 100 on inputs of
+ * `input` per example; with `copyIn`, on wasm kernels that keep no outputs resident (every input
+ * copied in), beside.
  */
-const trainStepCase = (name: string, net: Layer, threads: number, copyIn = false): BenchCase => ({
+const trainStepCase = (name: string, net: Layer, threads: number, copyIn = false, input: readonly number[] = IMAGE): BenchCase => ({
   kernel: 'train-step', shape: `${name} batch ${BATCH} adam`, library: copyIn ? 'tenfold-copy' : 'tenfold', threads,
   setup: async () => {
     const run = copyIn ? await runningOn('tenfold-copy', threads, { residentBytes: 0 }) : <T>(f: () => T): T => f();
     const model = { net, loss: softmaxCrossEntropy };
     const opt = adam(0.001);
-    let ts = initTrainState(model, opt, key(1), [1, 28, 28]);
+    let ts = initTrainState(model, opt, key(1), input);
     const step = trainStep(model, opt);
     const [kx, ky] = split(key(2), 2);
-    const batch = { x: uniform(kx, [BATCH, 1, 28, 28]), labels: randint(ky, BATCH, 0, 10) };
+    const batch = { x: uniform(kx, [BATCH, ...input]), labels: randint(ky, BATCH, 0, 10) };
     return () => { ts = run(() => step(ts, batch).state); };
   },
 });
@@ -95,6 +100,8 @@ export const layerCases = (threads: number, peers: boolean): BenchCase[] => {
     layerCase('batchnorm-forward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, false),
     ...peer(() => tfjsBatchNormCase('wasm')),
     layerCase('batchnorm-backward', bnLabel, threads, batchNorm() as unknown as Layer, BN_SHAPE, true),
+    // the book's MLP as `train --model mlp --hidden 100` builds it, on flat images
+    trainStepCase('mlp-100', models.mlp.build({ hidden: [100], classes: 10 }), threads, false, [784]),
     trainStepCase('simple-convnet', simpleConvNet(), threads),
     ...(wasmActive() ? [trainStepCase('simple-convnet', simpleConvNet(), threads, true)] : []),
     ...peer(() => tfjsTrainStepCase('simple-convnet', 'wasm')),

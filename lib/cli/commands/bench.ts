@@ -4,6 +4,7 @@ import * as t from 'io-ts';
 import { gemmCases } from '../../bench/gemm-cases.ts';
 import { formatRows, runCase, type BenchCase, type BenchRow } from '../../bench/harness.ts';
 import { layerCases } from '../../bench/layer-cases.ts';
+import { benchMachine } from '../../bench/machine.ts';
 import { tfjsPackages } from '../../bench/peers/names.ts';
 import { tfjsAvailable, useTfjs } from '../../bench/peers/tfjs.ts';
 import { activeKernels } from '../../kernels/backend.ts';
@@ -42,15 +43,17 @@ export const benchCommand: Command<typeof specs> = {
     const cases: BenchCase[] = [...gemmCases(ourThreads, peers), ...layerCases(ourThreads, peers)]
       .filter((c) => filter === undefined || filter.test(`${c.kernel} ${c.shape} ${c.library}`));
     process.stdout.write(`tenfold kernels: ${activeKernels().name}; ${cases.length} cases\n`);
+    // read before any case: a variant case swaps the kernels while it runs
+    const machine = benchMachine();
     // tfjs-cpu runs last: its garbage keeps V8's GC threads busy on the core tenfold's helper needs
     const order = [...cases.keys()].sort((i, j) => Number(cases[i].library === 'tfjs-cpu') - Number(cases[j].library === 'tfjs-cpu') || i - j);
     const rows: BenchRow[] = new Array<BenchRow>(cases.length);
     for (const i of order) {
       const c = cases[i];
-      rows[i] = await runCase(c, flags['max-time']);
+      rows[i] = { ...(await runCase(c, flags['max-time'])), ...machine };
       process.stderr.write(`  ${c.kernel} ${c.shape} ${c.library}: ${rows[i].medianMs.toFixed(3)} ms\n`);
     }
-    process.stdout.write(`${formatRows(rows)}\n`);
+    process.stdout.write(`${formatRows(rows, machine)}\n`);
     if (json !== undefined) writeFileSync(json, `${JSON.stringify(rows, null, 2)}\n`);
   },
 };
