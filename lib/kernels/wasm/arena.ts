@@ -9,9 +9,10 @@
  * - scratch above it: a bump allocator reset at the start of every call, for inputs copied in and
  *   work space. It grows to the largest single call and is then reused.
  *
- * A kept copy is found by the identity of the array it was copied out to (a WeakMap keyed by that
- * Float32Array/Int32Array object), never by comparing elements: an equal-looking array, or another
- * view of the same bytes, is copied in. Identity is sound because that array becomes a readonly
+ * A kept copy is found by the identity of the buffer it was copied out to (a WeakMap keyed by that
+ * ArrayBuffer, then the view's offset, length and element type: a reshape's new view of the same
+ * bytes is found too), never by comparing elements: an equal-looking array in another buffer is
+ * copied in. Identity is sound because that buffer's data becomes a readonly
  * tensor (see Kernels): ReadonlyFloatArray has no writable view (no subarray, no buffer), and no
  * kernel writes its inputs. Writing through a cast (unsafeMutableData) is the writer's own unsafe
  * act and goes unseen here: later calls read the kept copy.
@@ -42,8 +43,11 @@ interface Span {
   readonly end: number;
 }
 
-/** A kept output: its copy's place in the ring, until the ring is written over it. */
+/** A kept output: its copy's place in the ring and which view of its buffer it was copied to, until the ring is written over it. */
 interface Resident extends Span {
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly float: boolean;
   evicted: boolean;
 }
 
@@ -58,9 +62,9 @@ export class Arena {
   private ringWanted: number;
   /** Where the next kept output goes (it wraps to ringStart). */
   private ringNext: number;
-  /** Kept outputs not yet overwritten, and by the very array each was copied out to, for lookups. */
+  /** Kept outputs not yet overwritten, and by the buffer each was copied out to, for lookups. */
   private residents: Resident[] = [];
-  private readonly byArray = new WeakMap<Copyable, Resident>();
+  private readonly byBuffer = new WeakMap<ArrayBufferLike, Resident[]>();
   /** Ring ranges this call reads or writes (inputs found resident, outputs): never reused within the call. */
   private readonly pinned: Span[] = [];
   private top: number;
@@ -156,9 +160,12 @@ export class Arena {
   getAndKeep(at: number, dst: Copyable): void {
     this.get(at, dst);
     if (at < this.ringStart || at >= this.ringEnd) return;
-    const resident: Resident = { at, end: alignUp(at + dst.length * 4), evicted: false };
+    const float = dst instanceof Float32Array;
+    const resident: Resident = { at, end: alignUp(at + dst.length * 4), byteOffset: dst.byteOffset, length: dst.length, float, evicted: false };
     this.residents.push(resident);
-    this.byArray.set(dst, resident);
+    const same = (this.byBuffer.get(dst.buffer) ?? []).filter((r) => !r.evicted);
+    same.push(resident);
+    this.byBuffer.set(dst.buffer, same);
   }
 
   /** Copies dst.length elements at byte offset `at` out into dst. */
@@ -168,10 +175,11 @@ export class Arena {
     else dst.set(this.i32View.subarray(i, i + dst.length));
   }
 
-  /** The resident copy of src: only when src is the very array a kept, not yet overwritten output was copied to. */
+  /** The resident copy of src: only when src views the very bytes a kept, not yet overwritten output was copied to. */
   private lookup(src: Copyable): Resident | undefined {
-    const found = this.byArray.get(src);
-    return found === undefined || found.evicted ? undefined : found;
+    const float = src instanceof Float32Array;
+    return this.byBuffer.get(src.buffer)?.find((r) =>
+      !r.evicted && r.byteOffset === src.byteOffset && r.length === src.length && r.float === float);
   }
 
   /** Drops the kept outputs that overlap [at, end). */
