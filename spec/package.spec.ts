@@ -94,6 +94,12 @@ describe('the installed package (npm pack → npm install in a fresh project)', 
     renameSync(join(pkg, 'simd.hidden'), join(pkg, 'kernels-simd.wasm'));
   });
 
+  it('the job queue is an optional peer: without bullmq, ensemble --queue says what to install', () => {
+    const r = spawnSync('npx', ['tenfold', 'ensemble', '--preset', 'quick', '--queue', 'redis://127.0.0.1:9', '--out', join(work, 'queued')], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/the job queue needs the packages bullmq and ioredis, which are not installed: npm i bullmq ioredis/);
+  });
+
   it('a strict .ts user type-checks against the shipped .d.ts files (skipLibCheck off)', () => {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8', timeout: 60_000 });

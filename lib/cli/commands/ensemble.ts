@@ -15,7 +15,7 @@ import { ensemblePresetNames, ensemblePresets } from '../../ensemble/presets.ts'
 import { writeEnsembleReport } from '../../ensemble/report.ts';
 import { trainEnsemble } from '../../ensemble/train-ensemble.ts';
 import { queueUrlProblem } from '../../queue/job-id.ts';
-import { trainEnsembleOnQueue } from '../../queue/coordinator.ts';
+import { loadQueueModule } from '../../queue/optional.ts';
 import { claimDirectory } from '../../jobs/lock.ts';
 import { activeKernels } from '../../kernels/backend.ts';
 import { modelNames } from '../../models/registry.ts';
@@ -100,7 +100,7 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
     if (flags.queue !== undefined) log(`members go through the queue at ${flags.queue}: start \`tenfold worker --queue ${flags.queue}\` where --out is shared`);
     const run = flags.queue === undefined
       ? await trainEnsemble(out, manifest, { ...events, workers: flags.workers })
-      : await trainEnsembleOnQueue(out, manifest, { ...events, url: flags.queue });
+      : await (await loadQueueModule(() => import('../../queue/coordinator.ts'))).trainEnsembleOnQueue(out, manifest, { ...events, url: flags.queue });
     if (run.stopped && flags.queue !== undefined) {
       log(`stopped waiting: members ${run.members.map((r) => r.index + 1).join(', ')} stay queued and the workers go on; run the same command again to wait for them`);
       process.exitCode = stop.exitCode() ?? 1;

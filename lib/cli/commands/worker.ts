@@ -1,7 +1,7 @@
 /** `tenfold worker`: take ensemble members from a Redis queue and train them, until stopped. */
 import * as t from 'io-ts';
 import { queueUrlProblem } from '../../queue/job-id.ts';
-import { startMemberWorker } from '../../queue/worker.ts';
+import { loadQueueModule } from '../../queue/optional.ts';
 import { PositiveInt } from '../codecs.ts';
 import { UsageError } from '../args.ts';
 import { helpFlag, type Command } from '../command.ts';
@@ -21,6 +21,7 @@ export const workerCommand: Command<typeof specs> = {
     const problem = queueUrlProblem(flags.queue);
     if (problem !== undefined) throw new UsageError(`--queue: ${problem}`);
     const log = (s: string): void => { if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${s}\n`); };
+    const { startMemberWorker } = await loadQueueModule(() => import('../../queue/worker.ts'));
     const w = startMemberWorker({ url: flags.queue, concurrency: flags.concurrency, log });
     await w.worker.waitUntilReady();
     log(`worker ${process.pid}: taking members from ${flags.queue} (concurrency ${flags.concurrency})`);
