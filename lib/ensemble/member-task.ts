@@ -1,16 +1,10 @@
 /** One ensemble member as a worker-pool task: train or resume it, then predict the test set. */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { augmentationFor } from '../augment/presets.ts';
-import { ttaPredict } from '../augment/tta.ts';
 import { foldIn, key } from '../random.ts';
 import type { JobConfig } from '../jobs/config.ts';
 import { runJob } from '../jobs/job.ts';
+import { memberTestPredictions } from './test-predictions.ts';
 import type { EpochRecord, History, StepInfo } from '../train/fit.ts';
-import { accuracyOf, predictProbabilities } from '../train/model.ts';
-import { argmax } from '../ops/reduce.ts';
-import { type Tensor } from '../tensor.ts';
-import { unsafeMutableData } from '../tensor-unsafe.ts';
-import { toFloatDataset } from '../data/dataset.ts';
 
 /** What the pool sends a worker. */
 export interface MemberTask {
@@ -73,22 +67,9 @@ export const runMember = async (task: MemberTask): Promise<MemberOutcome | Membe
   };
   const job = await runJob(task.config, foldIn(key(task.seed), task.index), storage, hooks).finally(() => task.port.off('message', onMessage));
   if (job.interrupted) return { index: task.index, interrupted: true, checkpoint: job.checkpoint };
-  const { net } = job.model;
   const vars = { params: job.trainState.params, state: job.trainState.state };
-  const test = job.data.test;
-  const predict = (x: Tensor) => predictProbabilities(net, vars, x);
-  const augment = task.tta > 1 ? augmentationFor(task.config.dataset, ['default']) : undefined;
-  const probs = augment === undefined
-    ? predictProbabilities(net, vars, test)
-    : ttaPredict(foldIn(key(task.seed), 1_000_000 + task.index), toFloatDataset(test).x, augment, task.tta, predict);
-  const probabilities = Float32Array.from(unsafeMutableData(probs));
+  const predictions = memberTestPredictions(job.model.net, vars, task.config.dataset, job.data.test, task.seed, task.index, task.tta);
   return {
-    index: task.index,
-    testAccuracy: accuracyOf(argmax(probs, 1), job.data.test.labels),
-    seconds: (performance.now() - started) / 1000,
-    resumed: job.resumed,
-    history: job.history,
-    probabilities,
-    classes: probs.shape[1],
+    index: task.index, seconds: (performance.now() - started) / 1000, resumed: job.resumed, history: job.history, ...predictions,
   };
 };

@@ -3,22 +3,16 @@
  * worker on another host trained (Redis carries only that the job finished).
  */
 import { join } from 'node:path';
-import { augmentationFor } from '../augment/presets.ts';
-import { ttaPredict } from '../augment/tta.ts';
-import { toFloatDataset } from '../data/dataset.ts';
 import { loadDataset } from '../data/datasets.ts';
 import type { EnsembleManifest } from '../ensemble/manifest.ts';
 import type { MemberOutcome } from '../ensemble/member-task.ts';
+import { memberTestPredictions } from '../ensemble/test-predictions.ts';
 import { modelOf } from '../jobs/job.ts';
 import { models } from '../models/registry.ts';
-import { argmax } from '../ops/reduce.ts';
 import { sgd } from '../optim/optimizers.ts';
 import { foldIn, key } from '../random.ts';
-import type { Tensor } from '../tensor.ts';
-import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { findResumable } from '../train/checkpoint.ts';
 import { initTrainState } from '../train/fit.ts';
-import { accuracyOf, predictProbabilities } from '../train/model.ts';
 
 /** What the worker said about its run of the member (absent when the member was found finished on disk). */
 export interface MemberRun { readonly seconds: number; readonly resumed: boolean }
@@ -41,19 +35,8 @@ export const memberOutcomeFromCheckpoint = (
   if (found === undefined) return undefined;
   const c = found.checkpoint;
   if (c.epoch < m.config.epochs || (c.epochStep ?? 0) > 0 || c.key[0] !== fresh.key[0] || c.key[1] !== fresh.key[1]) return undefined;
-  const vars = { params: c.params, state: c.state };
-  const predict = (x: Tensor): Tensor => predictProbabilities(model.net, vars, x);
-  const augment = tta > 1 ? augmentationFor(m.config.dataset, ['default']) : undefined;
-  const probs = augment === undefined
-    ? predictProbabilities(model.net, vars, data.test)
-    : ttaPredict(foldIn(key(manifest.seed), 1_000_000 + index), toFloatDataset(data.test).x, augment, tta, predict);
+  const predictions = memberTestPredictions(model.net, { params: c.params, state: c.state }, m.config.dataset, data.test, manifest.seed, index, tta);
   return {
-    index,
-    testAccuracy: accuracyOf(argmax(probs, 1), data.test.labels),
-    seconds: run?.seconds ?? (performance.now() - started) / 1000,
-    resumed: run?.resumed ?? true,
-    history: c.history,
-    probabilities: Float32Array.from(unsafeMutableData(probs)),
-    classes: probs.shape[1],
+    index, seconds: run?.seconds ?? (performance.now() - started) / 1000, resumed: run?.resumed ?? true, history: c.history, ...predictions,
   };
 };
