@@ -5,6 +5,7 @@ import { writeJobReport } from '../../jobs/job-report.ts';
 import { runJob, storageProblem, type JobResult } from '../../jobs/job.ts';
 import type { JobConfig } from '../../jobs/config.ts';
 import { claimDirectory } from '../../jobs/lock.ts';
+import { memberTestPredictions } from '../../ensemble/test-predictions.ts';
 import { activeKernels } from '../../kernels/backend.ts';
 import { key } from '../../random.ts';
 import { readMemory } from '../../report/memory.ts';
@@ -12,6 +13,7 @@ import { progress } from '../../report/progress.ts';
 import { paramsSha256 } from '../../train/hash.ts';
 import { saveModel } from '../../train/saved-model.ts';
 import { UsageError, type Flags } from '../args.ts';
+import { PositiveInt } from '../codecs.ts';
 import { helpFlag, type Command } from '../command.ts';
 import { jobFlagSpecs, modelFlag } from '../job-flags.ts';
 import { prepareOutputDir, prepareOutputFile } from '../output-paths.ts';
@@ -25,6 +27,7 @@ const specs = {
   'keep-best': { codec: 'boolean', help: 'also keep the best epoch by validation loss in OUT/best (needs --out and --validation)' },
   report: { codec: t.string, help: 'write an HTML report to this file' },
   'save-model': { codec: t.string, help: 'save the trained model (architecture, weights, preprocessing, class names) to this file' },
+  tta: { codec: PositiveInt, default: '1', help: 'also measure the final model with test-time augmentation over this many views (as an ensemble member is; 1: off)' },
   help: helpFlag,
 } as const;
 type TrainFlags = Flags<typeof specs>;
@@ -36,12 +39,18 @@ const configOf = (f: TrainFlags): JobConfig => ({
   earlyStopping: f['early-stopping'] === undefined ? undefined : { monitor: 'validationLoss', patience: f['early-stopping'] },
 });
 
+/** The final model's test accuracy over `tta` augmented views (the views of ensemble member 0 of this seed), or undefined for 1. */
+const ttaAccuracy = (f: TrainFlags, job: JobResult): number | undefined => f.tta <= 1 ? undefined
+  : memberTestPredictions(job.model.net, { params: job.trainState.params, state: job.trainState.state }, f.dataset, job.data.test, f.seed, 0, f.tta).testAccuracy;
+
 const summaryOf = (f: TrainFlags, job: JobResult, started: number, rssMBAfterEpoch: readonly number[]) => {
   const last = job.history.epochs[job.history.epochs.length - 1];
+  const ttaTestAccuracy = ttaAccuracy(f, job);
   return {
     model: f.model, dataset: f.dataset, optimizer: f.optimizer, lr: f.lr, schedule: f.schedule, batchSize: f['batch-size'], epochs: f.epochs,
     epochsTrained: job.history.epochs.length, seed: f.seed, resumed: job.resumed, trainAccuracy: last.trainAccuracy, testAccuracy: last.testAccuracy,
     validationAccuracy: last.validationAccuracy, validationLoss: last.validationLoss, best: job.best,
+    ...(ttaTestAccuracy === undefined ? {} : { tta: f.tta, ttaTestAccuracy }),
     secondsPerEpoch: job.history.epochs.reduce((s, e) => s + e.seconds, 0) / job.history.epochs.length,
     seconds: (performance.now() - started) / 1000, kernels: activeKernels().name, paramsSha256: paramsSha256(job.trainState.params),
     rssMBAfterEpoch: rssMBAfterEpoch.map((mb) => Math.round(mb)), peakRssMB: Math.round(readMemory().peakRssMB),
@@ -89,7 +98,7 @@ export const trainCommand: Command<typeof specs> = {
         });
       }
       const summary = summaryOf(flags, job, started, rss);
-      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `test accuracy ${(100 * (summary.testAccuracy ?? 0)).toFixed(2)}%\n`);
+      process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `test accuracy ${(100 * (summary.testAccuracy ?? 0)).toFixed(2)}%${summary.ttaTestAccuracy === undefined ? '' : `, ${(100 * summary.ttaTestAccuracy).toFixed(2)}% with ${flags.tta}-view test-time augmentation`}\n`);
     } finally {
       release();
     }
