@@ -10,7 +10,7 @@ import { augmentNames } from '../lib/augment/presets.ts';
 import { parseFlags, UsageError, type FlagSpecs } from '../lib/cli/args.ts';
 import * as codecs from '../lib/cli/codecs.ts';
 import {
-  listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, Probability, Seed,
+  listOf, NonNegativeInt, NonNegativeNumber, oneOf, PositiveInt, PositiveIntList, PositiveNumber, PositiveRange, Probability, Seed,
 } from '../lib/cli/codecs.ts';
 import { jobFlagSpecs, modelFlag } from '../lib/cli/job-flags.ts';
 import { initNames, modelNames } from '../lib/models/registry.ts';
@@ -100,6 +100,12 @@ const codecCases: Readonly<Record<keyof typeof codecs, Case>> = {
     valid: [['50', [50]], ['100,50', [100, 50]], [' 100 , 50 ', [100, 50]]],
     invalid: ['', '100,', '0', 'a,b', '1.5', '100,-1'],
     notIs: [[], [0], [1.5], ['1'], 100, '100,50', [1, undefined]],
+  },
+  PositiveRange: {
+    codec: PositiveRange,
+    valid: [['1e-4:1e-1', { low: 1e-4, high: 0.1 }], [' 0.5 : 2 ', { low: 0.5, high: 2 }]],
+    invalid: ['0.1', '0:1', '1:0.5', '1:1', '-1:1', 'a:b', '1:2:3', '', ':', '1:Infinity'],
+    notIs: [{ low: 1, high: 1 }, { low: 0, high: 1 }, { low: 1 }, [1, 2], '1:2', null],
   },
   oneOf: {
     codec: oneOf(ab),

@@ -8,7 +8,7 @@
 import * as t from 'io-ts';
 
 /** A codec from a string: `parse` proposes a value, `is` decides; failures say `expected <name>, got "<s>"`. */
-const fromString = <A>(name: string, is: (u: unknown) => u is A, parse: (s: string) => unknown): t.Type<A, string, unknown> =>
+const fromString = <A>(name: string, is: (u: unknown) => u is A, parse: (s: string) => unknown, show: (a: A) => string = String): t.Type<A, string, unknown> =>
   new t.Type<A, string, unknown>(
     name,
     is,
@@ -17,7 +17,7 @@ const fromString = <A>(name: string, is: (u: unknown) => u is A, parse: (s: stri
       const v = parse(u.trim());
       return is(v) ? t.success(v) : t.failure(u, c, `expected ${name}, got "${u}"`);
     },
-    (a) => String(a),
+    show,
   );
 
 /** A finite number from its decimal (or exponent) form; undefined for '' and anything else. */
@@ -45,6 +45,25 @@ export const PositiveIntList = fromString<readonly number[]>(
   'comma-separated whole numbers ≥ 1',
   (u): u is readonly number[] => Array.isArray(u) && u.length > 0 && u.every(isPositiveInt),
   (s) => s.split(',').map((p) => num(p.trim())),
+);
+
+/** A range of positive numbers, LOW < HIGH (what a log-uniform search samples from). */
+export interface PositiveRange { readonly low: number; readonly high: number }
+const isPositive = numberWhere((n) => n > 0);
+const isPositiveRange = (u: unknown): u is PositiveRange => {
+  if (typeof u !== 'object' || u === null) return false;
+  const { low, high } = u as Record<string, unknown>;
+  return isPositive(low) && isPositive(high) && low < high;
+};
+/** "LOW:HIGH", two numbers > 0 with LOW < HIGH, e.g. "1e-4:1e-1". */
+export const PositiveRange = fromString<PositiveRange>(
+  'LOW:HIGH, two numbers > 0 with LOW < HIGH',
+  isPositiveRange,
+  (s) => {
+    const parts = s.split(':');
+    return parts.length === 2 ? { low: num(parts[0].trim()), high: num(parts[1].trim()) } : undefined;
+  },
+  (r) => `${r.low}:${r.high}`,
 );
 
 /** A guard of membership in `names`. */

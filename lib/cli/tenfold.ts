@@ -12,13 +12,14 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
   train: async () => runner((await import('./commands/train.ts')).trainCommand),
   evaluate: async () => runner((await import('./commands/evaluate.ts')).evaluateCommand),
   ensemble: async () => runner((await import('./commands/ensemble.ts')).ensembleCommand),
+  search: async () => runner((await import('./commands/search.ts')).searchCommand),
   bench: async () => runner((await import('./commands/bench.ts')).benchCommand),
   worker: async () => runner((await import('./commands/worker.ts')).workerCommand),
   export: async () => runner((await import('./commands/export.ts')).exportCommand),
 };
 
 /** Node flags a command runs best with: with every core training, V8's parallel GC helpers only slow the workers. */
-const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: ['--single-threaded-gc'] };
+const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: ['--single-threaded-gc'], search: ['--single-threaded-gc'] };
 
 const usageText = `usage: tenfold <command> [flags]   (tenfold <command> --help for its flags)\ncommands: ${Object.keys(commands).join(', ')}\n`;
 

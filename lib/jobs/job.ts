@@ -136,13 +136,14 @@ const startingPoint = (config: JobConfig, fresh: TrainState, storage: JobStorage
 };
 
 /**
- * Runs (or resumes) a job; `hooks` receive fit's progress callbacks. Training yields to the event
+ * Runs (or resumes) a job; `hooks` receive fit's progress callbacks (`measureTest: false`: no
+ * epoch measures the test set, as for a search trial). Training yields to the event
  * loop between steps, so a signal can stop it; it diverging throws an error naming the checkpoint
  * that holds the last good state.
  */
 export const runJob = async (
   config: JobConfig, runKey: Key, storage: JobStorage = {},
-  hooks: Pick<FitOptions, 'onStep' | 'onEpoch'> = {},
+  hooks: Pick<FitOptions, 'onStep' | 'onEpoch'> & { readonly measureTest?: boolean } = {},
 ): Promise<JobResult> => {
   const entry = models[config.model];
   const data = loadDataset(config.dataset, entry.flatInput);
@@ -171,7 +172,7 @@ export const runJob = async (
   let result;
   try {
     result = await fitAsync(model, optimizer, start.state, {
-      train, test: data.test, validation: split?.validation, earlyStopping: config.earlyStopping, epochs: config.epochs, batchSize: config.batchSize,
+      train, test: hooks.measureTest === false ? undefined : data.test, validation: split?.validation, earlyStopping: config.earlyStopping, epochs: config.epochs, batchSize: config.batchSize,
       trainEvalLimit: config.trainEvalLimit, augment, maxLoss: config.maxLoss, signal: storage.signal, onStep: hooks.onStep,
       onEpoch: (s, h) => { save(s, h); hooks.onEpoch?.(s, h); },
     }, start.history);
