@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   affine, dataset, evaluateAccuracy, fit, initTrainState, key, normal, paramsSha256, reluLayer, sequential, sgd,
-  softmaxCrossEntropy, DivergenceError, wrap, epochBatches,
+  softmaxCrossEntropy, DivergenceError, wrap, epochBatches, fitAsync,
 } from '../lib/index.ts';
 import { byteDataset, headOfDataset, sliceDataset, toFloatDataset } from '../lib/index.ts';
 
@@ -50,6 +50,25 @@ describe('training as a fold', () => {
     const resumed = fit(model, opt, first.state, { train, epochs: 3, batchSize: 32 }, first.history);
     expect(paramsSha256(resumed.state.params)).to.equal(paramsSha256(straight.state.params));
     expect(resumed.history.loss).to.deep.equal(straight.history.loss);
+  });
+
+  it('resumes a run stopped after the last step of an epoch, before the epoch closed', async () => {
+    const opt = sgd(0.2);
+    const init = initTrainState(model, opt, key(9), [4]);
+    const options = { train, epochs: 2, batchSize: 32 };
+    const straight = fit(model, opt, init, options);
+    const controller = new AbortController();
+    const stopped = await fitAsync(model, opt, init, {
+      ...options, signal: controller.signal,
+      onStep: (s) => { if (s.epoch === 0 && s.stepInEpoch === s.stepsPerEpoch) controller.abort(); },
+    });
+    expect(stopped.stopped).to.equal(true);
+    expect(stopped.state.epoch).to.equal(0);
+    expect(stopped.state.epochStep).to.be.above(0);
+    const resumed = fit(model, opt, stopped.state, options, stopped.history);
+    expect(paramsSha256(resumed.state.params)).to.equal(paramsSha256(straight.state.params));
+    expect(resumed.history.loss).to.deep.equal(straight.history.loss);
+    expect(resumed.history.epochs.map((e) => e.meanLoss)).to.deep.equal(straight.history.epochs.map((e) => e.meanLoss));
   });
 
   it('stops with a clear error when the loss stops being finite', () => {

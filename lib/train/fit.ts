@@ -176,8 +176,9 @@ const startRun = (model: Model, optimizer: Optimizer, initial: TrainState, optio
 
   const startEpoch = (): void => {
     const skip = ts.epochStep ?? 0;
-    if (skip >= stepsPerEpoch) throw new Error(`fit: the state is ${skip} steps into epoch ${ts.epoch + 1}, which has only ${stepsPerEpoch}`);
+    if (skip > stepsPerEpoch) throw new Error(`fit: the state is ${skip} steps into epoch ${ts.epoch + 1}, which has only ${stepsPerEpoch}`);
     // a run stopped mid-epoch: its losses so far are the tail of the history; the skipped batches are drawn and dropped
+    // (stopped after its last step, before the epoch closed: every batch is skipped and the epoch closes at once)
     losses = skip > 0 ? hist.loss.slice(Math.max(0, hist.loss.length - skip)) : [];
     hist = { ...hist, loss: hist.loss.slice(0, hist.loss.length - losses.length) };
     batches = epochBatches(options.train, options.batchSize, shuffleKey(ts, ts.epoch));
