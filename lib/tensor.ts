@@ -2,7 +2,7 @@
  * The immutable tensor value: a readonly shape, a dtype and readonly row-major data.
  * A tensor never changes after it is made; every op returns a new one.
  */
-import { constants } from 'node:buffer';
+import { MAX_TYPED_ARRAY_LENGTH } from './platform/host.ts';
 
 /** A dense float buffer, the storage of a tensor. */
 export type FloatArray = Float32Array | Float64Array;
@@ -72,7 +72,7 @@ const checkShape = (shape: Shape, where: string): void => {
 };
 
 /** The most elements a typed array holds in this runtime. */
-const MAX_ELEMENTS: number = constants.MAX_LENGTH;
+const MAX_ELEMENTS: number = MAX_TYPED_ARRAY_LENGTH;
 
 /** Why `size` elements of `dtype` could not be allocated, naming the shape they were for. */
 const allocationError = (where: string, dtype: DType, size: number, shape: Shape, cause: unknown): RangeError => {

@@ -1,6 +1,8 @@
 /**
- * Compiles the AssemblyScript kernels (lib/kernels/wasm/assembly) into build/: one plain-SIMD
- * and one relaxed-SIMD (FMA) module, both importing a shared memory so a worker can join in.
+ * Compiles the AssemblyScript kernels (lib/kernels/wasm/assembly) into build/: a plain-SIMD and a
+ * relaxed-SIMD (FMA) module, each twice: importing a shared memory so a worker can join in (Node,
+ * and cross-origin-isolated pages), and `-unshared`, importing an ordinary memory (one thread, for
+ * pages without cross-origin isolation, which cannot make a shared one).
  * Run by `npm run build:wasm` and by `prepare` on `npm ci`.
  */
 import asc from 'assemblyscript/asc';
@@ -9,14 +11,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = 'lib/kernels/wasm/assembly/index.ts';
+// threads stays enabled without shared memory: the kernels' atomics are valid on an unshared memory too
 const common = [
   entry, '--baseDir', root, '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads',
-  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
-  '--noExportMemory',
+  '--importMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--noExportMemory',
 ];
+const shared = ['--sharedMemory'];
+const relaxed = ['--enable', 'relaxed-simd'];
 const variants: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['simd', []],
-  ['relaxed', ['--enable', 'relaxed-simd']],
+  ['simd', shared],
+  ['relaxed', [...shared, ...relaxed]],
+  ['simd-unshared', []],
+  ['relaxed-unshared', relaxed],
 ];
 
 mkdirSync(`${root}/build`, { recursive: true });

@@ -11,8 +11,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The order of lib/: each entry lists the folders (or root files, without .ts) of one level. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['tensor', 'tensor-unsafe'], ['random', 'tree', 'decode'], ['kernels'], ['ops'], ['layers'], ['losses', 'gradcheck'],
-  ['models'], ['optim'], ['data'], ['augment'], ['train'], ['onnx'], ['report'], ['jobs'], ['ensemble'], ['queue'], ['search'], ['bench'], ['cli'], ['index', 'entry'],
+  ['platform'], ['tensor', 'tensor-unsafe'], ['random', 'tree', 'decode'], ['kernels'], ['ops'], ['layers'], ['losses', 'gradcheck'],
+  ['models'], ['optim'], ['data'], ['augment'], ['train'], ['onnx'], ['report'], ['jobs'], ['ensemble'], ['queue'], ['search'], ['bench'], ['cli'], ['index', 'browser', 'entry'],
 ];
 
 /** The level of a path under lib/ (its first folder, or its file name for root files). */

@@ -31,11 +31,11 @@ describe('the installed package (npm pack → npm install in a fresh project)', 
     for (const f of ['consumer.mjs', 'consumer.ts', 'tsconfig.json']) copyFileSync(join(here, f), join(project, f));
   });
 
-  it('ships dist/, both wasm builds, README, LICENSE and CHANGELOG, and no sources or specs', () => {
+  it('ships dist/, the four wasm builds (shared and unshared memory), README, LICENSE and CHANGELOG, and no sources or specs', () => {
     const pkg = join(project, 'node_modules', 'tenfold');
     expect(readdirSync(pkg).sort()).to.include.members(['CHANGELOG.md', 'LICENSE', 'README.md', 'build', 'dist', 'package.json']);
     expect(readdirSync(pkg)).to.not.include.members(['lib', 'spec', 'bench', 'scripts']);
-    expect(readdirSync(join(pkg, 'build')).sort()).to.deep.equal(['kernels-relaxed.wasm', 'kernels-simd.wasm']);
+    expect(readdirSync(join(pkg, 'build')).sort()).to.deep.equal(['kernels-relaxed-unshared.wasm', 'kernels-relaxed.wasm', 'kernels-simd-unshared.wasm', 'kernels-simd.wasm']);
   });
 
   it('a plain .mjs user: every entry point; train with checkpoints on 1,000 images, killed, resumed; save and reload; a 2-member ensemble with progress and its report', () => {

@@ -6,15 +6,15 @@
 import { allocate, type DType } from '../tensor.ts';
 import type { FloatArray, Kernels } from './kernels.ts';
 import { referenceKernels } from './reference.ts';
-import { loadWasmKernels } from './wasm/index.ts';
-import { slowerBecause } from './wasm/load.ts';
+import { env, unzeroedBuffer, warn } from '../platform/host.ts';
+import { loadWasmKernels, slowerBecause } from './wasm/index.ts';
 
 let active: Kernels | undefined;
 
 /** The kernels float32 ops use now (loads the fast backend on first use unless told not to). */
 export const activeKernels = (): Kernels => {
   if (active === undefined) {
-    const wanted = process.env.TENFOLD_BACKEND ?? 'auto';
+    const wanted = env('TENFOLD_BACKEND') ?? 'auto';
     if (wanted !== 'auto' && wanted !== 'reference' && wanted !== 'wasm') {
       throw new Error(`TENFOLD_BACKEND must be auto, reference or wasm, got "${wanted}"`);
     }
@@ -25,7 +25,7 @@ export const activeKernels = (): Kernels => {
     active = fast ?? referenceKernels;
     // a fallback nobody asked for is said once; choosing the reference kernels (or setKernels) is silent
     const why = wanted === 'auto' ? slowerBecause() : undefined;
-    if (why !== undefined) process.emitWarning(`tenfold: ${why}`, { code: 'TENFOLD_SLOW_KERNELS' });
+    if (why !== undefined) warn(`tenfold: ${why}`, 'TENFOLD_SLOW_KERNELS');
   }
   return active;
 };
@@ -50,6 +50,6 @@ const UNZEROED_MIN = 4096;
  */
 export const outputBuffer = (dtype: DType, size: number): FloatArray => {
   if (size < UNZEROED_MIN) return allocate(dtype, size);
-  const bytes = Buffer.allocUnsafeSlow(size * (dtype === 'float32' ? 4 : 8)).buffer;
+  const bytes = unzeroedBuffer(size * (dtype === 'float32' ? 4 : 8));
   return dtype === 'float32' ? new Float32Array(bytes, 0, size) : new Float64Array(bytes, 0, size);
 };

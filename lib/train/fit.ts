@@ -7,6 +7,7 @@ import type { TreeRecord } from '../tree.ts';
 import { batchesPerEpoch, epochBatches, headOfDataset, sizeOfDataset, sliceDataset, type Dataset, type Examples } from '../data/dataset.ts';
 import { BOUND_STEPS, divergenceBound, DivergenceError, firstNonFinite, formatLoss } from './divergence.ts';
 import { evaluateAccuracy, evaluateModel, type Model } from './model.ts';
+import { nextTurn } from '../platform/host.ts';
 
 export { DivergenceError } from './divergence.ts';
 
@@ -260,8 +261,6 @@ export interface FitAsyncOptions extends FitOptions {
 export interface FitAsyncResult extends FitResult {
   readonly stopped: boolean;
 }
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Milliseconds of training between turns of the event loop: a turn costs ~50–100 µs, a tenth of a

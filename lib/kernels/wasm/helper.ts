@@ -5,14 +5,14 @@
  * Atomics.wait until the helper is done. A job's code is the export's index among the module's
  * export names, which the worker gets with the layout in workerData: no list is kept in step.
  */
-import { Worker } from 'node:worker_threads';
+import { spawnHelperThread } from './helper-thread.ts';
 import type { LoadedKernels } from './load.ts';
 import type { WasmExports } from './kernels.ts';
 
 /**
  * The control words: int32 words for Atomics (and the job's code and argument count), then the
- * arguments as float64 (exact for every i32 pointer and every f32 coefficient). worker.mjs reads
- * this object from workerData.
+ * arguments as float64 (exact for every i32 pointer and every f32 coefficient). The helper thread
+ * gets this object with its start data (HelperData).
  */
 const LAYOUT = {
   seq: 0, done: 1, ready: 2, failed: 3, job: 4, argc: 5,
@@ -30,9 +30,18 @@ const SPIN_MS = 2;
 /** Bytes of control words the helper needs, placed by the caller below the arena (64-aligned). */
 export const CONTROL_BYTES = LAYOUT.argsAt + LAYOUT.maxArgs * 8;
 
+/** What a helper thread starts from: the module, its shared memory, and where and how to read jobs. */
+export interface HelperData {
+  readonly module: LoadedKernels['module'];
+  readonly memory: LoadedKernels['memory'];
+  readonly control: number;
+  readonly layout: typeof LAYOUT;
+  readonly names: readonly string[];
+}
+
 /** The helper thread, started lazily; `ready` turns true once its instance exists. */
 export class Helper {
-  private worker: Worker | undefined;
+  private started = false;
   private broken = false;
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
@@ -48,7 +57,7 @@ export class Helper {
   /** Whether a posted job will be picked up; starts the worker on first ask. */
   ready(): boolean {
     if (this.broken) return false;
-    if (this.worker === undefined) this.start();
+    if (!this.started) this.start();
     return Atomics.load(this.ctrl, LAYOUT.ready) === 1;
   }
 
@@ -82,13 +91,8 @@ export class Helper {
 
   private start(): void {
     const { module, memory } = this.kernels;
-    // plain JavaScript, so it starts without a TypeScript loader, from lib/ or from compiled output alike
-    const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-      workerData: { module, memory, control: this.control, layout: LAYOUT, names: this.names },
-      execArgv: [],
-    });
-    worker.on('error', () => { this.broken = true; });
-    worker.unref(); // never keeps the process alive
-    this.worker = worker;
+    // a Node worker thread (helper-thread.ts), or a Web Worker where bundled for browsers
+    spawnHelperThread({ module, memory, control: this.control, layout: LAYOUT, names: this.names }, () => { this.broken = true; });
+    this.started = true;
   }
 }

@@ -1,7 +1,11 @@
-/** The WebAssembly SIMD backend, or undefined where it cannot run. */
+/**
+ * The WebAssembly SIMD backend for Node, loaded synchronously, or undefined where it cannot run.
+ * Bundlers for browsers put index.browser.ts in its place (package.json's "browser" map).
+ */
 import { availableParallelism } from 'node:os';
 import type { Kernels } from '../kernels.ts';
 import { loadKernels } from './load.ts';
+export { slowerBecause } from './load.ts';
 import { createWasmKernels } from './kernels.ts';
 
 /** Threads for large GEMMs: TENFOLD_THREADS (1 disables the helper), else up to 2 cores. */
