@@ -54,6 +54,19 @@ describe('folder boundaries', () => {
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
   });
 
+  it("the README's map of lib/ names every level, in the same order", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const map = readme.slice(readme.indexOf('## Map of lib/'), readme.indexOf('## Recipes'));
+    const at = (name: string): number => {
+      const folder = map.indexOf(`\`${name}/\``);
+      return folder >= 0 ? folder : map.indexOf(`\`${name}.ts\``);
+    };
+    const missing = LAYERS.flat().filter((name) => at(name) < 0);
+    expect(missing, `not in the README's map: ${missing.join(', ')}`).to.deep.equal([]);
+    const firsts = LAYERS.map((names) => Math.min(...names.map(at)));
+    expect(firsts, 'the map lists the levels in the order of LAYERS').to.deep.equal([...firsts].sort((a, b) => a - b));
+  });
+
   it('catches a violation (the check itself works)', () => {
     expect(levelOf('layers/conv.ts')).to.be.above(levelOf('kernels/kernels.ts'));
     expect(() => levelOf('nowhere/x.ts')).to.throw(/belongs to no level/);
