@@ -132,7 +132,7 @@ const flagExamples: Readonly<Record<string, string>> = {
   predictions: 'p.json', saved: 'model.tenfold', preset: 'default', members: '3', tta: '2', workers: '2',
   // export, worker, bench
   queue: 'redis://127.0.0.1:6379', concurrency: '2', onnx: 'model.onnx', checkpoint: 'runs/ckpt', json: 'rows.json', filter: 'gemm 128x',
-  'max-time': '0.5', threads: '2',
+  'max-time': '0.5', threads: '2', 'lock-duration': '5000', 'stalled-interval': '5000', lease: '20000',
 };
 
 /** Every valued flag of `specs` decodes its default and its example to values its codec's `is` accepts. */

@@ -1,7 +1,8 @@
 /**
  * Ensemble members as BullMQ jobs on a real redis-server (spec/helpers/redis.ts): a queued run
- * gives the figures of a local one, enqueuing is idempotent, training does not stall the job's
- * lock, and member directories are held by leases that only expire when not renewed.
+ * gives the parameters and figures of a local one, enqueuing is idempotent, training does not
+ * stall the job's lock, and member directories are held by leases that only expire when not
+ * renewed. Faults (killed workers, coordinator, Redis) are in queue-faults.spec.ts.
  */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { planEnsemble } from '../lib/ensemble/plan.ts';
 import { claimDirectory, LOCK_FILE } from '../lib/jobs/lock.ts';
 import { enqueueMembers, openMemberQueue, trainEnsembleOnQueue } from '../lib/queue/coordinator.ts';
 import { memberJobId } from '../lib/queue/job-id.ts';
+import { findResumable } from '../lib/train/checkpoint.ts';
+import { paramsSha256 } from '../lib/train/hash.ts';
 import { startMemberWorker } from '../lib/queue/worker.ts';
 import { runChild } from './helpers/child.ts';
 import { startChild, type LiveChild } from './helpers/live-child.ts';
@@ -22,7 +25,10 @@ const TENFOLD = 'lib/cli/tenfold.ts';
 const FLAGS = ['--preset', 'quick', '--members', '2', '--hidden', '16', '--seed', '3', '--json', '--quiet'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Report { readonly members: readonly { readonly testAccuracy: number; readonly resumed: boolean }[]; readonly ensembleAccuracy: number; readonly voteAccuracy: number }
+interface Report {
+  readonly members: readonly { readonly testAccuracy: number; readonly resumed: boolean; readonly trainedOn?: readonly { readonly kernels: string }[] }[];
+  readonly ensembleAccuracy: number; readonly voteAccuracy: number; readonly kernels: string; readonly warnings?: readonly string[];
+}
 const lastJson = (stdout: string): Report => JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Report;
 
 describe('ensemble members through a Redis queue', function () {
@@ -38,7 +44,7 @@ describe('ensemble members through a Redis queue', function () {
 
   let local: Report;
   let queued: Report;
-  it('two `tenfold worker`s train the members to the same accuracies as a local run', async () => {
+  it('two `tenfold worker`s train the members to the same parameters (bit for bit) and accuracies as a local run', async () => {
     // one kernel thread each: two workers share 2 cores, as the local pool's threads do
     for (let i = 0; i < 2; i++) workers.push(startChild([TENFOLD, 'worker', '--queue', redis().url], { TENFOLD_THREADS: '1' }));
     const l = await runChild([TENFOLD, 'ensemble', ...FLAGS, '--out', join(root, 'local')], { timeoutMs: 60_000 });
@@ -51,6 +57,16 @@ describe('ensemble members through a Redis queue', function () {
     expect(queued.members.map((m) => m.testAccuracy)).to.deep.equal(local.members.map((m) => m.testAccuracy));
     expect(queued.ensembleAccuracy).to.equal(local.ensembleAccuracy);
     expect(queued.voteAccuracy).to.equal(local.voteAccuracy);
+    // bit for bit: every member's parameters hash the same as the local run's
+    const hashes = (run: string): string[] => [1, 2].map((i) => {
+      const found = findResumable(join(root, run, `member-${i}`));
+      if (found === undefined) throw new Error(`${run}/member-${i}: no checkpoint`);
+      return paramsSha256(found.checkpoint.params);
+    });
+    expect(hashes('queued')).to.deep.equal(hashes('local'));
+    // each member records the kernels it trained on (the workers', here the same as the local run's): no warning
+    expect(queued.members.map((m) => m.trainedOn?.map((a) => a.kernels))).to.deep.equal([[local.kernels], [local.kernels]]);
+    expect(queued.warnings).to.deep.equal([]);
     // both workers took a member (each waits on the queue; neither takes two while the other is idle)
     for (const w of workers) expect(w.output()).to.match(/member \d\/[0-9a-f]{16}: test accuracy/);
   });

@@ -4,6 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decodeE } from '../decode.ts';
 import type { EnsembleMember } from '../ensemble/manifest.ts';
 import { JobConfigC } from '../jobs/config.ts';
+import { TrainedOnC, type TrainedOn } from './trained-on.ts';
 
 const MemberJobDataC = t.type({
   version: t.literal(1),
@@ -32,7 +33,17 @@ export interface MemberJobResult {
   readonly testAccuracy: number;
   readonly seconds: number;
   readonly resumed: boolean;
+  /** This attempt's kernels and machine (absent from workers older than the record). */
+  readonly trainedOn?: TrainedOn;
 }
+
+const MemberJobResultC = t.intersection([
+  t.type({ index: t.number, testAccuracy: t.number, seconds: t.number, resumed: t.boolean }),
+  t.partial({ trainedOn: TrainedOnC }),
+]);
 
 /** The job's data checked field by field (it comes from Redis, written by any version of tenfold). */
 export const decodeMemberJob = (data: unknown): E.Either<Error, MemberJobData> => decodeE(MemberJobDataC, 'member job')(data);
+
+/** A worker's return value checked field by field (it comes from Redis, written by any worker). */
+export const decodeMemberJobResult = (value: unknown): E.Either<Error, MemberJobResult> => decodeE(MemberJobResultC, 'member job result')(value);

@@ -7,8 +7,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import * as E from 'fp-ts/lib/Either.js';
 import { ENSEMBLE_FILE, firstDifference, readEnsembleManifest } from '../ensemble/manifest.ts';
 import { runMember, STOP_MEMBER, type MemberEvent } from '../ensemble/member-task.ts';
@@ -18,6 +18,7 @@ import { CheckpointError } from '../train/checkpoint.ts';
 import { DivergenceError } from '../train/fit.ts';
 import { MEMBER_QUEUE } from './job-id.ts';
 import { decodeMemberJob, type MemberJobData, type MemberJobResult } from './member-job.ts';
+import { recordAttempt, thisMachine } from './trained-on.ts';
 
 /** Options of `startMemberWorker`. */
 export interface MemberWorkerOptions {
@@ -65,8 +66,39 @@ const checkedJob = (raw: unknown): MemberJobData => {
   return data;
 };
 
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** A member's epoch as a log line: "epoch 2/3: loss 0.3012, test 91.20% (1.4 s)". */
+const epochLine = (e: Extract<MemberEvent, { kind: 'epoch' }>, epochs: number): string =>
+  `epoch ${e.record.epoch}/${epochs}: loss ${e.record.meanLoss.toFixed(4)}, train ${pct(e.record.trainAccuracy)}` +
+  `${e.record.testAccuracy === null ? '' : `, test ${pct(e.record.testAccuracy)}`} (${e.record.seconds.toFixed(1)} s)`;
+
+/**
+ * Gives a stopped member's job back to the queue at once (waiting, first in line, its attempts
+ * unspent), then throws the WaitingError that tells BullMQ it has moved; an error if it cannot.
+ */
+const handBack = async (job: Job<MemberJobData, MemberJobResult>, token: string | undefined, why: string): Promise<never> => {
+  if (token === undefined) throw new Error(`${why}; no lock token to hand the job back with: another attempt resumes it`);
+  try {
+    await job.moveToWait(token);
+  } catch (err) {
+    throw new Error(`${why}; could not hand the job back (${errorMessage(err)}): another attempt resumes it`, { cause: err });
+  }
+  throw new WaitingError(`${why}; handed back to the queue`);
+};
+
+/** The members a worker trains now (each one's stop), and whether it is stopping (it then starts none). */
+interface Running { stopping: boolean; readonly stops: Set<() => void> }
+
 /** Trains one member's job; failures that another attempt would only repeat are unrecoverable. */
-const processMember = async (job: Job<MemberJobData, MemberJobResult>, options: MemberWorkerOptions, stops: Set<() => void>): Promise<MemberJobResult> => {
+const processMember = async (
+  job: Job<MemberJobData, MemberJobResult>, token: string | undefined, options: MemberWorkerOptions, running: Running,
+): Promise<MemberJobResult> => {
+  // BullMQ may hand a closing worker one more job (fetched as the last one completed): give it back untouched
+  if (running.stopping) {
+    options.log?.(`job ${job.id ?? '?'}: not started, this worker is stopping`);
+    return handBack(job, token, 'not started');
+  }
   const data = checkedJob(job.data);
   const { member } = data;
   const dir = join(data.out, member.dir);
@@ -75,9 +107,16 @@ const processMember = async (job: Job<MemberJobData, MemberJobResult>, options: 
   const leaseMs = options.leaseMs ?? 60_000;
   // held by another live worker (a job delivered twice): a plain error, so BullMQ tries again later
   const claim = claimDirectory(dir, { leaseMs, host: options.host });
+  const trainedOn = thisMachine();
+  try {
+    recordAttempt(dir, trainedOn);
+  } catch (e) {
+    claim.release();
+    throw e;
+  }
   const channel = new MessageChannel();
   const stop = (): void => channel.port2.postMessage(STOP_MEMBER);
-  stops.add(stop);
+  running.stops.add(stop);
   let lost = false;
   const renewal = setInterval(() => {
     try {
@@ -87,30 +126,44 @@ const processMember = async (job: Job<MemberJobData, MemberJobResult>, options: 
     }
   }, Math.max(1, Math.floor(leaseMs / 3)));
   let lastStep = 0;
-  channel.port2.on('message', (e: MemberEvent) => {
+  const deliver = (e: MemberEvent): void => {
+    if (e.kind === 'epoch') options.log?.(`member ${member.index + 1}/${data.ensemble}: ${epochLine(e, member.config.epochs)}`);
     if (e.kind === 'step') {
       const now = Date.now();
       if (now - lastStep < STEP_PROGRESS_MS) return;
       lastStep = now;
     }
     job.updateProgress(e).catch((err: unknown) => options.log?.(`member ${member.index + 1}: progress not sent: ${errorMessage(err)}`));
-  });
-  options.log?.(`member ${member.index + 1}/${data.ensemble}: training in ${dir} (job ${job.id ?? '?'})`);
+  };
+  channel.port2.on('message', deliver);
+  // the last events (the final epoch) may still be queued on the port when the member returns: closing it would drop them
+  const drain = (): void => {
+    for (let m = receiveMessageOnPort(channel.port2); m !== undefined; m = receiveMessageOnPort(channel.port2)) deliver(m.message as MemberEvent);
+  };
+  options.log?.(`member ${member.index + 1}/${data.ensemble}: training in ${dir} (job ${job.id ?? '?'}, kernels ${trainedOn.kernels})`);
   try {
     const r = await runMember({ index: member.index, seed: data.seed, config: member.config, checkpointDir: dir, tta: data.tta, port: channel.port1 });
+    drain();
     if ('interrupted' in r) {
-      throw new Error(lost ? `the lease on ${dir} expired and another worker took it over` : `stopped at ${r.checkpoint ?? 'its start'}; another attempt resumes it`);
+      // a lost lease fails the attempt (another worker trains the member); a stop hands the job back unspent
+      if (lost) throw new Error(`the lease on ${dir} expired and another worker took it over`);
+      return await handBack(job, token, `stopped at ${r.checkpoint ?? 'its start'}`);
     }
-    options.log?.(`member ${member.index + 1}/${data.ensemble}: test accuracy ${r.testAccuracy} in ${r.seconds.toFixed(1)} s`);
-    return { index: r.index, testAccuracy: r.testAccuracy, seconds: r.seconds, resumed: r.resumed };
+    options.log?.(`member ${member.index + 1}/${data.ensemble}: test accuracy ${r.testAccuracy} in ${r.seconds.toFixed(1)} s${r.resumed ? ' (resumed)' : ''}`);
+    return { index: r.index, testAccuracy: r.testAccuracy, seconds: r.seconds, resumed: r.resumed, trainedOn };
   } catch (err) {
+    if (err instanceof WaitingError) {
+      options.log?.(`member ${member.index + 1}/${data.ensemble}: ${err.message}`);
+      throw err;
+    }
     options.log?.(`member ${member.index + 1}/${data.ensemble}: failed: ${errorMessage(err)}`);
     if (err instanceof JobSetupError || err instanceof DivergenceError || err instanceof CheckpointError) throw new UnrecoverableError(err.message);
     throw err;
   } finally {
     clearInterval(renewal);
-    stops.delete(stop);
+    running.stops.delete(stop);
     claim.release();
+    drain();
     channel.port1.close();
     channel.port2.close();
   }
@@ -118,8 +171,8 @@ const processMember = async (job: Job<MemberJobData, MemberJobResult>, options: 
 
 /** Starts taking member jobs from the queue at `options.url`. */
 export const startMemberWorker = (options: MemberWorkerOptions): MemberWorker => {
-  const stops = new Set<() => void>();
-  const worker = new Worker<MemberJobData, MemberJobResult>(options.queueName ?? MEMBER_QUEUE, (job) => processMember(job, options, stops), {
+  const running: Running = { stopping: false, stops: new Set() };
+  const worker = new Worker<MemberJobData, MemberJobResult>(options.queueName ?? MEMBER_QUEUE, (job, token) => processMember(job, token, options, running), {
     // a worker's blocking connection must retry for ever (BullMQ requires it)
     connection: { url: options.url, maxRetriesPerRequest: null },
     concurrency: options.concurrency ?? 1,
@@ -130,7 +183,8 @@ export const startMemberWorker = (options: MemberWorkerOptions): MemberWorker =>
   return {
     worker,
     stop: async () => {
-      for (const s of stops) s();
+      running.stopping = true;
+      for (const s of running.stops) s();
       await worker.close();
     },
   };

@@ -13,7 +13,7 @@ import type { MemberEvent, MemberOutcome } from '../../ensemble/member-task.ts';
 import { planEnsemble } from '../../ensemble/plan.ts';
 import { ensemblePresetNames, ensemblePresets } from '../../ensemble/presets.ts';
 import { writeEnsembleReport } from '../../ensemble/report.ts';
-import { trainEnsemble } from '../../ensemble/train-ensemble.ts';
+import { trainEnsemble, type EnsembleRun } from '../../ensemble/train-ensemble.ts';
 import { queueUrlProblem } from '../../queue/job-id.ts';
 import { loadQueueModule } from '../../queue/optional.ts';
 import { claimDirectory } from '../../jobs/lock.ts';
@@ -98,9 +98,11 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
       onMember: (r: MemberOutcome) => log(`member ${r.index + 1}/${k}: test ${pct(r.testAccuracy)}${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`),
     };
     if (flags.queue !== undefined) log(`members go through the queue at ${flags.queue}: start \`tenfold worker --queue ${flags.queue}\` where --out is shared`);
-    const run = flags.queue === undefined
-      ? await trainEnsemble(out, manifest, { ...events, workers: flags.workers })
-      : await (await loadQueueModule(() => import('../../queue/coordinator.ts'))).trainEnsembleOnQueue(out, manifest, { ...events, url: flags.queue });
+    // warnings (Redis gone and back, members on different kernels) go to stderr, even with --quiet
+    const warn = (s: string): void => { process.stderr.write(`warning: ${s}\n`); };
+    const queued = flags.queue === undefined ? undefined
+      : await (await loadQueueModule(() => import('../../queue/coordinator.ts'))).trainEnsembleOnQueue(out, manifest, { ...events, url: flags.queue, onWarning: warn });
+    const run: EnsembleRun = queued ?? await trainEnsemble(out, manifest, { ...events, workers: flags.workers });
     if (run.stopped && flags.queue !== undefined) {
       log(`stopped waiting: members ${run.members.map((r) => r.index + 1).join(', ')} stay queued and the workers go on; run the same command again to wait for them`);
       process.exitCode = stop.exitCode() ?? 1;
@@ -121,8 +123,12 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
     if (!flags.json) return;
     process.stdout.write(`${JSON.stringify({
       dataset: first.dataset, preset: flags.preset, out,
-      members: summary.members.map((m) => ({ index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed })),
+      members: summary.members.map((m) => ({
+        index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed,
+        ...(queued === undefined ? {} : { trainedOn: queued.trainedOn.get(m.index) ?? [] }),
+      })),
       ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
-      workers: Math.min(flags.workers ?? availableParallelism(), k), ...(flags.queue === undefined ? {} : { queue: flags.queue }), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
+      workers: Math.min(flags.workers ?? availableParallelism(), k), ...(queued === undefined ? {} : { queue: flags.queue, warnings: queued.warnings }),
+      seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
     })}\n`);
 };

@@ -5,10 +5,14 @@ import { loadQueueModule } from '../../queue/optional.ts';
 import { PositiveInt } from '../codecs.ts';
 import { UsageError } from '../args.ts';
 import { helpFlag, type Command } from '../command.ts';
+import { stopOnSignals } from '../signals.ts';
 
 const specs = {
   queue: { codec: t.string, help: 'the Redis of the member queue, redis://HOST:PORT (the coordinator\'s --queue)' },
   concurrency: { codec: PositiveInt, default: '1', help: 'members trained at once by this process (they share its thread: start more workers for more cores)' },
+  'lock-duration': { codec: PositiveInt, default: '30000', help: 'ms a job\'s lock lasts unrenewed: a killed worker\'s job counts as stalled this long after its death (BullMQ\'s default)' },
+  'stalled-interval': { codec: PositiveInt, default: '30000', help: 'ms between this worker\'s checks for stalled jobs, which it hands back to the queue (BullMQ\'s default)' },
+  lease: { codec: PositiveInt, default: '60000', help: 'ms of the lease on a member\'s directory, renewed every third of it: another host takes over a member whose lease ran out' },
   quiet: { codec: 'boolean', help: 'no log lines' },
   help: helpFlag,
 } as const;
@@ -21,19 +25,21 @@ export const workerCommand: Command<typeof specs> = {
     const problem = queueUrlProblem(flags.queue);
     if (problem !== undefined) throw new UsageError(`--queue: ${problem}`);
     const log = (s: string): void => { if (!flags.quiet) process.stdout.write(`${new Date().toISOString()} ${s}\n`); };
+    // first signal: members stop at their next step (each checkpoints and goes back to the queue unspent), then exit; a second exits at once
+    const stop = stopOnSignals((name) => log(`${name}: stopping every member at its next step (each checkpoints and goes back to the queue); send it again to exit at once`));
     const { startMemberWorker } = await loadQueueModule(() => import('../../queue/worker.ts'));
-    const w = startMemberWorker({ url: flags.queue, concurrency: flags.concurrency, log });
-    await w.worker.waitUntilReady();
-    log(`worker ${process.pid}: taking members from ${flags.queue} (concurrency ${flags.concurrency})`);
-    // first signal: members stop at their next step (each checkpoints; the job is tried again), then exit
-    await new Promise<void>((done) => {
-      const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
-        log(`${name}: stopping`);
-        process.exitCode = name === 'SIGINT' ? 130 : 143;
-        w.stop().finally(done);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+    const w = startMemberWorker({
+      url: flags.queue, concurrency: flags.concurrency, log,
+      lockDuration: flags['lock-duration'], stalledInterval: flags['stalled-interval'], leaseMs: flags.lease,
     });
+    const stopped = new Promise<void>((done) => {
+      if (stop.signal.aborted) done();
+      stop.signal.addEventListener('abort', () => done(), { once: true });
+    });
+    // a worker started before its Redis waits for it, unless told to stop
+    await Promise.race([w.worker.waitUntilReady().then(() => log(`worker ${process.pid}: taking members from ${flags.queue} (concurrency ${flags.concurrency})`)), stopped]);
+    await stopped;
+    await w.stop();
+    process.exitCode = stop.exitCode() ?? 0;
   },
 };
