@@ -104,15 +104,15 @@ describe('ensemble members through a Redis queue', function () {
     const queueName = 'tenfold-spec-stall';
     const out = join(root, 'stall');
     mkdirSync(out);
-    const manifest = planEnsemble('quick', 3, { members: 1, hidden: [16], epochs: 12 });
+    const manifest = planEnsemble('quick', 3, { members: 1, hidden: [16], epochs: 24 });
     openEnsembleDirectory(out, manifest);
     const events = new QueueEvents(queueName, { connection: { url: redis().url } });
     const seen = { stalled: 0, completed: 0, failed: 0, workerStalled: 0 };
     events.on('stalled', () => { seen.stalled++; });
     events.on('completed', () => { seen.completed++; });
     events.on('failed', () => { seen.failed++; });
-    const lockDuration = 1000;
-    const w = startMemberWorker({ url: redis().url, queueName, lockDuration, stalledInterval: lockDuration, leaseMs: 900 });
+    const lockDuration = 2000; // an epoch's end (evaluation, a synced checkpoint) must fit well inside it, even on a loaded machine
+    const w = startMemberWorker({ url: redis().url, queueName, lockDuration, stalledInterval: lockDuration, leaseMs: 1800 });
     w.worker.on('stalled', () => { seen.workerStalled++; });
     const expiries: number[] = [];
     const sampler = setInterval(() => {
@@ -126,10 +126,10 @@ describe('ensemble members through a Redis queue', function () {
       if (run.stopped) throw new Error('the run stopped');
       const { seconds } = run.outcomes[0]; // as the worker measured it
       expect(seconds, 'the member must outlast 3 lock durations').to.be.above(3 * lockDuration / 1000);
-      await sleep(1500); // a stalled check after the end would still report a stall
+      await sleep(lockDuration + 500); // a stalled check after the end would still report a stall
       expect(seen).to.deep.equal({ stalled: 0, completed: 1, failed: 0, workerStalled: 0 });
       expect(new Set(expiries).size, 'the lease was renewed').to.be.above(2);
-      console.log(`      (member trained ${seconds.toFixed(1)} s under a 1 s lock; ${expiries.length} lease samples)`);
+      console.log(`      (member trained ${seconds.toFixed(1)} s under a ${lockDuration / 1000} s lock; ${expiries.length} lease samples)`);
     } finally {
       clearInterval(sampler);
       await w.stop();
