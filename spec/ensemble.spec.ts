@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { claimDirectory } from '../lib/jobs/lock.ts';
+import { claimDirectory, LOCK_FILE } from '../lib/jobs/lock.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) => {
@@ -77,5 +77,43 @@ describe('ensemble script (2 small MLP members, 1 epoch)', function () {
     const bad = run('scripts/evaluate.ts', ['--ensemble', out]);
     expect(bad.status).to.equal(1);
     expect(bad.stderr).to.match(/ensemble.json: field "seed"/);
+  });
+});
+
+describe('the ensemble directory\'s claim is a lease', function () {
+  this.timeout(300_000);
+  let out: string;
+  beforeEach(() => { out = mkdtempSync(join(tmpdir(), 'tenfold-ensemble-lease-')); });
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  it('a coordinator killed outright in another container frees --out once its lease has run out; the same command then resumes', async () => {
+    const args = ['--preset', 'quick', '--members', '2', '--hidden', '16', '--out', out, '--json', '--quiet'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ensemble.ts', ...args], { cwd: root, stdio: 'ignore' });
+    const lock = join(out, LOCK_FILE);
+    const claim = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const poll = setInterval(() => {
+        try { resolve(JSON.parse(readFileSync(lock, 'utf8')) as Record<string, unknown>); clearInterval(poll); } catch { /* not yet */ }
+      }, 20);
+      child.on('exit', () => { clearInterval(poll); reject(new Error('the ensemble ended before it claimed --out')); });
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(claim.pid).to.equal(child.pid);
+    expect(Date.parse(String(claim.expiresAt)) - Date.now(), 'a lease of about a minute').to.be.within(30_000, 61_000);
+    // what another container sees a minute later: a claim from a host it cannot ask, expired
+    const other = { ...claim, host: 'coordinator-0.example', expiresAt: new Date(Date.now() - 1000).toISOString() };
+    writeFileSync(lock, `${JSON.stringify(other)}\n`);
+    const r = run('scripts/ensemble.ts', args);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.json().ensembleAccuracy).to.be.within(0.8, 1);
+    expect(existsSync(lock), 'released at the end').to.equal(false);
+  });
+
+  it('a live lease from another host is refused, naming the host', () => {
+    const live = { pid: 1, host: 'coordinator-0.example', token: 'x', startedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    writeFileSync(join(out, LOCK_FILE), `${JSON.stringify(live)}\n`);
+    const r = run('scripts/ensemble.ts', ['--preset', 'quick', '--members', '1', '--hidden', '8', '--out', out, '--quiet']);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/is in use by process 1 on coordinator-0\.example/);
   });
 });

@@ -56,6 +56,9 @@ const specs = {
   help: helpFlag,
 } as const;
 
+/** The ensemble directory's claim is a lease of this long, renewed every third of it. */
+const COORDINATOR_LEASE_MS = 60_000;
+
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 /** The ensemble command. */
@@ -74,8 +77,13 @@ export const ensembleCommand: Command<typeof specs> = {
     // every path the run writes is checked before any training
     const out = prepareOutputDir('--out', resolve(flags.out ?? join('runs', `ensemble-${flags.preset}-${first.dataset}-${flags.seed}`)));
     const report = prepareOutputFile('--report', flags.report ?? join(out, 'report.html'));
-    const release = claimDirectory(out);
-    try { await train(flags, manifest, out, report); } finally { release(); }
+    // a lease, renewed while this process runs: a coordinator killed outright (out of memory, a
+    // container replaced) frees --out once it runs out, for the same command in another container
+    const claim = claimDirectory(out, { leaseMs: COORDINATOR_LEASE_MS });
+    const renewal = setInterval(() => {
+      if (!claim.renew()) process.stderr.write(`warning: the lease on ${out} was taken over by another process\n`);
+    }, COORDINATOR_LEASE_MS / 3);
+    try { await train(flags, manifest, out, report); } finally { clearInterval(renewal); claim.release(); }
   },
 };
 
