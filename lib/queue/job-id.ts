@@ -1,12 +1,12 @@
 /**
- * Names in Redis for ensemble members: the queue, and each member's job id. A job id is derived
- * from the plan, the member and the run, so enqueuing a member again finds its job instead of
- * adding a second one, and two runs of the same plan into different `--out` never share a job.
+ * Names in Redis for queued work: the queue, and each job's id. A job id is derived from the plan,
+ * the member (or trial) and the run, so enqueuing it again finds its job instead of adding a
+ * second one, and two runs of the same plan into different `--out` never share a job.
  */
 import { createHash } from 'node:crypto';
 import type { EnsembleManifest } from '../ensemble/manifest.ts';
 
-/** The BullMQ queue that ensemble members go through (the default of every coordinator and worker). */
+/** The BullMQ queue that ensemble members and search trials go through (the default of every coordinator and worker). */
 export const MEMBER_QUEUE = 'tenfold-members';
 
 /** JSON with object keys sorted, so equal plans hash equally whatever order their fields were built in. */
@@ -21,15 +21,18 @@ const canonical = (v: unknown): string => {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** A hash (16 hex digits) of what an ensemble trains and how its members predict: the manifest and the TTA views. */
-export const ensembleHash = (manifest: EnsembleManifest, tta: number): string => sha256(canonical({ manifest, tta })).slice(0, 16);
+/** A hash (16 hex digits) of a plan, whatever order its fields were built in. */
+export const planHash = (plan: unknown): string => sha256(canonical(plan)).slice(0, 16);
 
-/**
- * Job id of member `index`: `tenfold-<plan hash>-<run hash>-m<index>`. The run id is the resolved
- * `--out` path; it is hashed because BullMQ refuses ids with ':' (and paths may hold one).
- */
+/** A hash (12 hex digits) of a run id (the resolved `--out`): BullMQ refuses ids with ':', and paths may hold one. */
+export const runHash = (runId: string): string => sha256(runId).slice(0, 12);
+
+/** A hash (16 hex digits) of what an ensemble trains and how its members predict: the manifest and the TTA views. */
+export const ensembleHash = (manifest: EnsembleManifest, tta: number): string => planHash({ manifest, tta });
+
+/** Job id of member `index`: `tenfold-<plan hash>-<run hash>-m<index>`; the run id is the resolved `--out` path. */
 export const memberJobId = (manifest: EnsembleManifest, tta: number, runId: string, index: number): string =>
-  `tenfold-${ensembleHash(manifest, tta)}-${sha256(runId).slice(0, 12)}-m${index}`;
+  `tenfold-${ensembleHash(manifest, tta)}-${runHash(runId)}-m${index}`;
 
 /** Why `url` is not a Redis URL the queue can use (`redis://HOST:PORT`, optionally with a db path), if it is not. */
 export const queueUrlProblem = (url: string): string | undefined => {

@@ -6,18 +6,21 @@ import type { EnsembleMember } from '../ensemble/manifest.ts';
 import { JobConfigC } from '../jobs/config.ts';
 import { TrainedOnC, type TrainedOn } from './trained-on.ts';
 
-const MemberJobDataC = t.type({
+// version 1 throughout: `kind` was added as optional, so jobs queued before it decode (as members)
+const MemberJobDataC = t.intersection([t.type({
   version: t.literal(1),
   ensemble: t.string,
   out: t.string,
   seed: t.number,
   tta: t.number,
   member: t.type({ index: t.number, dir: t.string, config: JobConfigC }),
-});
+}), t.partial({ kind: t.literal('member') })]);
 
 /** A member's job: the manifest's entry for it, the run seed, the ensemble directory (absolute, shared) and TTA views. */
 export interface MemberJobData {
   readonly version: 1;
+  /** Absent in jobs queued before search trials went through the queue. */
+  readonly kind?: 'member';
   /** `ensembleHash` of the plan, for messages and checks. */
   readonly ensemble: string;
   /** The ensemble's `--out`, as the coordinator resolved it: workers must see the same path. */

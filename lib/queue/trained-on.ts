@@ -1,7 +1,7 @@
 /**
- * Where a queued member trained: each worker attempt appends its kernels, CPU, host and Node to
- * `member-N/trained-on.json`. Members trained on different kernels may differ in their last bits
- * from a local run, so the coordinator warns when they did.
+ * Where a queued member (or trial) trained: each worker attempt appends its kernels, CPU, host and
+ * Node to `member-N/trained-on.json` (`trial-N/…`). Members trained on different kernels may differ
+ * in their last bits from a local run, so the coordinator warns when they did.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
@@ -53,28 +53,34 @@ export const recordAttempt = (dir: string, attempt: TrainedOn): void => {
 };
 
 /**
- * One line when the members (by index) trained on more than one set of kernels, naming which
- * member used which; undefined when they all used the same (or nothing is recorded).
+ * One line when the members (or trials: `noun`) by index trained on more than one set of kernels,
+ * naming which used which; undefined when they all used the same (or nothing is recorded).
  */
-export const mixedKernelsWarning = (byMember: ReadonlyMap<number, readonly TrainedOn[]>): string | undefined => {
+export const mixedKernelsWarning = (byMember: ReadonlyMap<number, readonly TrainedOn[]>, noun = 'member'): string | undefined => {
   const kernelsOf = [...byMember].filter(([, a]) => a.length > 0).sort(([a], [b]) => a - b)
     .map(([index, attempts]) => ({ index, names: [...new Set(attempts.map((a) => a.kernels))] }));
   const all = new Set(kernelsOf.flatMap((m) => m.names));
   if (all.size < 2) return undefined;
-  const listed = kernelsOf.map((m) => `member ${m.index + 1} on ${m.names.join(' then ')}`).join(', ');
-  return `members trained on different kernels (${listed}): the figures may differ in their last bits from a run on one kind of worker`;
+  const listed = kernelsOf.map((m) => `${noun} ${m.index + 1} on ${m.names.join(' then ')}`).join(', ');
+  return `${noun}s trained on different kernels (${listed}): the figures may differ in their last bits from a run on one kind of worker`;
 };
 
-/** Every member's attempts in the ensemble directory `out`, and a warning for each record that cannot be read and for mixed kernels. */
-export const readEnsembleTrainedOn = (out: string, manifest: EnsembleManifest): { byMember: Map<number, readonly TrainedOn[]>; warnings: string[] } => {
+/** The attempts of every entry (`dirs`: index and directory inside `out`), a warning for each record that cannot be read and for mixed kernels. */
+export const readTrainedOnAll = (
+  out: string, dirs: readonly { readonly index: number; readonly dir: string }[], noun: string,
+): { byMember: Map<number, readonly TrainedOn[]>; warnings: string[] } => {
   const byMember = new Map<number, readonly TrainedOn[]>();
   const warnings: string[] = [];
-  for (const m of manifest.members) {
+  for (const m of dirs) {
     const read = readTrainedOnE(join(out, m.dir));
-    if (E.isLeft(read)) warnings.push(`member ${m.index + 1}: where it trained is unknown: ${read.left.message}`);
+    if (E.isLeft(read)) warnings.push(`${noun} ${m.index + 1}: where it trained is unknown: ${read.left.message}`);
     else byMember.set(m.index, read.right);
   }
-  const mixed = mixedKernelsWarning(byMember);
+  const mixed = mixedKernelsWarning(byMember, noun);
   if (mixed !== undefined) warnings.push(mixed);
   return { byMember, warnings };
 };
+
+/** Every member's attempts in the ensemble directory `out`, and a warning for each record that cannot be read and for mixed kernels. */
+export const readEnsembleTrainedOn = (out: string, manifest: EnsembleManifest): { byMember: Map<number, readonly TrainedOn[]>; warnings: string[] } =>
+  readTrainedOnAll(out, manifest.members, 'member');

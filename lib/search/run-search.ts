@@ -1,11 +1,14 @@
 /**
- * Running a search from code: every unfinished trial on worker threads (the ensemble's pool), each
- * trained on the training set minus the held-out examples and scored on them, never on the test
- * set; finished trials are read back from their checkpoints, so the same call resumes.
+ * Running a search from code: every unfinished trial on worker threads (the ensemble's pool) or,
+ * with `queue`, on `tenfold worker`s through Redis; each trained on the training set minus the
+ * held-out examples and scored on them, never on the test set; finished trials are read back from
+ * their checkpoints, so the same call resumes.
  */
 import { join } from 'node:path';
 import { runOnMemberPool, type MemberPoolOptions } from '../ensemble/member-pool.ts';
 import type { MemberStopped, TrialDiverged, TrialTrained } from '../ensemble/member-task.ts';
+import type { QueueOptions } from '../queue/queue-options.ts';
+import { loadQueueModule } from '../queue/optional.ts';
 import { key } from '../random.ts';
 import { openSearchDirectory } from './directory.ts';
 import type { SearchManifest, SearchTrial } from './manifest.ts';
@@ -15,6 +18,8 @@ import { bestTrial, finishedTrial, resultFromWorker, type TrialResult } from './
 export interface SearchOptions extends MemberPoolOptions {
   /** Each trial's result as it finishes (or is found finished). */
   readonly onTrial?: (result: TrialResult) => void;
+  /** Train the trials on `tenfold worker`s through this queue instead of on worker threads (`out` must be shared with them, at the same path). */
+  readonly queue?: Omit<QueueOptions, 'signal' | 'onEvent'>;
 }
 
 /** What `runSearch` gives: every trial's result (in index order) and the best, or which trials stopped. */
@@ -38,14 +43,32 @@ export const runSearch = async (out: string, manifest: SearchManifest, options: 
     if (r !== undefined) finish(r);
   }
   const pending = manifest.trials.filter((t) => !results.has(t.index));
-  const runKey = key(manifest.seed);
-  const byIndex = new Map(manifest.trials.map((t) => [t.index, t]));
-  const tasks = pending.map((t) => ({ index: t.index, seed: manifest.seed, config: t.config, checkpointDir: join(out, t.dir), tta: 1, runKey, trial: true }));
-  const ran = tasks.length === 0 ? []
-    : await runOnMemberPool<TrialTrained | TrialDiverged>(tasks, options, (r) => finish(resultFromWorker(byIndex.get(r.index) as SearchTrial, r)));
+  const stopped = options.queue === undefined ? await trainOnPool(out, manifest, pending, finish, options)
+    : await trainOnQueue(out, manifest, pending, finish, { ...options.queue, signal: options.signal, onEvent: options.onEvent });
   const seconds = (performance.now() - started) / 1000;
-  const stopped = ran.filter((r): r is MemberStopped => 'interrupted' in r);
   const trials = manifest.trials.map((t) => results.get(t.index)).filter((r): r is TrialResult => r !== undefined);
   if (stopped.length > 0) return { stopped: true, trials: stopped, finished: trials, seconds };
   return { stopped: false, trials, best: bestTrial(trials), seconds };
+};
+
+/** Trains `pending` on a fresh pool of worker threads, telling `finish` each result: the trials that stopped. */
+const trainOnPool = async (
+  out: string, manifest: SearchManifest, pending: readonly SearchTrial[], finish: (r: TrialResult) => void, options: SearchOptions,
+): Promise<readonly MemberStopped[]> => {
+  if (pending.length === 0) return [];
+  const runKey = key(manifest.seed);
+  const byIndex = new Map(manifest.trials.map((t) => [t.index, t]));
+  const tasks = pending.map((t) => ({ index: t.index, seed: manifest.seed, config: t.config, checkpointDir: join(out, t.dir), tta: 1, runKey, trial: true }));
+  const ran = await runOnMemberPool<TrialTrained | TrialDiverged>(tasks, options, (r) => finish(resultFromWorker(byIndex.get(r.index) as SearchTrial, r)));
+  return ran.filter((r): r is MemberStopped => 'interrupted' in r);
+};
+
+/** Trains `pending` on `tenfold worker`s through the queue, telling `finish` each result: the trials still queued when the signal stopped the wait. */
+const trainOnQueue = async (
+  out: string, manifest: SearchManifest, pending: readonly SearchTrial[], finish: (r: TrialResult) => void, queue: QueueOptions,
+): Promise<readonly MemberStopped[]> => {
+  // the queue's client libraries are optional peers: loaded only here
+  const { trainTrialsOnQueue } = await loadQueueModule(() => import('./queue-search.ts'));
+  const waiting = await trainTrialsOnQueue(out, manifest, pending.map((t) => t.index), finish, queue);
+  return waiting.map((index) => ({ index, interrupted: true }));
 };

@@ -1,7 +1,8 @@
 /**
  * `tenfold search`: the book's random hyperparameter search (chapter 6). N trials, each with a
  * learning rate and a weight decay sampled log-uniformly from the seed, trained on worker threads
- * on the training set minus a held-out split and scored on that split (never on the test set);
+ * (or, with --queue, on `tenfold worker`s through Redis) on the training set minus a held-out split
+ * and scored on that split (never on the test set);
  * the same command resumes. Prints the trials, writes OUT/report.html, and prints the best
  * configuration as a `tenfold train` command.
  */
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import * as t from 'io-ts';
 import type { MemberEvent } from '../../ensemble/member-task.ts';
 import { claimDirectory } from '../../jobs/lock.ts';
+import { queueUrlProblem } from '../../queue/job-id.ts';
 import { activeKernels } from '../../kernels/backend.ts';
 import { formatMB, readMemory } from '../../report/memory.ts';
 import { progress, type Progress } from '../../report/progress.ts';
@@ -39,7 +41,7 @@ const specs = {
   workers: { codec: PositiveInt, help: `worker threads (default: one per core, here ${availableParallelism()})` },
   out: { codec: t.string, help: 'directory for search.json, the trials\' checkpoints and report.html (default runs/search-<model>-<dataset>-<seed>)' },
   report: { codec: t.string, help: 'HTML report file (default OUT/report.html)' },
-  queue: { codec: t.string, help: 'not yet for search (the queue\'s workers measure the test set): refused' },
+  queue: { codec: t.string, help: 'train the trials on `tenfold worker`s through this Redis, redis://HOST:PORT (--out must be on a file system they share)' },
   quiet, json, help,
 } as const;
 type SearchFlags = Flags<typeof specs>;
@@ -67,10 +69,8 @@ const table = (trials: readonly TrialResult[]): string => {
 export const searchCommand: Command<typeof specs> = {
   name: 'search', summary: 'random search of the learning rate and weight decay, scored on held-out training examples', specs,
   run: async (flags) => {
-    if (flags.queue !== undefined) {
-      throw new UsageError('--queue: not yet for search: the queue\'s workers measure every member on the test set, which a trial must never do; '
-        + 'leave out --queue to run the trials on this host\'s worker threads (--workers)');
-    }
+    const queueProblem = flags.queue === undefined ? undefined : queueUrlProblem(flags.queue);
+    if (queueProblem !== undefined) throw new UsageError(`--queue: ${queueProblem}`);
     if (flags.validation === undefined) throw new UsageError('--validation N is required: each trial is scored on N held-out training examples, never on the test set');
     const manifest = planSearch(baseOf(flags), { lr: flags.lr, weightDecay: flags['weight-decay'] }, flags.seed, flags.trials);
     // every path the run writes is checked before any training
@@ -86,11 +86,16 @@ const search = async (flags: SearchFlags, manifest: SearchManifest, out: string,
   const n = manifest.trials.length;
   const bars = new Map<number, Progress>(manifest.trials.map((tr) => [tr.index,
     progress({ epochs: tr.config.epochs, quiet: flags.quiet, tty: false, label: `trial ${tr.index + 1}/${n}` })]));
-  const stop = stopOnSignals((name) => log(`${name}: stopping every trial at its next step (each checkpoints in ${out}); send it again to stop at once`));
+  const stop = stopOnSignals((name) => log(flags.queue === undefined
+    ? `${name}: stopping every trial at its next step (each checkpoints in ${out}); send it again to stop at once`
+    : `${name}: stopping the wait; the trials stay queued and the workers go on`));
+  const warnings: string[] = [];
+  const warn = (line: string): void => { warnings.push(line); process.stderr.write(`warning: ${line}\n`); };
   log(`search of ${n} trials (${flags.model} on ${flags.dataset}; lr ${flags.lr.low}:${flags.lr.high}, weight decay ${flags['weight-decay'].low}:${flags['weight-decay'].high}, `
     + `log-uniform; scored on ${flags.validation} held-out examples), kernels ${activeKernels().name}, out ${out}`);
+  if (flags.queue !== undefined) log(`trials go through the queue at ${flags.queue}: start \`tenfold worker --queue ${flags.queue}\` where --out is shared`);
   const run = await runSearch(out, manifest, {
-    workers: flags.workers, signal: stop.signal,
+    workers: flags.workers, signal: stop.signal, ...(flags.queue === undefined ? {} : { queue: { url: flags.queue, onWarning: warn } }),
     onEvent: (e: MemberEvent) => {
       const bar = bars.get(e.index);
       if (e.kind === 'step') bar?.onStep(e.info);
@@ -100,6 +105,11 @@ const search = async (flags: SearchFlags, manifest: SearchManifest, out: string,
     onTrial: (r) => log(`trial ${r.index + 1}/${n}: ${r.diverged !== undefined ? `diverged (${r.diverged})`
       : `validation ${pct(r.validationAccuracy)} (loss ${r.validationLoss?.toFixed(4) ?? '–'})`} with lr ${formatSample(r.lr)}, weight decay ${formatSample(r.weightDecay)}${r.resumed ? ' (resumed)' : ''}`),
   });
+  if (run.stopped && flags.queue !== undefined) {
+    log(`stopped waiting: trials ${run.trials.map((r) => r.index + 1).join(', ')} stay queued and the workers go on; run the same command again to wait for them`);
+    process.exitCode = stop.exitCode() ?? 1;
+    return;
+  }
   if (run.stopped) {
     log(`stopped: ${run.trials.map((r) => `trial ${r.index + 1} ${r.checkpoint ? `at ${r.checkpoint}` : 'not started'}`).join(', ')}; run the same command again to resume`);
     process.exitCode = stop.exitCode() ?? 1;
@@ -130,6 +140,6 @@ const search = async (flags: SearchFlags, manifest: SearchManifest, out: string,
       epochs: r.epochs, seconds: r.seconds, resumed: r.resumed, ...(r.diverged === undefined ? {} : { diverged: r.diverged }),
     })),
     best: best === undefined ? null : best.index, bestArgs: args ?? null, bestCommand: command ?? null, repeatArgs: exact ?? null,
-    workers: Math.min(flags.workers ?? availableParallelism(), n), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
+    ...(flags.queue === undefined ? { workers: Math.min(flags.workers ?? availableParallelism(), n) } : { queue: flags.queue, warnings }), seconds: run.seconds, peakRssMB: Math.round(peakRssMB), kernels: activeKernels().name,
   })}\n`);
 };
