@@ -136,12 +136,12 @@ const flagExamples: Readonly<Record<string, string>> = {
 };
 
 /** Every valued flag of `specs` decodes its default and its example to values its codec's `is` accepts. */
-const checkFlags = (specs: FlagSpecs): void => {
+const checkFlags = (specs: FlagSpecs, examples: Readonly<Record<string, string>> = flagExamples): void => {
   const missing: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.codec === 'boolean') continue;
     const codec = spec.codec as unknown as Codec;
-    const example = flagExamples[name];
+    const example = examples[name];
     if (example === undefined) { missing.push(name); continue; }
     for (const s of [spec.default, example].filter((x) => x !== undefined)) {
       expect(codec.is(decoded(codec, s)), `--${name} ${s}: is() of the decoded value`).to.equal(true);
@@ -206,6 +206,13 @@ describe('cli/job-flags: every job flag decodes to a value its codec accepts', (
   });
 });
 
+/** The commands, in the order they are loaded below. */
+const COMMANDS = ['train', 'evaluate', 'ensemble', 'export', 'worker', 'bench', 'search'] as const;
+/** Examples of flags whose values differ by command (search's --lr is a range). */
+const commandExamples: Readonly<Partial<Record<string, Readonly<Record<string, string>>>>> = {
+  search: { lr: '1e-3:1e-1', 'weight-decay': '1e-6:1e-3', trials: '5' },
+};
+
 describe('every flag of every command', () => {
   // loaded here rather than imported, so a command that fails to load fails its own test, not this file
   const commands: Record<string, FlagSpecs> = {};
@@ -219,19 +226,20 @@ describe('every flag of every command', () => {
       import('../lib/cli/commands/export.ts').then((m) => m.exportCommand.specs),
       import('../lib/cli/commands/worker.ts').then((m) => m.workerCommand.specs),
       import('../lib/cli/commands/bench.ts').then((m) => m.benchCommand.specs),
+      import('../lib/cli/commands/search.ts').then((m) => m.searchCommand.specs),
     ]);
-    ['train', 'evaluate', 'ensemble', 'export', 'worker', 'bench'].forEach((name, i) => {
+    COMMANDS.forEach((name, i) => {
       const r = loaded[i];
       if (r.status === 'fulfilled') commands[name] = r.value;
       else unloadable[name] = r.reason;
     });
   });
 
-  for (const name of ['train', 'evaluate', 'ensemble', 'export', 'worker', 'bench']) {
+  for (const name of COMMANDS) {
     it(name, () => {
       if (name in unloadable) throw unloadable[name];
       const specs = commands[name];
-      checkFlags(specs);
+      checkFlags(specs, { ...flagExamples, ...commandExamples[name] });
     });
   }
 });
