@@ -133,6 +133,8 @@ const flagExamples: Readonly<Record<string, string>> = {
   // export, worker, bench
   queue: 'redis://127.0.0.1:6379', concurrency: '2', onnx: 'model.onnx', checkpoint: 'runs/ckpt', json: 'rows.json', filter: 'gemm 128x',
   'max-time': '0.5', threads: '2', 'lock-duration': '5000', 'stalled-interval': '5000', lease: '20000',
+  // snapshot ensembles and weight averaging
+  cycles: '3', 'swa-start': '2', method: 'snapshot,swa', runs: '2',
 };
 
 /** Every valued flag of `specs` decodes its default and its example to values its codec's `is` accepts. */

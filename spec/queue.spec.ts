@@ -79,6 +79,15 @@ describe('ensemble members through a Redis queue', function () {
     expect(again.ensembleAccuracy).to.equal(queued.ensembleAccuracy);
   });
 
+  it('refuses an ensemble whose members come from runs (snapshots, SWA): a job trains one independent member', async () => {
+    const manifest = planEnsemble('quick', 1, { members: 3, epochs: 6, method: ['snapshot', 'swa'] });
+    const out = join(root, 'snapshots');
+    mkdirSync(out);
+    let message = '';
+    await trainEnsembleOnQueue(out, manifest, { url: redis().url }).catch((e: unknown) => { message = (e as Error).message; });
+    expect(message).to.match(/members come from runs \(method snapshot,swa\).*the queue takes independent members/);
+  });
+
   it('enqueuing twice is harmless: the same job ids, one job per member; another --out gets other ids', async () => {
     const queue = openMemberQueue(redis().url, 'tenfold-spec-twice');
     try {

@@ -9,18 +9,49 @@ import { decodeE, getOrThrow } from '../decode.ts';
 import { JobConfigC } from '../jobs/restore.ts';
 import type { JobConfig } from '../jobs/job.ts';
 
-const EnsembleManifestC = t.type({
-  format: t.literal('tenfold-ensemble'),
-  version: t.literal(1),
-  seed: t.number,
-  members: t.array(t.type({ index: t.number, dir: t.string, config: JobConfigC })),
-});
+const MemberSourceC = t.union([
+  t.type({ run: t.number, kind: t.literal('snapshot'), cycle: t.number }),
+  t.type({ run: t.number, kind: t.keyof({ final: null, swa: null }) }),
+]);
+
+// runs, methods and a member's source are optional: an ensemble of independent members is written as before
+const EnsembleManifestC = t.intersection([
+  t.type({
+    format: t.literal('tenfold-ensemble'),
+    version: t.literal(1),
+    seed: t.number,
+    members: t.array(t.intersection([t.type({ index: t.number, dir: t.string, config: JobConfigC }), t.partial({ from: MemberSourceC })])),
+  }),
+  t.partial({
+    methods: t.array(t.keyof({ independent: null, snapshot: null, swa: null })),
+    runs: t.array(t.type({ index: t.number, dir: t.string, config: JobConfigC })),
+  }),
+]);
+
+/** How members are made: independent runs, the cycle ends of one warm-restarts run, or a run's weight average. */
+export type EnsembleMethod = 'independent' | 'snapshot' | 'swa';
+
+/** Which run a member comes from, and what of it: cycle `cycle`'s end, its final state, or its SWA model. */
+export type MemberSource =
+  | { readonly run: number; readonly kind: 'snapshot'; readonly cycle: number }
+  | { readonly run: number; readonly kind: 'final' }
+  | { readonly run: number; readonly kind: 'swa' };
+
+/** A training run that yields members (its checkpoints in `dir`; the run key is the seed with `index` folded in). */
+export interface EnsembleRunPlan {
+  readonly index: number;
+  readonly dir: string;
+  readonly config: JobConfig;
+}
 
 /** One member: its index (which folds into the seed) and checkpoint directory (relative). */
 export interface EnsembleMember {
   readonly index: number;
   readonly dir: string;
+  /** The configuration whose finished checkpoint `dir` holds (a snapshot's: a run of that many cycles). */
   readonly config: JobConfig;
+  /** Absent: an independent member, its own run. */
+  readonly from?: MemberSource;
 }
 
 /** The contents of ensemble.json. */
@@ -29,6 +60,10 @@ export interface EnsembleManifest {
   readonly version: 1;
   readonly seed: number;
   readonly members: readonly EnsembleMember[];
+  /** The methods, when not only independent members. */
+  readonly methods?: readonly EnsembleMethod[];
+  /** The runs that yield members with a `from` (absent: every member is its own run). */
+  readonly runs?: readonly EnsembleRunPlan[];
 }
 
 /** File name of the manifest inside an ensemble directory. */

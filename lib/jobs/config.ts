@@ -35,6 +35,13 @@ export const JobConfigC = t.readonly(t.intersection([
     labelSmoothing: t.number,
     /** Stop once the validation metric has not improved for `patience` epochs. */
     earlyStopping: t.readonly(t.type({ monitor: t.keyof({ validationLoss: null, validationAccuracy: null }), patience: t.number })),
+    /** Cosine cycles of the warm-restarts schedule over the run (default 4). */
+    cycles: t.number,
+    /**
+     * Stochastic weight averaging: the parameters at every epoch end (with warm-restarts: every
+     * cycle end) in epochs `start`…`epochs` are averaged into one more model (lib/train/swa.ts).
+     */
+    swa: t.readonly(t.type({ start: t.number })),
   }),
 ]));
 

@@ -67,6 +67,11 @@ export const enqueueMembers = async (
  * (`tenfold worker`) must see `out` at the same path.
  */
 export const trainEnsembleOnQueue = async (out: string, manifest: EnsembleManifest, options: QueueEnsembleOptions): Promise<QueuedEnsembleRun> => {
+  // a job trains one independent member; a run that yields several (snapshots, SWA) is not a member job
+  if (manifest.runs !== undefined) {
+    throw new Error(`trainEnsembleOnQueue: this ensemble's members come from runs (method ${(manifest.methods ?? []).join(',')}); ` +
+      'the queue takes independent members: train it with trainEnsemble');
+  }
   openEnsembleDirectory(out, manifest);
   const started = performance.now();
   const tta = options.tta ?? 1;

@@ -51,24 +51,66 @@ export const lossChart = async (runs: readonly NamedHistory[]): Promise<string |
   });
 };
 
-/** Train and test accuracy per epoch for each run; undefined when no run has an epoch. */
-export const accuracyChart = async (runs: readonly NamedHistory[]): Promise<string | undefined> => {
+/** Whether any run measured a validation set (fit's `validation`, `--validation N`). */
+export const hasValidation = (runs: readonly NamedHistory[]): boolean =>
+  runs.some((r) => r.history.epochs.some((e) => e.validationAccuracy !== undefined || e.validationLoss !== undefined));
+
+/** The Vega-Lite spec of `accuracyChart`: train, test and (when measured) validation accuracy per epoch; undefined when no run has an epoch. */
+export const accuracyChartSpec = (runs: readonly NamedHistory[]): TopLevelSpec | undefined => {
   const values = runs.flatMap((r) => r.history.epochs.flatMap((e) => [
     { run: r.name, epoch: e.epoch, split: 'train', accuracy: e.trainAccuracy },
     ...(e.testAccuracy === null ? [] : [{ run: r.name, epoch: e.epoch, split: 'test', accuracy: e.testAccuracy }]),
+    ...(e.validationAccuracy === undefined ? [] : [{ run: r.name, epoch: e.epoch, split: 'validation', accuracy: e.validationAccuracy }]),
   ]));
   if (values.length === 0) return undefined;
-  return renderVegaLite({
+  // the split list names validation only when there is one, so a run without it charts as before
+  const splits = hasValidation(runs) ? ['train', 'test', 'validation'] : ['train', 'test'];
+  return {
     ...common, title: 'Accuracy', data: { values }, mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false }, axis: { format: '.1%' } },
       color: { field: 'run', type: 'nominal', title: 'run', sort: runs.map((r) => r.name) },
-      strokeDash: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'test'] },
+      strokeDash: { field: 'split', type: 'nominal', title: 'split', sort: splits },
       // points too tell train from test when a run has a single epoch (no line to dash)
-      shape: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'test'] },
+      shape: { field: 'split', type: 'nominal', title: 'split', sort: splits },
     },
-  });
+  };
+};
+
+/** Train, test and (when measured) validation accuracy per epoch for each run; undefined when no run has an epoch. */
+export const accuracyChart = async (runs: readonly NamedHistory[]): Promise<string | undefined> => {
+  const spec = accuracyChartSpec(runs);
+  return spec === undefined ? undefined : renderVegaLite(spec);
+};
+
+/**
+ * The Vega-Lite spec of `epochLossChart`: per epoch, the mean training loss and the validation
+ * loss of every run that measured a validation set; undefined when none did.
+ */
+export const epochLossChartSpec = (runs: readonly NamedHistory[]): TopLevelSpec | undefined => {
+  const measured = runs.filter((r) => hasValidation([r]));
+  const values = measured.flatMap((r) => r.history.epochs.flatMap((e) => [
+    ...(Number.isFinite(e.meanLoss) ? [{ run: r.name, epoch: e.epoch, split: 'train', loss: e.meanLoss }] : []),
+    ...(e.validationLoss === undefined ? [] : [{ run: r.name, epoch: e.epoch, split: 'validation', loss: e.validationLoss }]),
+  ]));
+  if (values.length === 0) return undefined;
+  return {
+    ...common, title: 'Loss per epoch', data: { values }, mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: 'run', sort: measured.map((r) => r.name) },
+      strokeDash: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'validation'] },
+      shape: { field: 'split', type: 'nominal', title: 'split', sort: ['train', 'validation'] },
+    },
+  };
+};
+
+/** Mean training loss and validation loss per epoch of the runs that measured a validation set; undefined when none did. */
+export const epochLossChart = async (runs: readonly NamedHistory[]): Promise<string | undefined> => {
+  const spec = epochLossChartSpec(runs);
+  return spec === undefined ? undefined : renderVegaLite(spec);
 };
 
 /** A heat-coloured confusion matrix with counts (rows: true class, columns: predicted). */

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Tensor } from '../tensor.ts';
-import { accuracyChart, confusionChart, lossChart, type NamedHistory } from './charts.ts';
+import { accuracyChart, confusionChart, epochLossChart, hasValidation, lossChart, type NamedHistory } from './charts.ts';
 import { confusionMatrix } from './confusion.ts';
 import { page, type Section } from './html.ts';
 import { exampleTile, filterTiles, imageGrid } from './images.ts';
@@ -52,7 +52,15 @@ export const renderReport = async (data: ReportData): Promise<string> => {
   const loss = await lossChart(runs);
   sections.push({ title: 'Training loss', body: loss ? { svg: loss } : { note: noHistory } });
   const accuracy = await accuracyChart(runs);
-  sections.push({ title: 'Accuracy', body: accuracy ? { svg: accuracy } : { note: noHistory }, caption: accuracy ? 'solid: train, dashed: test' : undefined });
+  const validated = hasValidation(runs);
+  sections.push({
+    title: 'Accuracy', body: accuracy ? { svg: accuracy } : { note: noHistory },
+    caption: accuracy ? (validated ? 'line style by split: train, test, validation (the held-out training examples)' : 'solid: train, dashed: test') : undefined,
+  });
+  const epochLoss = validated ? await epochLossChart(runs) : undefined;
+  if (epochLoss !== undefined) {
+    sections.push({ title: 'Validation loss', body: { svg: epochLoss }, caption: 'per epoch: the mean training loss and the loss on the validation set' });
+  }
   if (data.filters) {
     const [out, inC] = data.filters.shape;
     sections.push({

@@ -31,7 +31,10 @@ import { stopOnSignals } from '../signals.ts';
 
 const specs = {
   preset: { codec: oneOf(ensemblePresetNames), default: 'default', help: `starting values of every flag below: ${ensemblePresetNames.join('|')}` },
-  members: { codec: PositiveInt, help: 'number of members K' },
+  members: { codec: PositiveInt, help: 'number of members K (with --method snapshot: the cycles M of each run)' },
+  method: { codec: listOf(['independent', 'snapshot', 'swa']), default: 'independent', help: 'how members are made, comma-separated: independent runs; snapshot (one warm-restarts run, each cycle\'s end a member); swa (a run\'s weight average); see docs/ensembles.md' },
+  runs: { codec: PositiveInt, help: 'with --method snapshot: independent runs, each yielding --members snapshots (default 1)' },
+  'swa-start': { codec: PositiveInt, help: 'with swa: the first epoch whose end is averaged (default: the last 25% of epochs, at least two; with warm-restarts every cycle end)' },
   model: { codec: listOf(modelNames), help: `architecture(s), comma-separated, used in turn: ${modelNames.join('|')}` },
   epochs: { codec: PositiveInt, help: 'epochs per member' },
   seed: { codec: Seed, default: '1', help: 'run seed; member i trains from the seed with i folded in' },
@@ -61,17 +64,27 @@ const COORDINATOR_LEASE_MS = 60_000;
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
+/** A member's validation accuracy (with --validation): an SWA model's own, else its last epoch's. */
+const validationOf = (m: MemberOutcome): { readonly validationAccuracy?: number } => {
+  const v = m.validationAccuracy ?? m.history.epochs.at(-1)?.validationAccuracy;
+  return v === undefined ? {} : { validationAccuracy: v };
+};
+
 /** The ensemble command. */
 export const ensembleCommand: Command<typeof specs> = {
   name: 'ensemble', summary: 'train K members on worker threads, average and vote them', specs,
   run: async (flags) => {
     const queueProblem = flags.queue === undefined ? undefined : queueUrlProblem(flags.queue);
     if (queueProblem !== undefined) throw new UsageError(`--queue: ${queueProblem}`);
+    if (flags.queue !== undefined && flags.method.some((m) => m !== 'independent')) {
+      throw new UsageError(`--method ${flags.method.join(',')} runs locally; the queue takes independent members (drop --queue or --method)`);
+    }
     const manifest = planEnsemble(flags.preset, flags.seed, {
       members: flags.members, models: flags.model, epochs: flags.epochs, dataset: flags.dataset, augment: flags.augment,
       schedule: flags.schedule, optimizer: flags.optimizer, lr: flags.lr, batchSize: flags['batch-size'],
       weightDecay: flags['weight-decay'], tta: flags.tta, hidden: flags.hidden, maxLoss: flags['max-loss'],
       validation: flags.validation, labelSmoothing: flags['label-smoothing'],
+      method: flags.method, runs: flags.runs, swaStart: flags['swa-start'],
     });
     const first = manifest.members[0].config;
     // every path the run writes is checked before any training
@@ -91,8 +104,11 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
     const first = manifest.members[0].config;
     const log = (s: string): void => { if (!flags.quiet) process.stdout.write(`${s}\n`); };
     const k = manifest.members.length;
-    const bars = new Map<number, Progress>(manifest.members.map((m) => [m.index,
-      progress({ epochs: m.config.epochs, quiet: flags.quiet, tty: false, label: `member ${m.index + 1}/${k}` })]));
+    // events and stops name what trains: the members, or the runs that yield them (--method snapshot, swa)
+    const units = manifest.runs ?? manifest.members;
+    const unit = manifest.runs === undefined ? 'member' : 'run';
+    const bars = new Map<number, Progress>(units.map((m) => [m.index,
+      progress({ epochs: m.config.epochs, quiet: flags.quiet, tty: false, label: `${unit} ${m.index + 1}/${units.length}` })]));
     const stop = stopOnSignals((name) => log(`${name}: stopping every member at its next step (each checkpoints in ${out}); send it again to stop at once`));
     log(`ensemble of ${k} (${[...new Set(manifest.members.map((m) => m.config.model))].join(', ')}) on ${first.dataset}, kernels ${activeKernels().name}, out ${out}`);
     const events = {
@@ -101,7 +117,7 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
         const bar = bars.get(e.index);
         if (e.kind === 'step') bar?.onStep(e.info);
         else if (e.kind === 'epoch') bar?.onEpoch(undefined, { epochs: [e.record] });
-        else log(`member ${e.index + 1}/${k}: ${e.text}`);
+        else log(`${unit} ${e.index + 1}/${units.length}: ${e.text}`);
       },
       onMember: (r: MemberOutcome) => log(`member ${r.index + 1}/${k}: test ${pct(r.testAccuracy)}${r.resumed ? ' (resumed)' : ''} in ${r.seconds.toFixed(0)} s`),
     };
@@ -117,7 +133,7 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
       return;
     }
     if (run.stopped) {
-      log(`stopped: ${run.members.map((r) => `member ${r.index + 1} ${r.checkpoint ? `at ${r.checkpoint}` : 'not started'}`).join(', ')}; run the same command again to resume`);
+      log(`stopped: ${run.members.map((r) => `${unit} ${r.index + 1} ${r.checkpoint ? `at ${r.checkpoint}` : 'not started'}`).join(', ')}; run the same command again to resume`);
       process.exitCode = stop.exitCode() ?? 1;
       return;
     }
@@ -130,9 +146,10 @@ const train = async (flags: Flags<typeof specs>, manifest: EnsembleManifest, out
     log(`${run.seconds.toFixed(0)} s, peak RSS ${formatMB(peakRssMB)}; report ${report}`);
     if (!flags.json) return;
     process.stdout.write(`${JSON.stringify({
-      dataset: first.dataset, preset: flags.preset, out,
+      dataset: first.dataset, preset: flags.preset, out, ...(manifest.methods === undefined ? {} : { method: manifest.methods }),
       members: summary.members.map((m) => ({
         index: m.index, model: manifest.members[m.index].config.model, testAccuracy: m.testAccuracy, seconds: m.seconds, resumed: m.resumed,
+        ...(m.from === undefined ? {} : { from: m.from }), ...validationOf(m),
         ...(queued === undefined ? {} : { trainedOn: queued.trainedOn.get(m.index) ?? [] }),
       })),
       ensembleAccuracy: summary.ensembleAccuracy, voteAccuracy: summary.voteAccuracy, bestMemberAccuracy: summary.bestMemberAccuracy,
