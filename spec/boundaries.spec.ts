@@ -54,6 +54,10 @@ describe('folder boundaries', () => {
     expect(wrong, wrong.join('\n')).to.deep.equal([]);
   });
 
+  it('the README stays a page for users: at most 8 KB', () => {
+    expect(readFileSync(join(ROOT, 'README.md')).length).to.be.at.most(8192);
+  });
+
   it("the README's map of lib/ names every level, in the same order", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const map = readme.slice(readme.indexOf('## Map of lib/'), readme.indexOf('## Recipes'));
