@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { POOL_NODE_FLAGS } from '../lib/cli/pool-node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) =>
@@ -49,5 +52,14 @@ describe('command-line scripts refuse bad input', () => {
     const r = run('scripts/ensemble.ts', ['--members', '0']);
     expect(r.status).to.equal(2);
     expect(r.stderr).to.match(/--members: expected a whole number ≥ 1, got "0"/);
+  });
+});
+
+describe('the pool commands\' Node flags', () => {
+  it('npm run ensemble and npm run search start Node with the flags tenfold ensemble and search re-start it with', () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['ensemble', 'search']) {
+      expect(scripts[name], name).to.equal(`node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/${name}.ts`);
+    }
   });
 });

@@ -25,6 +25,7 @@ import { startChild, type LiveChild } from './helpers/live-child.ts';
 import './helpers/quadrants-dataset.ts';
 import { count, latestCheckpoint, snapshot, startWorker, TENFOLD, waitUntil } from './helpers/queue-fixtures.ts';
 import { useRedis } from './helpers/redis.ts';
+import { POOL_NODE_FLAGS } from '../lib/cli/pool-node-flags.ts';
 
 // a killed worker's job counts as stalled 2 s after its death, and is found within a second more
 const SHORT_LOCKS = ['--lock-duration', '2000', '--stalled-interval', '1000'];
@@ -156,7 +157,7 @@ describe('the member queue under faults', function () {
 
   it('a coordinator killed with SIGKILL and started again re-attaches to its jobs and retrains nothing finished', async () => {
     const out = join(root, 'coordinator');
-    const command = ['--single-threaded-gc', TENFOLD, 'ensemble', '--preset', 'quick', '--members', '2', '--hidden', '16', '--epochs', '1',
+    const command = [...POOL_NODE_FLAGS, TENFOLD, 'ensemble', '--preset', 'quick', '--members', '2', '--hidden', '16', '--epochs', '1',
       '--seed', '7', '--json', '--quiet', '--out', out, '--queue', redis().url];
     const first = startWorker(redis().url);
     children.push(first);
@@ -190,7 +191,7 @@ describe('the member queue under faults', function () {
 
   it('Redis killed with SIGKILL mid-run and restarted: the worker and the coordinator reconnect and the run completes', async () => {
     const out = join(root, 'redis-restart');
-    const command = ['--single-threaded-gc', TENFOLD, 'ensemble', '--preset', 'quick', '--members', '1', '--hidden', '16', '--epochs', '2',
+    const command = [...POOL_NODE_FLAGS, TENFOLD, 'ensemble', '--preset', 'quick', '--members', '1', '--hidden', '16', '--epochs', '2',
       '--seed', '13', '--json', '--quiet', '--out', out, '--queue', redis().url];
     const worker = startWorker(redis().url);
     children.push(worker);

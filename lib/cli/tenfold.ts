@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FlagSpecs } from './args.ts';
 import { runCommand, type Command } from './command.ts';
+import { POOL_NODE_FLAGS } from './pool-node-flags.ts';
 
 // loaded on demand, so `tenfold train` does not load the ensemble's worker pool
 type Runner = (argv: readonly string[]) => void;
@@ -18,8 +19,8 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
   export: async () => runner((await import('./commands/export.ts')).exportCommand),
 };
 
-/** Node flags a command runs best with: with every core training, V8's parallel GC helpers only slow the workers. */
-const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: ['--single-threaded-gc'], search: ['--single-threaded-gc'] };
+/** Node flags a command runs best with (see pool-node-flags.ts). */
+const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: POOL_NODE_FLAGS, search: POOL_NODE_FLAGS };
 
 const usageText = `usage: tenfold <command> [flags]   (tenfold <command> --help for its flags)\ncommands: ${Object.keys(commands).join(', ')}\n`;
 
