@@ -56,9 +56,9 @@ describe('command-line scripts refuse bad input', () => {
 });
 
 describe('the pool commands\' Node flags', () => {
-  it('npm run ensemble and npm run search start Node with the flags tenfold ensemble and search re-start it with', () => {
+  it('npm run ensemble, search and worker start Node with the flags tenfold ensemble, search and worker re-start it with', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const name of ['ensemble', 'search']) {
+    for (const name of ['ensemble', 'search', 'worker']) {
       expect(scripts[name], name).to.equal(`node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/${name}.ts`);
     }
   });

@@ -1,5 +1,6 @@
 /**
- * Node flags for the commands that train on a pool of worker threads (ensemble, search).
+ * Node flags for the commands that train beside other training on the same cores: ensemble and
+ * search (a pool of worker threads) and worker (one of several worker processes on a host).
  * With every core training, V8's parallel and concurrent GC helpers only slow the workers, so GC
  * runs on the thread that allocates. Without incremental marking a major GC then runs at once
  * when external memory (tensor buffers) asks for it, instead of in steps that a few JS

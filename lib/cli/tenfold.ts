@@ -20,7 +20,7 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
 };
 
 /** Node flags a command runs best with (see pool-node-flags.ts). */
-const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: POOL_NODE_FLAGS, search: POOL_NODE_FLAGS };
+const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: POOL_NODE_FLAGS, search: POOL_NODE_FLAGS, worker: POOL_NODE_FLAGS };
 
 const usageText = `usage: tenfold <command> [flags]   (tenfold <command> --help for its flags)\ncommands: ${Object.keys(commands).join(', ')}\n`;
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { POOL_NODE_FLAGS } from '../../lib/cli/pool-node-flags.ts';
 import { LATEST } from '../../lib/train/checkpoint.ts';
 import { startChild, type LiveChild } from './live-child.ts';
 
@@ -11,9 +12,13 @@ export const TENFOLD = 'lib/cli/tenfold.ts';
 /** An `--import` that registers the tiny `quadrants` dataset in a child (for runs where only the flow matters). */
 export const WITH_QUADRANTS = ['--import', fileURLToPath(new URL('./quadrants-dataset.ts', import.meta.url))] as const;
 
-/** Starts `tenfold worker --queue URL ...flags` with one kernel thread (2 cores are shared by every child of a spec). */
+/**
+ * Starts `tenfold worker --queue URL ...flags` with one kernel thread (2 cores are shared by every
+ * child of a spec), with the Node flags the command wants, so it does not start a second process
+ * for them: a SIGKILL reaches the worker itself.
+ */
 export const startWorker = (url: string, flags: readonly string[] = [], nodeArgs: readonly string[] = []): LiveChild =>
-  startChild([...nodeArgs, TENFOLD, 'worker', '--queue', url, ...flags], { TENFOLD_THREADS: '1' });
+  startChild([...POOL_NODE_FLAGS, ...nodeArgs, TENFOLD, 'worker', '--queue', url, ...flags], { TENFOLD_THREADS: '1' });
 
 /** Resolves once `check` holds (polled every 20 ms); rejects naming `what` after `timeoutMs`. */
 export const waitUntil = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> => {
