@@ -1,38 +1,6 @@
-// The helper thread: instantiates the kernel module on the shared memory, then runs the jobs the
-// main thread posts through the control words. The layout and the export names a job code
-// indexes come in workerData from helper.ts, so nothing here repeats them.
-// Plain JavaScript so it starts without a TypeScript loader.
+// The helper thread in Node: runs helperLoop on the module, memory and layout that helper.ts puts
+// in workerData, so nothing here repeats them. Plain JavaScript so it starts without a TypeScript loader.
 import { workerData } from 'node:worker_threads';
+import { helperLoop } from './helper-loop.mjs';
 
-const { module, memory, control, layout, names } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const jobs = names.map((name) => exports[name]);
-const ctrl = new Int32Array(memory.buffer, control, layout.words);
-const args = new Float64Array(memory.buffer, control + layout.argsAt, layout.maxArgs);
-
-// After a job, watch for the next one a little before sleeping: jobs come in bursts (every
-// layer of every batch), and waking a sleeping thread costs a VM tens to hundreds of µs each time.
-const SPIN_MS = 0.3;
-const spinFor = (value) => {
-  const until = performance.now() + SPIN_MS;
-  while (Atomics.load(ctrl, layout.seq) === value && performance.now() < until);
-};
-
-let seen = Atomics.load(ctrl, layout.seq);
-Atomics.store(ctrl, layout.ready, 1);
-Atomics.notify(ctrl, layout.ready);
-for (;;) {
-  spinFor(seen);
-  Atomics.wait(ctrl, layout.seq, seen);
-  const seq = Atomics.load(ctrl, layout.seq);
-  if (seq === seen) continue;
-  seen = seq;
-  try {
-    // an unknown code finds no function and throws: the main thread then does the job itself
-    jobs[ctrl[layout.job]](...args.subarray(0, ctrl[layout.argc]));
-  } catch {
-    Atomics.store(ctrl, layout.failed, 1);
-  }
-  Atomics.store(ctrl, layout.done, seq);
-  Atomics.notify(ctrl, layout.done);
-}
+helperLoop(workerData);
