@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { POOL_NODE_FLAGS } from '../lib/cli/pool-node-flags.ts';
+import { POOL_NODE_FLAGS, TRAINING_NODE_FLAGS } from '../lib/cli/node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) =>
@@ -55,11 +55,17 @@ describe('command-line scripts refuse bad input', () => {
   });
 });
 
-describe('the pool commands\' Node flags', () => {
-  it('npm run ensemble, search and worker start Node with the flags tenfold ensemble, search and worker re-start it with', () => {
+describe('the training commands\' Node flags', () => {
+  it('the npm scripts start Node with the flags the tenfold command re-starts it with', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const name of ['ensemble', 'search', 'worker']) {
-      expect(scripts[name], name).to.equal(`node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/${name}.ts`);
-    }
+    const expected: Record<string, string> = {
+      train: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx scripts/train.ts`,
+      evaluate: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx scripts/evaluate.ts`,
+      bench: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx bench/index.ts`,
+      ensemble: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/ensemble.ts`,
+      search: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/search.ts`,
+      worker: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/worker.ts`,
+    };
+    for (const [name, command] of Object.entries(expected)) expect(scripts[name], name).to.equal(command);
   });
 });

@@ -25,7 +25,7 @@ import { startChild, type LiveChild } from './helpers/live-child.ts';
 import './helpers/quadrants-dataset.ts';
 import { count, latestCheckpoint, snapshot, startWorker, TENFOLD, waitUntil } from './helpers/queue-fixtures.ts';
 import { useRedis } from './helpers/redis.ts';
-import { POOL_NODE_FLAGS } from '../lib/cli/pool-node-flags.ts';
+import { POOL_NODE_FLAGS } from '../lib/cli/node-flags.ts';
 
 // a killed worker's job counts as stalled 2 s after its death, and is found within a second more
 const SHORT_LOCKS = ['--lock-duration', '2000', '--stalled-interval', '1000'];

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FlagSpecs } from './args.ts';
 import { runCommand, type Command } from './command.ts';
-import { POOL_NODE_FLAGS } from './pool-node-flags.ts';
+import { POOL_NODE_FLAGS, TRAINING_NODE_FLAGS } from './node-flags.ts';
 
 // loaded on demand, so `tenfold train` does not load the ensemble's worker pool
 type Runner = (argv: readonly string[]) => void;
@@ -19,8 +19,11 @@ const commands: Readonly<Record<string, () => Promise<Runner>>> = {
   export: async () => runner((await import('./commands/export.ts')).exportCommand),
 };
 
-/** Node flags a command runs best with (see pool-node-flags.ts). */
-const nodeFlags: Readonly<Record<string, readonly string[]>> = { ensemble: POOL_NODE_FLAGS, search: POOL_NODE_FLAGS, worker: POOL_NODE_FLAGS };
+/** Node flags a command runs best with (see node-flags.ts). */
+const nodeFlags: Readonly<Record<string, readonly string[]>> = {
+  train: TRAINING_NODE_FLAGS, evaluate: TRAINING_NODE_FLAGS, bench: TRAINING_NODE_FLAGS,
+  ensemble: POOL_NODE_FLAGS, search: POOL_NODE_FLAGS, worker: POOL_NODE_FLAGS,
+};
 
 const usageText = `usage: tenfold <command> [flags]   (tenfold <command> --help for its flags)\ncommands: ${Object.keys(commands).join(', ')}\n`;
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { POOL_NODE_FLAGS } from '../../lib/cli/pool-node-flags.ts';
+import { POOL_NODE_FLAGS } from '../../lib/cli/node-flags.ts';
 import { LATEST } from '../../lib/train/checkpoint.ts';
 import { startChild, type LiveChild } from './live-child.ts';
 
