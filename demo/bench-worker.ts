@@ -9,18 +9,11 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   adam, initTrainState, key, matmul, randint, ready, simpleConvNet, softmaxCrossEntropy, split, trainStep, uniform,
 } from '../lib/browser.ts';
+import type { BenchTiming } from '../lib/bench/harness.ts';
 import { tfjsNets, tfjsTrainer } from '../lib/bench/peers/tfjs-nets.ts';
 
-/** One measured row. */
-export interface BenchRow {
-  readonly kernel: string;
-  readonly shape: string;
-  readonly library: string;
-  readonly threads: number;
-  readonly medianMs: number;
-  readonly gflops: number | null;
-  readonly samples: number;
-}
+/** One measured row: the Node bench's timing fields (lib/bench/harness.ts). */
+export type BenchRow = BenchTiming;
 
 /** Page → worker: run every case for about `maxTime` seconds each. */
 export interface BenchRequest { readonly wasmUrl: string; readonly tfjsUrl: string; readonly maxTime: number; readonly sizes: readonly number[] }

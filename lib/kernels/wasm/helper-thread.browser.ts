@@ -23,8 +23,9 @@ let scriptUrl: string | undefined;
 export const spawnHelperThread = (data: HelperData, onError: () => void): void => {
   const g = globalThis as unknown as BrowserGlobals;
   // the worker's whole program: helperLoop's source, started on the first message (the module and memory)
-  const program = `const helperLoop = ${helperLoop.toString()};\nself.onmessage = ({ data }) => { self.onmessage = null; helperLoop(data); };`;
-  scriptUrl ??= g.URL.createObjectURL(new g.Blob([program], { type: 'text/javascript' }));
+  scriptUrl ??= g.URL.createObjectURL(new g.Blob(
+    [`const helperLoop = ${helperLoop.toString()};\nself.onmessage = ({ data }) => { self.onmessage = null; helperLoop(data); };`],
+    { type: 'text/javascript' }));
   const worker = new g.Worker(scriptUrl, { name: 'tenfold kernels helper' });
   worker.addEventListener('error', onError);
   worker.postMessage(data);
