@@ -488,6 +488,31 @@ const describeWasm = (variant: Variant, threads: number): void => {
       poolCases().forEach(({ c, pool }, i) => checkConvPool(k, c, pool, i % 2 === 0, i % 3 !== 0));
     });
 
+    it('the direct kernel with pooling folded in: the same bits and argmax as its own convolution then maxPool', () => {
+      for (const c of directPoolCases(30)) {
+        const { oh, ow } = windowOutput(c.g);
+        const inp = inputs(c, f32);
+        for (const relu of [true, false]) {
+          const full = f32(sizes(c).y);
+          k.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
+          const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
+          const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
+          const want = f32(pooled);
+          const wantArg = new Int32Array(pooled);
+          k.maxPool({ x: full, g: pg, out: want, argmax: wantArg });
+          const got = f32(pooled);
+          const gotArg = new Int32Array(pooled);
+          k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: got, argmax: gotArg });
+          const what = `${show(c)}${relu ? ' relu' : ''}`;
+          expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
+          expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
+          const alone = f32(pooled);
+          k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: alone });
+          expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
+        }
+      }
+    });
+
     it('leaves float64 to the reference kernels', () => {
       const c = edgeCases[4];
       const inp = inputs(c, f64);
@@ -499,6 +524,27 @@ const describeWasm = (variant: Variant, threads: number): void => {
     });
   });
 };
+
+/**
+ * Stride-1 cases for the direct kernel with 2×2/2 pooling folded in (assembly/direct-pool.ts):
+ * 1–3 channels (fewer than Winograd needs), filters that fill 5- and 6-filter groups or nearly,
+ * odd and even outputs, padding 0–2, kernels 1–5, images from one window to wider than a tile.
+ */
+const directPoolCases = (count: number): Case[] => [
+  netCases[0],
+  ...Array.from({ length: count }, () => {
+    const kh = int(1, 5);
+    const kw = int(1, 5);
+    const pad = int(0, 2);
+    return {
+      g: {
+        n: int(1, 4), c: int(1, 3), h: int(Math.max(1, kh + 1 - 2 * pad), 17), w: int(Math.max(1, kw + 1 - 2 * pad), 17),
+        kh, kw, strideH: 1, strideW: 1, padH: pad, padW: pad,
+      },
+      f: pick([5, 6, 10, 11, 12, 18, 30]),
+    };
+  }),
+];
 
 /** Whether Winograd computes this case's weight gradient: 3×3 stride 1, C·F ≥ 16 (C + F) (assembly/winograd-weights.ts). */
 const winogradWeights = (c: Case): boolean =>

@@ -15,6 +15,7 @@ import { MR } from './tile';
 import { gemmInto, gemmScratchBytes } from './gemm';
 import { maxPool } from './pool';
 import { align, directImage, directScratchBytes, prepare, prepareFlipped } from './direct';
+import { directPoolImage, directPoolScratchBytes, prefersDirectPool, prepareDirectPool } from './direct-pool';
 import { directWeightImage, directWeightScratchBytes, finishWeights, prepareWeights } from './direct-weights';
 import {
   finishWinogradWeights, prefersWinogradWeights, startWinogradWeights, winogradWeightImage, winogradWeightScratchBytes,
@@ -500,6 +501,7 @@ export function convPoolForwardScratchBytes(g: Geometry, pg: Geometry, filters: 
   const kind = forwardKind(g, filters, flags);
   const own = convForwardScratchBytes(g, filters, flags);
   if (poolsInFold(kind, pg)) return own;
+  if (directPools(kind, g, pg, filters)) return directPoolScratchBytes(g, filters);
   return own + align(<usize>(imagesPerStep(kind, g) * filters * g.oh * g.ow) << 2) + align(<usize>(filters * pg.oh * pg.ow) << 2);
 }
 
@@ -509,10 +511,17 @@ export function convPoolForwardScratchBytes(g: Geometry, pg: Geometry, filters: 
   return kind == WINOGRAD_F4 && pg.kh == 2 && pg.kw == 2 && pg.strideH == 2 && pg.strideW == 2 && pg.padH == 0 && pg.padW == 0;
 }
 
+/** Whether the direct kernel with pooling folded in runs: not where Winograd does (half the products). */
+// @ts-ignore: decorator
+@inline function directPools(kind: i32, g: Geometry, pg: Geometry, filters: i32): bool {
+  return kind != WINOGRAD_F4 && prefersDirectPool(g, pg, filters);
+}
+
 /**
  * Images [n0, n1) of conv (+ ReLU) → max pooling: only the pooled output and, unless arg is 0,
  * the argmax (flat indices into the n·F·oh·ow conv output) are written. Winograd pools 2×2 as
- * it folds each tile; otherwise each step's conv output stays in scratch for maxPool.
+ * it folds each tile, and so does the direct-pool kernel where it applies (directPools);
+ * otherwise each step's conv output stays in scratch for maxPool.
  * pg is the pooling geometry over one image's conv output (n = 1, c = filters).
  */
 export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, pg: Geometry, filters: i32, flags: i32,
@@ -521,8 +530,16 @@ export function conv2dPoolForward(x: usize, w: usize, bias: usize, g: Geometry, 
   const pooled = filters * pg.oh * pg.ow;
   const imageBytes = <usize>(g.c * g.h * g.w) << 2;
   const pooledBytes = <usize>pooled << 2;
-  const kind = prepareForward(w, g, filters, flags, scratch);
   const relu = (flags & RELU) != 0;
+  if (directPools(forwardKind(g, filters, flags), g, pg, filters)) {
+    prepareDirectPool(w, g, filters, scratch);
+    for (let n = claimStep(taken, n0, n0, 1); n < n1; n = claimStep(taken, n0, n + 1, 1)) {
+      directPoolImage(x + <usize>n * imageBytes, bias, g, pg, filters, relu, out + <usize>n * pooledBytes,
+        arg == 0 ? 0 : arg + <usize>n * pooledBytes, n * fp, scratch);
+    }
+    return;
+  }
+  const kind = prepareForward(w, g, filters, flags, scratch);
   const step = imagesPerStep(kind, g);
   if (poolsInFold(kind, pg)) {
     for (let n = claimStep(taken, n0, n0, step); n < n1; n = claimStep(taken, n0, n + step, step)) {

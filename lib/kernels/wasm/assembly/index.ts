@@ -17,6 +17,7 @@ export { gemm, gemmScratchBytes } from './gemm';
 // Exported only so Binaryen keeps them out of line: inlined into their callers, V8 spills accumulators.
 export { micro5x8, micro6x8 } from './micro';
 export { directTile5, directTile6 } from './direct';
+export { poolTile5, poolTile6 } from './direct-pool';
 export { weightTile1, weightTile2 } from './direct-weights';
 
 /** First byte past static data: the glue's scratch arena starts at or after it. */
