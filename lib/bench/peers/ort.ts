@@ -1,0 +1,44 @@
+/**
+ * ONNX Runtime Web (its WebAssembly backend, in Node), the inference peer. Optional: loaded only by
+ * dynamic import, so tenfold runs without it; a missing package means "not installed".
+ */
+import type * as ORT from 'onnxruntime-web';
+
+/** The package the inference peer rows need, for the message that it is missing. */
+export const ortPackage = 'onnxruntime-web';
+
+// a missing package (or a missing dependency of it) means "not installed"; any other failure is a real error
+const notFound = (err: unknown): boolean =>
+  err instanceof Error && ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+let loading: Promise<typeof ORT | undefined> | undefined;
+
+const load = (): Promise<typeof ORT | undefined> => {
+  loading ??= import('onnxruntime-web').then((m) => m, (err: unknown) => {
+    if (notFound(err)) return undefined;
+    throw err;
+  });
+  return loading;
+};
+
+/** Whether onnxruntime-web loads from here; `TENFOLD_BENCH_NO_PEERS=1` answers no without trying (as if not installed). */
+export const ortAvailable = async (): Promise<boolean> =>
+  process.env.TENFOLD_BENCH_NO_PEERS !== '1' && (await load()) !== undefined;
+
+let fixedThreads: number | undefined;
+
+/**
+ * onnxruntime-web with its wasm thread count set: ORT reads `env.wasm.numThreads` once, when the
+ * first session is created, so the first call fixes it and a later call asking for another count
+ * throws. Throws if the package is not installed.
+ */
+export const useOrt = async (threads = 1): Promise<typeof ORT> => {
+  const ort = await load();
+  if (ort === undefined) throw new Error(`ONNX Runtime Web not installed (npm i -D ${ortPackage})`);
+  if (fixedThreads === undefined) { ort.env.wasm.numThreads = threads; fixedThreads = threads; }
+  else if (fixedThreads !== threads) throw new Error(`onnxruntime-web already runs ${fixedThreads} thread(s) in this process; cannot switch to ${threads}`);
+  return ort;
+};
+
+/** The thread count onnxruntime-web runs with (1 until `useOrt` sets it). */
+export const ortThreads = (): number => fixedThreads ?? 1;
