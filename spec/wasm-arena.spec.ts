@@ -138,6 +138,43 @@ describe('wasm arena: resident outputs', () => {
     expect(copiedIn(none, view2, big.at, big.out), 'no ring: copied in').to.equal(true);
   });
 
+  it('keeps a large input on its second copy (a weight read every batch), not a small one or one seen once', () => {
+    const mem = memory();
+    const arena = new Arena(mem, 1024, 1024 * KIB);
+    const view = (): Float32Array => new Float32Array(mem.buffer);
+    const weight = filled(8 * KIB, 7);
+    arena.reset();
+    const first = arena.put(weight);
+    arena.reset();
+    const second = arena.put(weight);
+    produce(arena, view, filled(8 * KIB, 8)); // another call's output lands elsewhere in the ring
+    arena.reset();
+    expect(arena.put(weight), 'read in place after its second copy').to.equal(second);
+    expect(second, 'the second copy sits in the ring, not in scratch').to.not.equal(first);
+    // its kept copy holds the values, and a fresh array of the same values is copied in
+    expect(Array.from(view().subarray(second >> 2, (second >> 2) + 8))).to.deep.equal(Array.from(weight.subarray(0, 8)));
+    expect(arena.put(Float32Array.from(weight))).to.not.equal(second);
+    const tiny = filled(100, 9);
+    arena.reset();
+    arena.put(tiny);
+    arena.reset();
+    const tinyAgain = arena.put(tiny);
+    view()[(tinyAgain >> 2) + 1] = 12345;
+    arena.reset();
+    const tinyThird = arena.put(tiny);
+    expect(view()[(tinyThird >> 2) + 1], 'a small input is copied in every time').to.equal(tiny[1]);
+    // an input too large for the ring is copied every time and does not grow the ring
+    const huge = filled(128 * KIB, 10); // 512 KiB: more than a third of the ring
+    const size = mem.buffer.byteLength;
+    for (let i = 0; i < 3; i++) { arena.reset(); arena.put(huge); }
+    arena.reset();
+    const hugeAgain = arena.put(huge);
+    view()[(hugeAgain >> 2) + 1] = 12345;
+    arena.reset();
+    expect(view()[(arena.put(huge) >> 2) + 1], 'a huge input is copied in every time').to.equal(huge[1]);
+    expect(mem.buffer.byteLength, 'no ring growth for an input').to.be.below(size + 2 * 512 * KIB);
+  });
+
   it('grows the ring before the next call when an output is too large to keep', () => {
     const mem = memory();
     const arena = new Arena(mem, 1024, 64 * KIB);

@@ -22,7 +22,9 @@
  * - Outputs never alias inputs.
  * - After the call nobody writes `out` again (it becomes a readonly tensor): a backend may keep
  *   its own copy and skip copying it back in when a later call takes that very array as an input.
- *   Nothing checks this: writing to an output afterwards (through a cast) is undefined behaviour.
+ *   Inputs are tensors' data, never written either, so a backend may also keep its copy of an
+ *   input it is handed again (a weight, batch after batch). Nothing checks this: writing to an
+ *   output or input afterwards (through a cast) is undefined behaviour.
  */
 
 import type { FloatArray } from '../tensor.ts';

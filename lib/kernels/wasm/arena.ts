@@ -9,6 +9,9 @@
  * - scratch above it: a bump allocator reset at the start of every call, for inputs copied in and
  *   work space. It grows to the largest single call and is then reused.
  *
+ * An input copied in for the second time (a parameter read batch after batch in inference, which
+ * no kernel made) is kept in the ring too, as an output is, so later calls read it in place.
+ *
  * A kept copy is found by the identity of the buffer it was copied out to (a WeakMap keyed by that
  * ArrayBuffer, then the view's offset, length and element type: a reshape's new view of the same
  * bytes is found too), never by comparing elements: an equal-looking array in another buffer is
@@ -43,11 +46,15 @@ interface Span {
   readonly end: number;
 }
 
-/** A kept output: its copy's place in the ring and which view of its buffer it was copied to, until the ring is written over it. */
-interface Resident extends Span {
+/** Which view of a buffer: its offset, length and element type. */
+interface View {
   readonly byteOffset: number;
   readonly length: number;
   readonly float: boolean;
+}
+
+/** A kept output (or input): its copy's place in the ring and which view of its buffer it was copied to or from, until the ring is written over it. */
+interface Resident extends Span, View {
   evicted: boolean;
 }
 
@@ -65,6 +72,8 @@ export class Arena {
   /** Kept outputs not yet overwritten, and by the buffer each was copied out to, for lookups. */
   private residents: Resident[] = [];
   private readonly byBuffer = new WeakMap<ArrayBufferLike, Resident[]>();
+  /** Views of large inputs copied in once (by buffer, then offset, length and type): a second copy is kept. */
+  private readonly copiedOnce = new WeakMap<ArrayBufferLike, View[]>();
   /** Ring ranges this call reads or writes (inputs found resident, outputs): never reused within the call. */
   private readonly pinned: Span[] = [];
   private top: number;
@@ -136,16 +145,21 @@ export class Arena {
     return at;
   }
 
-  /** Copies an array in and returns its byte offset: no copy when it is an array a kept output was copied out to. */
+  /**
+   * Copies an array in and returns its byte offset: no copy when it is an array a kept output was
+   * copied out to, or an input kept on its second copy.
+   */
   put(src: Copyable): number {
     const kept = this.lookup(src);
     if (kept !== undefined) {
       this.pinned.push(kept);
       return kept.at;
     }
-    const at = this.alloc(src.length * 4);
+    const again = this.copiedBefore(src);
+    const at = again ? this.output(src.length * 4) : this.alloc(src.length * 4);
     if (src instanceof Float32Array) this.f32View.set(src, at >> 2);
     else this.i32View.set(src, at >> 2);
+    if (again) this.keep(at, src);
     return at;
   }
 
@@ -159,13 +173,7 @@ export class Arena {
   /** Copies the output at `at` out into dst, and keeps it when it sits in the ring (dst must not be written again). */
   getAndKeep(at: number, dst: Copyable): void {
     this.get(at, dst);
-    if (at < this.ringStart || at >= this.ringEnd) return;
-    const float = dst instanceof Float32Array;
-    const resident: Resident = { at, end: alignUp(at + dst.length * 4), byteOffset: dst.byteOffset, length: dst.length, float, evicted: false };
-    this.residents.push(resident);
-    const same = (this.byBuffer.get(dst.buffer) ?? []).filter((r) => !r.evicted);
-    same.push(resident);
-    this.byBuffer.set(dst.buffer, same);
+    this.keep(at, dst);
   }
 
   /** Copies dst.length elements at byte offset `at` out into dst. */
@@ -173,6 +181,30 @@ export class Arena {
     const i = at >> 2;
     if (dst instanceof Float32Array) dst.set(this.f32View.subarray(i, i + dst.length));
     else dst.set(this.i32View.subarray(i, i + dst.length));
+  }
+
+  /** Records the copy at `at` of the array `of` as resident, when it sits in the ring. */
+  private keep(at: number, of: Copyable): void {
+    if (at < this.ringStart || at >= this.ringEnd) return;
+    const float = of instanceof Float32Array;
+    const resident: Resident = { at, end: alignUp(at + of.length * 4), byteOffset: of.byteOffset, length: of.length, float, evicted: false };
+    this.residents.push(resident);
+    const same = (this.byBuffer.get(of.buffer) ?? []).filter((r) => !r.evicted);
+    same.push(resident);
+    this.byBuffer.set(of.buffer, same);
+  }
+
+  /** Whether this input, large enough to keep and small enough for the ring, was copied in before (recording it when not). */
+  private copiedBefore(src: Copyable): boolean {
+    // an input never grows the ring (an output may): one too large to keep is copied every time
+    const size = alignUp(src.length * 4);
+    if (size < KEEP_MIN_BYTES || RING_OUTPUTS * size > this.ringEnd - this.ringStart) return false;
+    const float = src instanceof Float32Array;
+    const views = this.copiedOnce.get(src.buffer);
+    if (views?.some((v) => v.byteOffset === src.byteOffset && v.length === src.length && v.float === float)) return true;
+    if (views === undefined) this.copiedOnce.set(src.buffer, [{ byteOffset: src.byteOffset, length: src.length, float }]);
+    else views.push({ byteOffset: src.byteOffset, length: src.length, float });
+    return false;
   }
 
   /** The resident copy of src: only when src views the very bytes a kept, not yet overwritten output was copied to. */
