@@ -31,13 +31,15 @@ describe('tenfold bench', function () {
     expect(libraries).to.include.members(['tenfold', 'tfjs-wasm', 'tfjs-cpu']);
   });
 
-  it('without the peers: one line says so, and only tenfold\'s rows run (and --json writes them)', async () => {
+  it('without the peers: one line per peer says so, and only tenfold\'s rows run (and --json writes them)', async () => {
     const json = join(tmp, 'rows.json');
     const r = await runChild([cli, 'bench', '--filter', 'gemm 128x', '--max-time', '0.1', '--json', json],
       { timeoutMs: 90_000, env: { TENFOLD_BENCH_NO_PEERS: '1' } });
     expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout.split('\n').filter((l) => /not installed/.test(l))).to.have.length(1);
+    // one line per peer: TensorFlow.js (the training rows) and ONNX Runtime Web (the inference rows)
+    expect(r.stdout.split('\n').filter((l) => /not installed/.test(l))).to.have.length(2);
     expect(r.stdout.split('\n')[0]).to.match(notInstalled);
+    expect(r.stdout.split('\n')[1]).to.match(/^ONNX Runtime Web not installed \(npm i -D onnxruntime-web\)/);
     const libraries = gemm128Libraries(r.stdout);
     expect(libraries).to.not.be.empty;
     expect(new Set(libraries)).to.deep.equal(new Set(['tenfold']));
