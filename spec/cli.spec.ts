@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { POOL_NODE_FLAGS, TRAINING_NODE_FLAGS } from '../lib/cli/node-flags.ts';
+import { COMMAND_NODE_FLAGS, missingSettings, POOL_NODE_FLAGS, TRAINING_MALLOC_ENV, TRAINING_NODE_FLAGS } from '../lib/cli/node-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string, args: readonly string[]) =>
@@ -55,17 +55,26 @@ describe('command-line scripts refuse bad input', () => {
   });
 });
 
-describe('the training commands\' Node flags', () => {
-  it('the npm scripts start Node with the flags the tenfold command re-starts it with', () => {
+describe('the training commands\' Node flags and environment', () => {
+  it('the npm scripts of the commands go through the tenfold command, which re-starts Node with them', () => {
     const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    const expected: Record<string, string> = {
-      train: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx scripts/train.ts`,
-      evaluate: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx scripts/evaluate.ts`,
-      bench: `node ${TRAINING_NODE_FLAGS.join(' ')} --import tsx bench/index.ts`,
-      ensemble: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/ensemble.ts`,
-      search: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/search.ts`,
-      worker: `node ${POOL_NODE_FLAGS.join(' ')} --import tsx scripts/worker.ts`,
-    };
-    for (const [name, command] of Object.entries(expected)) expect(scripts[name], name).to.equal(command);
+    for (const name of Object.keys(COMMAND_NODE_FLAGS)) expect(scripts[name], name).to.equal(`node --import tsx lib/cli/tenfold.ts ${name}`);
+  });
+
+  it('re-starts with only what is missing, keeps a malloc setting the user chose, and leaves other commands alone', () => {
+    const all = missingSettings('ensemble', [], {});
+    expect(all?.flags).to.deep.equal(POOL_NODE_FLAGS);
+    expect(all?.env).to.deep.equal(TRAINING_MALLOC_ENV);
+    const some = missingSettings('train', ['--no-incremental-marking'], { MALLOC_TRIM_THRESHOLD_: '0' });
+    expect(some).to.deep.equal({ flags: [], env: { MALLOC_MMAP_THRESHOLD_: TRAINING_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_ } });
+    expect(missingSettings('train', [...TRAINING_NODE_FLAGS], { ...TRAINING_MALLOC_ENV })).to.equal(undefined);
+    expect(missingSettings('export', [], {})).to.equal(undefined);
+  });
+
+  it('a re-started command gets its arguments, and its exit code and message come back', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'lib', 'cli', 'tenfold.ts'), 'train', '--model', 'nope'],
+      { cwd: root, encoding: 'utf8' });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/--model/);
   });
 });

@@ -1,5 +1,6 @@
 /** A child process to signal while it runs: start it, wait for a line, send signals, await its end. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TRAINING_MALLOC_ENV } from '../../lib/cli/node-flags.ts';
 
 const tsxLoader = import.meta.resolve('tsx');
 
@@ -19,7 +20,8 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 /** Starts `node --import tsx ...args`. */
 export const startChild = (args: readonly string[], env: Readonly<Record<string, string>> = {}): LiveChild => {
-  const child = spawn(process.execPath, ['--import', tsxLoader, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the training commands' malloc settings, so that `tenfold` given its Node flags too starts no second process (a SIGKILL reaches it)
+  const child = spawn(process.execPath, ['--import', tsxLoader, ...args], { env: { ...process.env, ...TRAINING_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   const listeners = new Set<() => void>();
