@@ -438,6 +438,34 @@ const checkConvPool = (k: Kernels, c: Case, pool: number, relu: boolean, withDx:
   close(gb.db, wb.db, 1e-4, `db ${what}`);
 };
 
+/**
+ * k's fused conv → 2×2/2 pool against k's own conv then maxPool, with and without ReLU: the same
+ * bits and argmax (ReLU's zeros make ties: the first maximum must win in both), also without argmax.
+ */
+const expectPooledAsUnfused = (k: Kernels, c: Case): void => {
+  const { oh, ow } = windowOutput(c.g);
+  if (oh < 2 || ow < 2) return;
+  const inp = inputs(c, f32);
+  for (const relu of [true, false]) {
+    const full = f32(sizes(c).y);
+    k.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
+    const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
+    const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
+    const want = f32(pooled);
+    const wantArg = new Int32Array(pooled);
+    k.maxPool({ x: full, g: pg, out: want, argmax: wantArg });
+    const got = f32(pooled);
+    const gotArg = new Int32Array(pooled);
+    k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: got, argmax: gotArg });
+    const what = `${show(c)}${relu ? ' relu' : ''}`;
+    expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
+    expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
+    const alone = f32(pooled);
+    k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: alone });
+    expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
+  }
+};
+
 const describeWasm = (variant: Variant, threads: number): void => {
   describe(`conv kernels: wasm ${variant} ×${threads} vs reference`, () => {
     let k: WasmKernels;
@@ -489,28 +517,7 @@ const describeWasm = (variant: Variant, threads: number): void => {
     });
 
     it('the direct kernel with pooling folded in: the same bits and argmax as its own convolution then maxPool', () => {
-      for (const c of directPoolCases(30)) {
-        const { oh, ow } = windowOutput(c.g);
-        const inp = inputs(c, f32);
-        for (const relu of [true, false]) {
-          const full = f32(sizes(c).y);
-          k.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
-          const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
-          const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
-          const want = f32(pooled);
-          const wantArg = new Int32Array(pooled);
-          k.maxPool({ x: full, g: pg, out: want, argmax: wantArg });
-          const got = f32(pooled);
-          const gotArg = new Int32Array(pooled);
-          k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: got, argmax: gotArg });
-          const what = `${show(c)}${relu ? ' relu' : ''}`;
-          expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
-          expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
-          const alone = f32(pooled);
-          k.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: alone });
-          expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
-        }
-      }
+      for (const c of directPoolCases(30)) expectPooledAsUnfused(k, c);
     });
 
     it('leaves float64 to the reference kernels', () => {
@@ -597,30 +604,7 @@ for (const variant of ['relaxed-simd', 'simd'] as const) {
     });
 
     it('pools 2×2 as it folds: the same bits and argmax as its own convolution then maxPool, also without argmax', () => {
-      for (const c of [...winogradCases(30), ...netCases.filter((nc) => nc.g.kh === 3)]) {
-        const { oh, ow } = windowOutput(c.g);
-        if (oh < 2 || ow < 2) continue;
-        const inp = inputs(c, f32);
-        for (const relu of [true, false]) {
-          const full = f32(sizes(c).y);
-          on.conv2dForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, out: full });
-          const pg: Window2D = { n: c.g.n, c: c.f, h: oh, w: ow, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 };
-          const pooled = c.g.n * c.f * (oh >> 1) * (ow >> 1);
-          const want = f32(pooled);
-          const wantArg = new Int32Array(pooled);
-          on.maxPool({ x: full, g: pg, out: want, argmax: wantArg });
-          const got = f32(pooled);
-          const gotArg = new Int32Array(pooled);
-          on.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: got, argmax: gotArg });
-          const what = `${show(c)}${relu ? ' relu' : ''}`;
-          // ReLU's zeros make ties: the first maximum must win in both
-          expect(Array.from(gotArg), `argmax ${what}`).to.deep.equal(Array.from(wantArg));
-          expect(Array.from(got).map(String), `pooled ${what}`).to.deep.equal(Array.from(want).map(String));
-          const alone = f32(pooled);
-          on.conv2dPoolForward({ x: inp.x, w: inp.w, bias: inp.b, g: c.g, filters: c.f, relu, pool: 2, out: alone });
-          expect(Array.from(alone).map(String), `pooled without argmax ${what}`).to.deep.equal(Array.from(want).map(String));
-        }
-      }
+      for (const c of [...winogradCases(30), ...netCases.filter((nc) => nc.g.kh === 3)]) expectPooledAsUnfused(on, c);
     });
 
     it('weight gradient: matches float64 within 1e-5 of Σ|dy·x|, over several flushes, with a fused ReLU and pooling', () => {

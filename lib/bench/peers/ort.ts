@@ -3,23 +3,12 @@
  * dynamic import, so tenfold runs without it; a missing package means "not installed".
  */
 import type * as ORT from 'onnxruntime-web';
+import { optionalImport } from './optional-import.ts';
 
 /** The package the inference peer rows need, for the message that it is missing. */
 export const ortPackage = 'onnxruntime-web';
 
-// a missing package (or a missing dependency of it) means "not installed"; any other failure is a real error
-const notFound = (err: unknown): boolean =>
-  err instanceof Error && ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((err as NodeJS.ErrnoException).code ?? '');
-
-let loading: Promise<typeof ORT | undefined> | undefined;
-
-const load = (): Promise<typeof ORT | undefined> => {
-  loading ??= import('onnxruntime-web').then((m) => m, (err: unknown) => {
-    if (notFound(err)) return undefined;
-    throw err;
-  });
-  return loading;
-};
+const load = optionalImport(async (): Promise<typeof ORT> => import('onnxruntime-web'));
 
 /** Whether onnxruntime-web loads from here; `TENFOLD_BENCH_NO_PEERS=1` answers no without trying (as if not installed). */
 export const ortAvailable = async (): Promise<boolean> =>

@@ -4,30 +4,17 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { tfjsPackages, type TfjsBackend } from './names.ts';
+import { optionalImport } from './optional-import.ts';
 
 interface Loaded { readonly tf: typeof TF; readonly setThreadsCount: (threads: number) => void }
 
-// a missing package (or a missing dependency of one) means "not installed"; any other failure is a real error
-const notFound = (err: unknown): boolean =>
-  err instanceof Error && ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND'].includes((err as NodeJS.ErrnoException).code ?? '');
-
-let loading: Promise<Loaded | undefined> | undefined;
-
-const load = (): Promise<Loaded | undefined> => {
-  loading ??= (async () => {
-    try {
-      const tf = await import('@tensorflow/tfjs-core');
-      // the backends register themselves with the tfjs-core instance they resolve, the one above
-      await import('@tensorflow/tfjs-backend-cpu');
-      const { setThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-      return { tf, setThreadsCount };
-    } catch (err) {
-      if (notFound(err)) return undefined;
-      throw err;
-    }
-  })();
-  return loading;
-};
+const load = optionalImport(async (): Promise<Loaded> => {
+  const tf = await import('@tensorflow/tfjs-core');
+  // the backends register themselves with the tfjs-core instance they resolve, the one above
+  await import('@tensorflow/tfjs-backend-cpu');
+  const { setThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  return { tf, setThreadsCount };
+});
 
 /** Whether the tfjs packages load from here; `TENFOLD_BENCH_NO_PEERS=1` answers no without trying (as if not installed). */
 export const tfjsAvailable = async (): Promise<boolean> =>
