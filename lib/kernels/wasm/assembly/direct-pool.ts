@@ -11,7 +11,7 @@
  */
 import { Geometry } from './geometry';
 import { madd } from './simd';
-import { align, padInto } from './direct';
+import { align, padInto, writeTaps } from './direct';
 
 /** Filters per tile: 2·PF accumulators (12 in the relaxed build; mul + add needs a register more, so 10). */
 export const PF: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
@@ -53,14 +53,7 @@ export function prefersDirectPool(g: Geometry, pg: Geometry, filters: i32): bool
 
 /** Writes the tap offsets (from a window origin in the padded image) and packs w (F × CKK) into panels of PF filters, tap-major. */
 export function prepareDirectPool(w: usize, g: Geometry, filters: i32, scratch: usize): void {
-  const wp = g.w + 2 * g.padW;
-  const hp = g.h + 2 * g.padH;
-  let k = 0;
-  for (let ch = 0; ch < g.c; ch++) {
-    for (let i = 0; i < g.kh; i++) {
-      for (let j = 0; j < g.kw; j++, k++) store<i32>(scratch + (<usize>k << 2), ((ch * hp + i) * wp + j) << 2);
-    }
-  }
+  writeTaps(g, scratch);
   const ckk = g.c * g.kh * g.kw;
   const panels = panelsAt(g, scratch);
   for (let f0 = 0; f0 < filters; f0 += PF) {

@@ -59,7 +59,7 @@ export function directScratchBytes(g: Geometry, filters: i32): usize {
 }
 
 /** Writes each tap's byte offset from a window origin in the padded image. */
-function writeTaps(g: Geometry, tapAt: usize): void {
+export function writeTaps(g: Geometry, tapAt: usize): void {
   const wp = g.w + 2 * g.padW;
   const hp = g.h + 2 * g.padH;
   let k = 0;
