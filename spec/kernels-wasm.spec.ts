@@ -116,8 +116,8 @@ const describeVariant = (variant: Variant): void => {
     });
 
     it('unary: every op, special values included', () => {
-      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-30, -1e-30, 88, -88, 100, -100];
-      const ops = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal', 'sign', 'relu', 'sigmoid', 'tanh', 'step'] as const;
+      const specials = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e-30, -1e-30, 88, -88, 100, -100, 1e-39, -1e-39, 1.4e-45, 2 ** -126, -(2 ** -126)];
+      const ops = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal', 'sign', 'relu', 'sigmoid', 'tanh', 'step', 'flushSubnormal'] as const;
       for (const len of [1, 3, 4, 17, 1000]) {
         const x = Float32Array.from([...randn(len, 5), ...specials]);
         for (const op of ops) {
@@ -169,6 +169,29 @@ const describeVariant = (variant: Variant): void => {
         const [rr, rw] = both(k, [x, dy], x.length, f32, (kern, out) => kern.reluBackward(x, dy, out));
         same(rr, rw, 'reluBackward');
       }
+    });
+
+    it('decodeRows: each value the table\'s own bits, rows in any order, in one call or many', () => {
+      const table = randn(256, 3);
+      // a NaN with a payload: copied as bits, never canonicalised
+      new Uint32Array(table.buffer)[7] = 0x7fa00001;
+      const bits = new Uint32Array(table.buffer);
+      for (const [count, rowBytes] of [[0, 784], [1, 1], [7, 3], [100, 784], [5, 5], [600, 784]] as const) {
+        // an odd byte offset, so rows start anywhere in a word
+        const bytes = Uint8Array.from({ length: count * rowBytes + 1 }, (_, i) => (i * 37 + (i >> 3)) % 256).subarray(1);
+        const rows = Int32Array.from({ length: count + 2 }, (_, i) => (i * 7919) % Math.max(1, count));
+        const got = new Float32Array(rows.length * rowBytes);
+        k.decodeRows({ bytes, rowBytes, rows: count === 0 ? [] : rows, table, out: count === 0 ? new Float32Array(0) : got });
+        if (count === 0) continue;
+        const want = new Uint32Array(got.length);
+        rows.forEach((r, i) => { for (let j = 0; j < rowBytes; j++) want[i * rowBytes + j] = bits[bytes[r * rowBytes + j]]; });
+        expect(Array.from(new Uint32Array(got.buffer)), `${rows.length} rows of ${rowBytes}`).to.deep.equal(Array.from(want));
+      }
+    });
+
+    it('decodeRows refuses a row outside the bytes', () => {
+      const bytes = new Uint8Array(12);
+      expect(() => k.decodeRows({ bytes, rowBytes: 4, rows: [0, 3], table: new Float32Array(256), out: new Float32Array(8) })).to.throw(/row 3 is outside the 3 rows/);
     });
 
     it('reduce, argmax and softmax over [outer, len, inner]', () => {

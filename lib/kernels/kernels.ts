@@ -33,7 +33,9 @@ export type { FloatArray } from '../tensor.ts';
 /** Elementwise functions of one argument. */
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal' | 'sign'
-  | 'relu' | 'sigmoid' | 'tanh' | 'step';
+  | 'relu' | 'sigmoid' | 'tanh' | 'step'
+  /** x, or 0 when x is subnormal in its dtype (decaying optimizer state: see Kernels.adam). */
+  | 'flushSubnormal';
 
 /** Elementwise functions of two arguments. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow' | 'greater' | 'equal';
@@ -81,6 +83,19 @@ export interface GemmArgs {
   readonly a: FloatArray;
   /** k×n, or n×k when transB. */
   readonly b: FloatArray;
+  readonly out: FloatArray;
+}
+
+/** See Kernels.decodeRows: rows of bytes gathered and turned into floats through a table. */
+export interface DecodeRowsArgs {
+  /** The whole set: rows of `rowBytes` bytes each. */
+  readonly bytes: Uint8Array;
+  readonly rowBytes: number;
+  /** Which rows, in output order. */
+  readonly rows: ArrayLike<number>;
+  /** Float value of each byte value (256 entries). */
+  readonly table: FloatArray;
+  /** rows.length × rowBytes floats. */
   readonly out: FloatArray;
 }
 
@@ -260,6 +275,12 @@ export interface Kernels {
   /** ReLU backward: out[i] = x[i] > 0 ? dy[i] : 0. */
   reluBackward(x: FloatArray, dy: FloatArray, out: FloatArray): void;
 
+  /**
+   * Byte decoding (stored pixels into floats, batch by batch): out[i·rowBytes + j] =
+   * table[bytes[rows[i]·rowBytes + j]], each value exactly the table's.
+   */
+  decodeRows(a: DecodeRowsArgs): void;
+
   /** Reduce x viewed as [outer, len, inner] along the middle axis into out[outer, inner]. */
   reduce(op: ReduceOp, x: FloatArray, outer: number, len: number, inner: number, out: FloatArray): void;
 
@@ -274,6 +295,9 @@ export interface Kernels {
    * outUpdate = stepSize · outM / (√outV + eps), plus params[i] when params is given (then it
    * holds the new parameters: one pass instead of three). Callers fold bias correction and
    * the learning rate into `stepSize` and `eps` (see optim/transforms.ts).
+   * A moment below the dtype's smallest normal number in magnitude is stored (and used) as 0:
+   * a moment whose gradient stays 0 (a dead ReLU unit) decays into subnormals, where β·m rounds
+   * back to m and stays, and each subnormal costs x86 a slow microcode path on every step.
    */
   adam(a: AdamArgs): void;
 

@@ -10,6 +10,12 @@ import {
 import { batchNormCoefficients } from './batchnorm-backward.ts';
 import { conv2dBackward, conv2dForward, conv2dPoolBackward, conv2dPoolForward } from './reference-conv.ts';
 
+/** The smallest normal number of an array's dtype. */
+const normalMin = (x: FloatArray): number => (x instanceof Float32Array ? 2 ** -126 : 2 ** -1022);
+
+/** x, or 0 when it is below `tiny` in magnitude (a subnormal of the dtype whose normalMin is tiny). */
+const flushSubnormal = (x: number, tiny: number): number => (Math.abs(x) < tiny ? 0 : x);
+
 const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
   neg: (x) => -x,
   abs: Math.abs,
@@ -23,6 +29,8 @@ const unaryFns: Readonly<Record<UnaryOp, (x: number) => number>> = {
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
   step: (x) => (x > 0 ? 1 : 0),
+  // float32's threshold; referenceKernels.unary gives float64 buffers theirs
+  flushSubnormal: (x) => flushSubnormal(x, 2 ** -126),
 };
 
 const binaryFns: Readonly<Record<BinaryOp, (a: number, b: number) => number>> = {
@@ -154,10 +162,11 @@ const softmax = (x: FloatArray, rows: number, cols: number, out: FloatArray): vo
 
 const adam = ({ g, m, v, step, params, outM, outV, outUpdate }: AdamArgs): void => {
   const { beta1, beta2, eps, stepSize } = step;
+  const tiny = normalMin(outM);
   for (let i = 0; i < g.length; i++) {
     const gi = g[i];
-    const mi = beta1 * m[i] + (1 - beta1) * gi;
-    const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+    const mi = flushSubnormal(beta1 * m[i] + (1 - beta1) * gi, tiny);
+    const vi = flushSubnormal(beta2 * v[i] + (1 - beta2) * gi * gi, tiny);
     outM[i] = mi;
     outV[i] = vi;
     const u = (stepSize * mi) / (Math.sqrt(vi) + eps);
@@ -323,7 +332,8 @@ export const referenceKernels: Kernels = {
   name: 'reference',
   gemm,
   unary: (op, x, out) => {
-    const f = unaryFns[op];
+    const tiny = normalMin(out);
+    const f = op === 'flushSubnormal' ? (v: number) => flushSubnormal(v, tiny) : unaryFns[op];
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
   },
   binary,
@@ -345,6 +355,11 @@ export const referenceKernels: Kernels = {
   },
   reluBackward: (x, dy, out) => {
     for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? dy[i] : 0;
+  },
+  decodeRows: ({ bytes, rowBytes, rows, table, out }) => {
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = 0, s = rows[i] * rowBytes, o = i * rowBytes; j < rowBytes; j++) out[o + j] = table[bytes[s + j]];
+    }
   },
   reduce,
   argmax,

@@ -102,6 +102,8 @@ export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
 export const square = (x: Tensor): Tensor => unary('square', x);
 /** sign(x) ∈ {−1, 0, 1}. */
 export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** x with its subnormal values (of its dtype) set to 0: for state that decays geometrically. */
+export const flushSubnormal = (x: Tensor): Tensor => unary('flushSubnormal', x);
 
 /** Elementwise function of one tensor in plain TypeScript (for rare, light ops). */
 export const map = (x: Tensor, f: (v: number, i: number) => number): Tensor => {

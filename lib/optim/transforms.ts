@@ -1,6 +1,6 @@
 /** Small gradient transformations that optimizers are chained from (after optax). */
 import { kernelsFor, outputBuffer } from '../kernels/backend.ts';
-import { add, mul, scaleShift, sign, square, sqrt, div } from '../ops/elementwise.ts';
+import { add, mul, scaleShift, sign, square, sqrt, div, flushSubnormal } from '../ops/elementwise.ts';
 import { wrap, zerosLike, type Tensor } from '../tensor.ts';
 import { unsafeMutableData } from '../tensor-unsafe.ts';
 import { isTensor, leaves, mapTree, mapTrees, type TreeRecord } from '../tree.ts';
@@ -43,11 +43,14 @@ export const scaleByLearningRate = (lr: number | Schedule): GradientTransformati
   };
 };
 
-/** Momentum trace t ← g + decay·t; with `nesterov` the update is g + decay·t (look-ahead). */
+/**
+ * Momentum trace t ← g + decay·t; with `nesterov` the update is g + decay·t (look-ahead).
+ * Subnormal entries are stored as 0, as Adam's moments are (see Kernels.adam).
+ */
 export const trace = (decay: number, nesterov = false): GradientTransformation<TraceState> => ({
   init: (params) => ({ trace: zerosTree(params) }),
   update: (u, state) => {
-    const t = mapTree(u, (g, old) => add(g, scaleShift(old, decay, 0)), state.trace);
+    const t = mapTree(u, (g, old) => flushSubnormal(add(g, scaleShift(old, decay, 0))), state.trace);
     const updates = nesterov ? mapTree(u, (g, tt) => add(g, scaleShift(tt, decay, 0)), t) : t;
     return { updates, state: { trace: t } };
   },
@@ -62,11 +65,11 @@ export const scaleByAdagrad = (eps = 1e-7): GradientTransformation<ScaleByAdagra
   },
 });
 
-/** RMSprop scaling: h ← ρh + (1−ρ)g²; g / (√h + eps) (the book's ρ 0.99, eps 1e-7). */
+/** RMSprop scaling: h ← ρh + (1−ρ)g²; g / (√h + eps) (the book's ρ 0.99, eps 1e-7); subnormal h stored as 0. */
 export const scaleByRms = (decay = 0.99, eps = 1e-7): GradientTransformation<ScaleByRmsState> => ({
   init: (params) => ({ nu: zerosTree(params) }),
   update: (u, state) => {
-    const nu = mapTree(u, (g, old) => add(scaleShift(old, decay, 0), scaleShift(square(g), 1 - decay, 0)), state.nu);
+    const nu = mapTree(u, (g, old) => flushSubnormal(add(scaleShift(old, decay, 0), scaleShift(square(g), 1 - decay, 0))), state.nu);
     return { updates: mapTree(u, (g, v) => div(g, scaleShift(sqrt(v), 1, eps)), nu), state: { nu } };
   },
 });

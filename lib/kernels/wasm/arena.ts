@@ -79,6 +79,7 @@ export class Arena {
   private top: number;
   private f32View: Float32Array;
   private i32View: Int32Array;
+  private u8View: Uint8Array;
 
   /**
    * Allocations start at `base` (bytes), above the module's static data; at least `residentBytes`
@@ -92,6 +93,7 @@ export class Arena {
     this.top = this.ringEnd;
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
+    this.u8View = new Uint8Array(memory.buffer);
     this.ensure(this.ringEnd); // only reserved: pages are touched as outputs land there
   }
 
@@ -160,6 +162,16 @@ export class Arena {
     if (src instanceof Float32Array) this.f32View.set(src, at >> 2);
     else this.i32View.set(src, at >> 2);
     if (again) this.keep(at, src);
+    return at;
+  }
+
+  /**
+   * Copies rows[from..to) of `src` (rows of rowBytes bytes) in, one after another, into fresh
+   * scratch (never kept: a batch's rows are read once) and returns the byte offset.
+   */
+  putRows(src: Uint8Array, rowBytes: number, rows: ArrayLike<number>, from: number, to: number): number {
+    const at = this.alloc((to - from) * rowBytes);
+    for (let i = from, o = at; i < to; i++, o += rowBytes) this.u8View.set(src.subarray(rows[i] * rowBytes, (rows[i] + 1) * rowBytes), o);
     return at;
   }
 
@@ -232,5 +244,6 @@ export class Arena {
     // a grown shared memory hands out a new, longer buffer
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
+    this.u8View = new Uint8Array(this.memory.buffer);
   }
 }

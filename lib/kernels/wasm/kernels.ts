@@ -5,7 +5,7 @@
  * createWasmKernels, and the exports it calls are described once, in kernelExports/sizeExports.
  */
 import {
-  type AdamArgs, type BinaryOp, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
+  type AdamArgs, type BinaryOp, type DecodeRowsArgs, type FloatArray, type Kernels, type ReduceOp, type UnaryOp,
   type Window2D,
 } from '../kernels.ts';
 import { referenceKernels as ref } from '../reference.ts';
@@ -20,6 +20,7 @@ import {
   geometryWords, wasmConv2dBackward, wasmConv2dForward, wasmConv2dPoolBackward, wasmConv2dPoolForward,
 } from './conv.ts';
 import { CONTROL_BYTES, Helper } from './helper.ts';
+import { wasmDecodeRows } from './decode.ts';
 import type { LoadedKernels } from './load.ts';
 
 /**
@@ -35,6 +36,7 @@ const kernelExports = {
   addRowVector: ['x', 'bias', 'rows', 'cols', 'out'],
   sumRows: ['x', 'rows', 'cols', 'out'],
   reluBackward: ['x', 'dy', 'out', 'len'],
+  lookupBytes: ['bytes', 'table', 'out', 'len'],
   reduce: ['op', 'x', 'outer', 'len', 'inner', 'out', 'scratch'],
   argmax: ['x', 'outer', 'len', 'inner', 'out'],
   softmax: ['x', 'rows', 'cols', 'out'],
@@ -195,6 +197,7 @@ export const createWasmKernels = (loaded: LoadedKernels, threads: number, option
       session(arena, [x], [out], ([px], [po]) => ex.sumRows(px, rows, cols, po))),
     reluBackward: withReference(ref.reluBackward, (x, dy, out) =>
       session(arena, [x, dy], [out], ([px, pd], [po]) => ex.reluBackward(px, pd, po, x.length))),
+    decodeRows: withReference<[DecodeRowsArgs]>(ref.decodeRows, (a) => wasmDecodeRows(ctx, a)),
     // nothing to reduce over: the reference's fill values
     reduce: withReference(ref.reduce, (op, x, outer, len, inner, out) => (len === 0 ? ref.reduce(op, x, outer, len, inner, out)
       : session(arena, [x], [out], ([px], [po]) => ex.reduce(reduceCode[op], px, outer, len, inner, po, arena.alloc(inner * 8))))),

@@ -5,7 +5,7 @@
  */
 
 /** Codes of the unary ops. */
-export enum Unary { neg, abs, exp, log, sqrt, square, reciprocal, sign, relu, sigmoid, tanh, step }
+export enum Unary { neg, abs, exp, log, sqrt, square, reciprocal, sign, relu, sigmoid, tanh, step, flushSubnormal }
 
 /** Codes of the binary ops. */
 export enum Binary { add, sub, mul, div, max, min, pow, greater, equal }

@@ -12,6 +12,7 @@ export * from './window';
 export * from './conv';
 export * from './pool';
 export * from './channel';
+export * from './lookup';
 // Files with internal helpers export by name.
 export { gemm, gemmScratchBytes } from './gemm';
 // Exported only so Binaryen keeps them out of line: inlined into their callers, V8 spills accumulators.

@@ -1,6 +1,9 @@
 /** Elementwise functions of one argument; the cheap ones run four lanes at a time. */
 import { Unary } from './codes';
 
+/** The smallest normal f32. */
+const NORMAL_MIN: f32 = 1.17549435e-38;
+
 /** True when op has a SIMD form (the transcendental ones are scalar). */
 // @ts-ignore: decorator
 @inline function vectorizable(op: i32): bool {
@@ -19,6 +22,7 @@ import { Unary } from './codes';
     // x > 0 ? x : 0, so NaN maps to 0 as in the reference
     case Unary.relu: return v128.and(x, f32x4.gt(x, zero));
     case Unary.step: return v128.and(f32x4.splat(1), f32x4.gt(x, zero));
+    case Unary.flushSubnormal: return v128.andnot(x, f32x4.lt(f32x4.abs(x), f32x4.splat(NORMAL_MIN)));
     default: return x;
   }
 }
@@ -42,6 +46,7 @@ import { Unary } from './codes';
     }
     case Unary.tanh: return Mathf.tanh(x);
     case Unary.step: return x > 0 ? 1 : 0;
+    case Unary.flushSubnormal: return Mathf.abs(x) < NORMAL_MIN ? 0 : x;
     default: return x;
   }
 }
@@ -77,6 +82,7 @@ export function unary(op: i32, x: usize, out: usize, len: i32): void {
     case Unary.sigmoid: map(Unary.sigmoid, x, out, len); break;
     case Unary.tanh: map(Unary.tanh, x, out, len); break;
     case Unary.step: map(Unary.step, x, out, len); break;
+    case Unary.flushSubnormal: map(Unary.flushSubnormal, x, out, len); break;
     default: unreachable();
   }
 }
